@@ -1,0 +1,25 @@
+import type { Command } from 'commander';
+import { loadServerConfig } from '../../core/config.js';
+import { startServer } from '../../server/start-server.js';
+
+export function registerServerCommand(program: Command): void {
+  program
+    .command('server')
+    .description('Start the tracking server (SQLite and artifacts under ./trainyard-data unless told otherwise)')
+    .option('--host <host>', 'interface to listen on', undefined)
+    .option('--port <port>', 'port to listen on (default 5000)')
+    .option('--db <url>', 'database: postgres://user:pass@host/db or a SQLite file path')
+    .option('--artifacts <uri>', 'artifact store: a folder, or s3://bucket/prefix')
+    .option('--home <dir>', 'data folder (default $TRAINYARD_HOME or ./trainyard-data)')
+    .action(async (opts: { host?: string; port?: string; db?: string; artifacts?: string; home?: string }) => {
+      const config = loadServerConfig(opts);
+      const server = await startServer(config);
+      process.stdout.write(`Trainyard server listening on ${server.url} (store: ${server.db.description})\n`);
+      const stop = async () => {
+        await server.close().catch(() => {});
+        process.exit(0);
+      };
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+    });
+}

@@ -1,0 +1,35 @@
+import { Command, CommanderError } from 'commander';
+import { VERSION } from '../core/version.js';
+import { registerExperimentCommands } from './commands/experiments.js';
+import { registerRunCommands } from './commands/runs.js';
+import { registerServerCommand } from './commands/server.js';
+import { fail } from './output.js';
+
+/** Builds the `trainyard` command; each domain adds its subcommands. */
+export function buildProgram(): Command {
+  const program = new Command('trainyard')
+    .description('Trainyard: experiment tracking, model registry, tuning, pipelines and training launch')
+    .version(VERSION)
+    .option('--uri <uri>', 'server to talk to (default $TRAINYARD_URI; unset = the local store under ./trainyard-data)')
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s.startsWith('error:') ? `trainyard: ${s}` : s) });
+  registerServerCommand(program);
+  registerExperimentCommands(program);
+  registerRunCommands(program);
+  return program;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // Help and version exit 0; usage errors were already printed by commander on one line.
+      process.exit(e.exitCode);
+    }
+    fail((e as Error).message);
+  }
+}
+
+main(process.argv);

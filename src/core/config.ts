@@ -1,0 +1,41 @@
+import { resolve } from 'node:path';
+import { z } from 'zod';
+
+/**
+ * Server configuration from flags and environment, validated once at start. Each refinement
+ * message says what to fix.
+ */
+export const ServerConfigSchema = z.object({
+  host: z.string().min(1).default('127.0.0.1'),
+  port: z.coerce
+    .number({ message: 'port must be a number' })
+    .int('port must be a whole number')
+    .min(0, 'port must be between 0 and 65535')
+    .max(65535, 'port must be between 0 and 65535')
+    .default(5000),
+  home: z.string().min(1),
+  db: z.string().optional(),
+  artifacts: z.string().optional(),
+});
+
+export type ServerConfig = z.infer<typeof ServerConfigSchema>;
+
+/** `TRAINYARD_HOME`, else `./trainyard-data`: where SQLite and local artifacts live by default. */
+export function defaultHome(env: NodeJS.ProcessEnv = process.env): string {
+  return resolve(env.TRAINYARD_HOME || 'trainyard-data');
+}
+
+export function loadServerConfig(flags: Partial<Record<keyof ServerConfig, unknown>>, env: NodeJS.ProcessEnv = process.env): ServerConfig {
+  const parsed = ServerConfigSchema.safeParse({
+    host: flags.host ?? env.TRAINYARD_HOST,
+    port: flags.port ?? env.TRAINYARD_PORT,
+    home: (flags.home as string | undefined) ?? defaultHome(env),
+    db: flags.db ?? env.TRAINYARD_DB,
+    artifacts: flags.artifacts ?? env.TRAINYARD_ARTIFACTS,
+  });
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new Error(`Invalid configuration: ${issue.path.join('.')}: ${issue.message}`);
+  }
+  return parsed.data;
+}

@@ -1,0 +1,53 @@
+import Fastify, { type FastifyInstance } from 'fastify';
+import { isAppError } from '../core/errors.js';
+import type { JsonRoute } from '../core/route.js';
+import { VERSION } from '../core/version.js';
+import { bindJsonRoutes } from './bind-routes.js';
+
+export interface AppParts {
+  /** JSON routes of every domain. */
+  routes: JsonRoute[];
+  /** Extra plugins (artifact streaming, UI) that need raw request/response access. */
+  plugins?: ((app: FastifyInstance) => Promise<void> | void)[];
+  logger?: boolean;
+}
+
+/** Large enough for a dataset profile (16 MB, reference §4) inside a log-inputs body. */
+const JSON_BODY_LIMIT = 32 * 1024 * 1024;
+
+/**
+ * Assembles the HTTP app from the domains' routes. Holds no business rules: request parsing,
+ * MLflow's error format and the health/version endpoints only.
+ */
+export async function buildApp(parts: AppParts): Promise<FastifyInstance> {
+  const app = Fastify({ logger: parts.logger ?? false, bodyLimit: JSON_BODY_LIMIT, routerOptions: { ignoreTrailingSlash: true } });
+
+  // Bodies arrive as raw buffers whatever their Content-Type (curl's -d sends form encoding);
+  // bind-routes parses them so malformed JSON gets MLflow's error format.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: JSON_BODY_LIMIT }, (_req, body, done) => done(null, body));
+
+  app.setErrorHandler((err, req, reply) => {
+    if (isAppError(err)) return reply.status(err.status).send({ error_code: err.code, message: err.message });
+    const fe = err as { statusCode?: number; code?: string; message: string };
+    if (fe.statusCode && fe.statusCode >= 400 && fe.statusCode < 500) {
+      const code = fe.statusCode === 413 ? 'INVALID_PARAMETER_VALUE' : fe.statusCode === 404 ? 'ENDPOINT_NOT_FOUND' : 'BAD_REQUEST';
+      return reply.status(fe.statusCode === 413 ? 400 : fe.statusCode).send({ error_code: code, message: fe.message });
+    }
+    // Never leak SQL or stack traces to clients (MLflow does, reference §7 #5); log them here.
+    req.log.error(err);
+    if (!parts.logger) console.error(`[trainyard] ${req.method} ${req.url}:`, err);
+    return reply.status(500).send({ error_code: 'INTERNAL_ERROR', message: 'Internal error; the server log has the details.' });
+  });
+
+  app.setNotFoundHandler((req, reply) => {
+    reply.status(404).send({ error_code: 'ENDPOINT_NOT_FOUND', message: `No endpoint ${req.method} ${req.url.split('?')[0]}` });
+  });
+
+  app.get('/health', async (_req, reply) => reply.type('text/plain').send('OK'));
+  app.get('/version', async (_req, reply) => reply.type('text/plain').send(VERSION));
+
+  bindJsonRoutes(app, parts.routes);
+  for (const plugin of parts.plugins ?? []) await app.register(async (scope) => plugin(scope));
+  return app;
+}

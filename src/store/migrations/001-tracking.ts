@@ -1,0 +1,139 @@
+import type { Migration } from './migration.js';
+
+// Tables shared by both dialects. BIGINT holds ms timestamps and steps; DOUBLE PRECISION metric
+// values (SQLite maps it to REAL). NaN is stored as is_nan=1 with value 0 because SQLite turns a
+// NaN into NULL.
+const common = (experimentId: string, seriesId: string) => `
+CREATE TABLE experiments (
+  experiment_id ${experimentId},
+  name TEXT NOT NULL UNIQUE,
+  artifact_location TEXT NOT NULL,
+  lifecycle_stage TEXT NOT NULL DEFAULT 'active',
+  creation_time BIGINT NOT NULL,
+  last_update_time BIGINT NOT NULL
+);
+CREATE TABLE experiment_tags (
+  experiment_id BIGINT NOT NULL REFERENCES experiments(experiment_id) ON DELETE CASCADE,
+  key TEXT NOT NULL,
+  value TEXT NOT NULL,
+  PRIMARY KEY (experiment_id, key)
+);
+CREATE TABLE runs (
+  run_uuid TEXT PRIMARY KEY,
+  name TEXT NOT NULL,
+  experiment_id BIGINT NOT NULL REFERENCES experiments(experiment_id),
+  user_id TEXT NOT NULL DEFAULT '',
+  status TEXT NOT NULL,
+  start_time BIGINT NOT NULL,
+  end_time BIGINT,
+  lifecycle_stage TEXT NOT NULL DEFAULT 'active',
+  artifact_uri TEXT NOT NULL,
+  deleted_time BIGINT
+);
+CREATE INDEX runs_by_experiment ON runs (experiment_id, lifecycle_stage, start_time);
+CREATE TABLE params (
+  run_uuid TEXT NOT NULL REFERENCES runs(run_uuid) ON DELETE CASCADE,
+  key TEXT NOT NULL,
+  value TEXT NOT NULL,
+  PRIMARY KEY (run_uuid, key)
+);
+CREATE TABLE tags (
+  run_uuid TEXT NOT NULL REFERENCES runs(run_uuid) ON DELETE CASCADE,
+  key TEXT NOT NULL,
+  value TEXT NOT NULL,
+  PRIMARY KEY (run_uuid, key)
+);
+CREATE TABLE latest_metrics (
+  series_id ${seriesId},
+  run_uuid TEXT NOT NULL REFERENCES runs(run_uuid) ON DELETE CASCADE,
+  key TEXT NOT NULL,
+  step BIGINT NOT NULL,
+  timestamp BIGINT NOT NULL,
+  value DOUBLE PRECISION NOT NULL,
+  is_nan INTEGER NOT NULL,
+  min_value DOUBLE PRECISION,
+  max_value DOUBLE PRECISION,
+  count BIGINT NOT NULL,
+  UNIQUE (run_uuid, key)
+);
+CREATE INDEX latest_metrics_by_value ON latest_metrics (key, value);
+CREATE TABLE datasets (
+  dataset_uuid TEXT PRIMARY KEY,
+  experiment_id BIGINT NOT NULL REFERENCES experiments(experiment_id),
+  name TEXT NOT NULL,
+  digest TEXT NOT NULL,
+  source_type TEXT NOT NULL,
+  source TEXT NOT NULL,
+  schema TEXT,
+  profile TEXT,
+  UNIQUE (experiment_id, name, digest)
+);
+CREATE TABLE run_inputs (
+  run_uuid TEXT NOT NULL REFERENCES runs(run_uuid) ON DELETE CASCADE,
+  dataset_uuid TEXT NOT NULL REFERENCES datasets(dataset_uuid),
+  PRIMARY KEY (run_uuid, dataset_uuid)
+);
+CREATE TABLE run_input_tags (
+  run_uuid TEXT NOT NULL,
+  dataset_uuid TEXT NOT NULL,
+  key TEXT NOT NULL,
+  value TEXT NOT NULL,
+  PRIMARY KEY (run_uuid, dataset_uuid, key),
+  FOREIGN KEY (run_uuid, dataset_uuid) REFERENCES run_inputs(run_uuid, dataset_uuid) ON DELETE CASCADE
+);
+`;
+
+// latest_metrics is the per-(run, key) summary kept on write (latest by MLflow's rule, min, max,
+// count); its series_id names the series so history rows carry an integer, not a 32-char run id
+// plus the key, which halves their size and speeds inserts.
+// The metric history and its per-block summary. Blocks are 256 steps wide (step >> 8): a
+// 1,000,000-step series becomes ~3,900 block rows, so a chart of 1,000 buckets reads blocks, not
+// points. Both tables are clustered by their primary key on SQLite (WITHOUT ROWID), so a range of
+// steps of one series is one sequential read. No foreign key on these two hot tables: the check
+// costs a parent lookup per inserted point; rows are only written after the series row exists.
+const metricTables = (suffix: string) => `
+CREATE TABLE metrics (
+  series_id BIGINT NOT NULL,
+  step BIGINT NOT NULL,
+  timestamp BIGINT NOT NULL,
+  value DOUBLE PRECISION NOT NULL,
+  is_nan INTEGER NOT NULL,
+  PRIMARY KEY (series_id, step, timestamp, value, is_nan)
+)${suffix};
+CREATE TABLE metric_blocks (
+  series_id BIGINT NOT NULL,
+  block BIGINT NOT NULL,
+  last_step BIGINT NOT NULL,
+  last_timestamp BIGINT NOT NULL,
+  last_value DOUBLE PRECISION NOT NULL,
+  last_is_nan INTEGER NOT NULL,
+  min_value DOUBLE PRECISION,
+  max_value DOUBLE PRECISION,
+  count BIGINT NOT NULL,
+  PRIMARY KEY (series_id, block)
+)${suffix};
+`;
+
+const defaultExperiment = `
+INSERT INTO experiments (experiment_id, name, artifact_location, lifecycle_stage, creation_time, last_update_time)
+VALUES (0, 'Default', 'mlflow-artifacts:/0', 'active', 0, 0);
+`;
+
+export const migration001: Migration = {
+  version: 1,
+  name: 'tracking',
+  sql: {
+    sqlite:
+      common('INTEGER PRIMARY KEY AUTOINCREMENT', 'INTEGER PRIMARY KEY') +
+      'CREATE INDEX params_by_value ON params (key, value);\nCREATE INDEX tags_by_value ON tags (key, value);\n' +
+      metricTables(' WITHOUT ROWID') +
+      defaultExperiment,
+    // PostgreSQL's btree rows are capped near 2.7 kB and param/tag values may be 6-8 kB, so only a
+    // prefix of the value is indexed there.
+    postgres:
+      common('BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY', 'BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY') +
+      'CREATE INDEX params_by_value ON params (key, left(value, 200));\nCREATE INDEX tags_by_value ON tags (key, left(value, 200));\n' +
+      metricTables('') +
+      defaultExperiment,
+  },
+};

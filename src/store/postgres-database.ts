@@ -1,0 +1,115 @@
+import pg from 'pg';
+import type { Database, Executor, RunResult, SqlValue } from './database.js';
+
+// BIGINT (int8) columns hold millisecond timestamps and steps, all well inside 2^53:
+// return them as numbers rather than pg's default strings.
+pg.types.setTypeParser(20, (v) => Number(v));
+// NUMERIC from aggregates such as SUM(); same reasoning.
+pg.types.setTypeParser(1700, (v) => Number(v));
+
+const placeholderCache = new Map<string, string>();
+
+/** Rewrites `?` placeholders to `$1, $2, ...`, leaving quoted literals and identifiers alone. */
+export function toPostgresPlaceholders(sql: string): string {
+  const cached = placeholderCache.get(sql);
+  if (cached !== undefined) return cached;
+  let out = '';
+  let n = 0;
+  let quote: string | null = null;
+  for (let i = 0; i < sql.length; i++) {
+    const c = sql[i]!;
+    if (quote) {
+      if (c === quote) quote = null;
+      out += c;
+    } else if (c === "'" || c === '"') {
+      quote = c;
+      out += c;
+    } else if (c === '?') {
+      out += `$${++n}`;
+    } else {
+      out += c;
+    }
+  }
+  if (placeholderCache.size > 5000) placeholderCache.clear();
+  placeholderCache.set(sql, out);
+  return out;
+}
+
+interface Queryable {
+  query(text: string, values?: unknown[]): Promise<pg.QueryResult>;
+}
+
+class PostgresExecutor implements Executor {
+  readonly dialect = 'postgres' as const;
+  constructor(private readonly conn: Queryable) {}
+
+  async all<T>(sql: string, params: readonly SqlValue[] = []): Promise<T[]> {
+    const res = await this.conn.query(toPostgresPlaceholders(sql), params as unknown[]);
+    return res.rows as T[];
+  }
+  async one<T>(sql: string, params: readonly SqlValue[] = []): Promise<T | undefined> {
+    const rows = await this.all<T>(sql, params);
+    return rows[0];
+  }
+  async run(sql: string, params: readonly SqlValue[] = []): Promise<RunResult> {
+    const res = await this.conn.query(toPostgresPlaceholders(sql), params as unknown[]);
+    return { changes: res.rowCount ?? 0 };
+  }
+  async runMany(sql: string, rows: readonly (readonly SqlValue[])[]): Promise<boolean[]> {
+    const out: boolean[] = [];
+    for (const row of rows) out.push((await this.run(sql, row)).changes > 0);
+    return out;
+  }
+}
+
+/** PostgreSQL through a connection pool; each transaction holds one pooled client. */
+export class PostgresDatabase implements Database {
+  readonly dialect = 'postgres' as const;
+  readonly description: string;
+  private readonly pool: pg.Pool;
+  private readonly executor: PostgresExecutor;
+
+  constructor(url: string, poolSize = 10) {
+    this.pool = new pg.Pool({ connectionString: url, max: poolSize });
+    // An idle client's error (server restart) must not crash the process; the next query reconnects.
+    this.pool.on('error', () => {});
+    this.executor = new PostgresExecutor(this.pool);
+    this.description = url.replace(/:\/\/([^:@/]+):[^@/]*@/, '://$1:***@');
+  }
+
+  all<T>(sql: string, params?: readonly SqlValue[]): Promise<T[]> {
+    return this.executor.all<T>(sql, params);
+  }
+  one<T>(sql: string, params?: readonly SqlValue[]): Promise<T | undefined> {
+    return this.executor.one<T>(sql, params);
+  }
+  run(sql: string, params?: readonly SqlValue[]): Promise<RunResult> {
+    return this.executor.run(sql, params);
+  }
+  runMany(sql: string, rows: readonly (readonly SqlValue[])[]): Promise<boolean[]> {
+    return this.transaction((tx) => tx.runMany(sql, rows));
+  }
+
+  async transaction<T>(fn: (tx: Executor) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      const result = await fn(new PostgresExecutor(client));
+      await client.query('COMMIT');
+      return result;
+    } catch (e) {
+      await client.query('ROLLBACK').catch(() => {});
+      throw e;
+    } finally {
+      client.release();
+    }
+  }
+
+  async exec(sql: string): Promise<void> {
+    await this.pool.query(sql);
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+}

@@ -1,0 +1,27 @@
+/** @module Tracking: experiments, runs, params, metrics, tags, dataset inputs and search. */
+import type { Database } from '../store/index.js';
+import { ExperimentsService } from './experiments-service.js';
+import { InputsService } from './inputs-service.js';
+import { RunsService } from './runs-service.js';
+
+export interface Tracking {
+  db: Database;
+  experiments: ExperimentsService;
+  runs: RunsService;
+  inputs: InputsService;
+}
+
+export function createTracking(db: Database): Tracking {
+  const experiments = new ExperimentsService(db);
+  const runs = new RunsService(db, experiments);
+  return { db, experiments, runs, inputs: new InputsService(db, runs) };
+}
+
+export { ExperimentsService, RunsService, InputsService };
+export { searchRuns, type RunSearchInput } from './run-search.js';
+export { metricHistory, metricHistoryBulk } from './metric-history.js';
+export { bucketedSeries, sampledHistory, type Bucket } from './metric-series.js';
+export { trackingRoutes } from './routes.js';
+export type { Projection } from './run-loader.js';
+export * from './entities.js';
+export type { MetricPoint } from './metric-writer.js';

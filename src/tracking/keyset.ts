@@ -1,0 +1,103 @@
+import { createHash } from 'node:crypto';
+import { InvalidParameter } from '../core/errors.js';
+import type { SqlValue } from '../store/index.js';
+
+/**
+ * @module Keyset pagination. A page token names the last row's sort values, not an offset, so a
+ * later page costs the same as the first and stays correct while rows are being inserted
+ * (reference §7 #9). NULLs (and NaN metrics) sort last in either direction, as MLflow's do.
+ */
+
+export interface SortKey {
+  /** SQL expression of the sort value (no placeholders: joins carry the parameters). */
+  expr: string;
+  /** SQL expression that is 1 where the value counts as missing (NULL/NaN), else 0; omit for NOT NULL columns. */
+  missing?: string;
+  ascending: boolean;
+}
+
+/** One row's position: per key [missing 0|1, value]. */
+export type Position = [number, SqlValue][];
+
+export function orderByClause(keys: SortKey[]): string {
+  return keys
+    .flatMap((k) => [...(k.missing ? [`${k.missing} ASC`] : []), `${k.expr} ${k.ascending ? 'ASC' : 'DESC'}`])
+    .join(', ');
+}
+
+/** SELECT-list expressions that read a row's position (aliased pos_m<i>, pos_v<i>). */
+export function positionColumns(keys: SortKey[]): string {
+  return keys.map((k, i) => `${k.missing ?? '0'} AS pos_m${i}, ${k.expr} AS pos_v${i}`).join(', ');
+}
+
+export function readPosition(row: Record<string, unknown>, n: number): Position {
+  const pos: Position = [];
+  for (let i = 0; i < n; i++) pos.push([Number(row[`pos_m${i}`]), (row[`pos_v${i}`] ?? null) as SqlValue]);
+  return pos;
+}
+
+/** WHERE condition selecting rows strictly after `pos` in the order of `keys`. */
+export function afterPosition(keys: SortKey[], pos: Position): { sql: string; params: SqlValue[] } {
+  if (pos.length !== keys.length) throw new InvalidParameter('Invalid page_token: it does not match this query.');
+  const ors: string[] = [];
+  const params: SqlValue[] = [];
+  for (let i = 0; i < keys.length; i++) {
+    const g = greaterThan(keys[i]!, pos[i]!);
+    if (!g) continue;
+    const ands: string[] = [];
+    for (let j = 0; j < i; j++) {
+      const e = equalTo(keys[j]!, pos[j]!);
+      ands.push(e.sql);
+      params.push(...e.params);
+    }
+    ands.push(g.sql);
+    params.push(...g.params);
+    ors.push(`(${ands.join(' AND ')})`);
+  }
+  return ors.length ? { sql: `(${ors.join(' OR ')})`, params } : { sql: '1 = 0', params: [] };
+}
+
+function equalTo(k: SortKey, [missing, value]: [number, SqlValue]): { sql: string; params: SqlValue[] } {
+  if (!k.missing) return { sql: `${k.expr} = ?`, params: [value] };
+  if (missing) return { sql: `${k.missing} = 1`, params: [] };
+  return { sql: `(${k.missing} = 0 AND ${k.expr} = ?)`, params: [value] };
+}
+
+function greaterThan(k: SortKey, [missing, value]: [number, SqlValue]): { sql: string; params: SqlValue[] } | null {
+  const cmp = k.ascending ? '>' : '<';
+  if (!k.missing) return { sql: `${k.expr} ${cmp} ?`, params: [value] };
+  if (missing) return null;
+  return { sql: `(${k.missing} = 1 OR (${k.missing} = 0 AND ${k.expr} ${cmp} ?))`, params: [value] };
+}
+
+/** A fingerprint of the query a token belongs to, so a token cannot be replayed on another query. */
+export function queryFingerprint(parts: unknown): string {
+  return createHash('sha256').update(JSON.stringify(parts)).digest('base64url').slice(0, 12);
+}
+
+export function encodePageToken(pos: Position, fingerprint: string): string {
+  return Buffer.from(JSON.stringify({ p: pos, q: fingerprint })).toString('base64url');
+}
+
+export function decodePageToken(token: string | undefined, fingerprint: string): Position | undefined {
+  if (!token) return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(token, 'base64url').toString('utf8'));
+  } catch {
+    throw new InvalidParameter(`Invalid page_token '${token.slice(0, 40)}': it is not a token this server issued.`);
+  }
+  const obj = parsed as { p?: unknown; q?: unknown };
+  if (!obj || !Array.isArray(obj.p) || typeof obj.q !== 'string') {
+    throw new InvalidParameter(`Invalid page_token '${token.slice(0, 40)}': it is not a token this server issued.`);
+  }
+  if (obj.q !== fingerprint) {
+    throw new InvalidParameter('Invalid page_token: it was issued for a different query (filter, order_by or experiment ids changed).');
+  }
+  for (const entry of obj.p) {
+    if (!Array.isArray(entry) || entry.length !== 2 || (entry[0] !== 0 && entry[0] !== 1) || !['string', 'number'].includes(typeof entry[1]) && entry[1] !== null) {
+      throw new InvalidParameter('Invalid page_token: malformed position.');
+    }
+  }
+  return obj.p as Position;
+}

@@ -1,0 +1,172 @@
+import { InvalidParameter } from '../core/errors.js';
+import type { Executor, SqlValue } from '../store/index.js';
+import { BLOCK_SHIFT } from './metric-writer.js';
+import { seriesId, toMetric, type HistoryPoint } from './metric-history.js';
+
+/** One chart bucket: the last point in it (MLflow's latest rule), and min, max, count of values. */
+export interface Bucket {
+  step: number;
+  last: number;
+  min: number | null;
+  max: number | null;
+  count: number;
+}
+
+const BLOCK = 1 << BLOCK_SHIFT;
+
+interface Agg {
+  lastStep: number;
+  lastTs: number;
+  last: number;
+  min: number | null;
+  max: number | null;
+  count: number;
+}
+
+function later(a: Agg, step: number, ts: number, v: number): boolean {
+  if (step !== a.lastStep) return step > a.lastStep;
+  if (ts !== a.lastTs) return ts > a.lastTs;
+  return (Number.isNaN(v) ? -Infinity : v) > (Number.isNaN(a.last) ? -Infinity : a.last);
+}
+
+function add(buckets: Map<number, Agg>, b: number, step: number, ts: number, last: number, min: number | null, max: number | null, count: number) {
+  const a = buckets.get(b);
+  if (!a) {
+    buckets.set(b, { lastStep: step, lastTs: ts, last, min, max, count });
+    return;
+  }
+  if (later(a, step, ts, last)) Object.assign(a, { lastStep: step, lastTs: ts, last });
+  if (min !== null) a.min = a.min === null ? min : Math.min(a.min, min);
+  if (max !== null) a.max = a.max === null ? max : Math.max(a.max, max);
+  a.count += count;
+}
+
+/**
+ * A series bucketed for a chart without reading its whole history. When a bucket spans at least
+ * one 256-step block, buckets are aligned to blocks and built from the block summaries written
+ * with the points (a 1M-point series is ~3,900 block rows), with raw points only for partial
+ * blocks at the edges; narrower buckets aggregate raw points in SQL over the step range.
+ */
+export async function bucketedSeries(ex: Executor, runId: string, key: string, opts: { buckets: number; startStep?: number; endStep?: number }): Promise<Bucket[]> {
+  const n = opts.buckets;
+  if (!Number.isInteger(n) || n < 1 || n > 10_000) throw new InvalidParameter(`Invalid value ${n} for parameter 'buckets': it must be an integer between 1 and 10000.`);
+  const sid = await seriesId(ex, runId, key);
+  if (sid === undefined) return [];
+  const range = await stepRange(ex, sid);
+  if (!range) return [];
+  const start = Math.max(opts.startStep ?? range.lo, range.lo);
+  const end = Math.min(opts.endStep ?? range.hi, range.hi);
+  if (end < start) return [];
+  const span = end - start + 1;
+  const width = Math.ceil(span / n);
+  const buckets = new Map<number, Agg>();
+  if (width >= BLOCK) {
+    // Bucket boundaries on multiples of a block-aligned width, so no block straddles two buckets.
+    const w = Math.ceil(width / BLOCK) * BLOCK;
+    const firstBlock = Math.ceil(start / BLOCK);
+    const lastBlock = Math.floor((end + 1) / BLOCK) - 1;
+    const blocks = await ex.all<{ block: number; last_step: number; last_timestamp: number; last_value: number; last_is_nan: number; min_value: number | null; max_value: number | null; count: number }>(
+      'SELECT block, last_step, last_timestamp, last_value, last_is_nan, min_value, max_value, count FROM metric_blocks WHERE series_id = ? AND block BETWEEN ? AND ? ORDER BY block',
+      [sid, firstBlock, lastBlock],
+    );
+    for (const bl of blocks) {
+      const last = Number(bl.last_is_nan) ? NaN : Number(bl.last_value);
+      add(buckets, Math.floor((Number(bl.block) * BLOCK) / w), Number(bl.last_step), Number(bl.last_timestamp), last, nul(bl.min_value), nul(bl.max_value), Number(bl.count));
+    }
+    const edges: [number, number][] = [];
+    if (lastBlock < firstBlock) edges.push([start, end]);
+    else {
+      if (start < firstBlock * BLOCK) edges.push([start, firstBlock * BLOCK - 1]);
+      if ((lastBlock + 1) * BLOCK <= end) edges.push([(lastBlock + 1) * BLOCK, end]);
+    }
+    for (const [lo, hi] of edges) {
+      const rows = await ex.all<{ step: number; timestamp: number; value: number; is_nan: number }>(
+        'SELECT step, timestamp, value, is_nan FROM metrics WHERE series_id = ? AND step BETWEEN ? AND ?',
+        [sid, lo, hi],
+      );
+      for (const r of rows) {
+        const nan = Number(r.is_nan) === 1;
+        const v = nan ? NaN : Number(r.value);
+        add(buckets, Math.floor(Number(r.step) / w), Number(r.step), Number(r.timestamp), v, nan ? null : v, nan ? null : v, 1);
+      }
+    }
+  } else {
+    const rows = await ex.all<{ b: number; last_step: number; min_value: number | null; max_value: number | null; count: number }>(
+      `SELECT (step - ?) / ? AS b, max(step) AS last_step, min(CASE WHEN is_nan = 0 THEN value END) AS min_value,
+              max(CASE WHEN is_nan = 0 THEN value END) AS max_value, count(*) AS count
+       FROM metrics WHERE series_id = ? AND step BETWEEN ? AND ? GROUP BY (step - ?) / ? ORDER BY b`,
+      [start, width, sid, start, end, start, width],
+    );
+    const lastByStep = await latestAtSteps(ex, sid, rows.map((r) => Number(r.last_step)));
+    for (const r of rows) {
+      const p = lastByStep.get(Number(r.last_step))!;
+      buckets.set(Number(r.b), { lastStep: Number(r.last_step), lastTs: p.ts, last: p.v, min: nul(r.min_value), max: nul(r.max_value), count: Number(r.count) });
+    }
+  }
+  return [...buckets.entries()]
+    .sort((a, b) => a[0] - b[0])
+    .map(([, a]) => ({ step: a.lastStep, last: a.last, min: a.min, max: a.max, count: a.count }));
+}
+
+/** First and last step of a series: two index seeks (one query with both min() and max() would scan). */
+async function stepRange(ex: Executor, sid: number): Promise<{ lo: number; hi: number } | undefined> {
+  const lo = await ex.one<{ step: number }>('SELECT step FROM metrics WHERE series_id = ? ORDER BY step LIMIT 1', [sid]);
+  const hi = await ex.one<{ step: number }>('SELECT step FROM metrics WHERE series_id = ? ORDER BY step DESC LIMIT 1', [sid]);
+  return lo && hi ? { lo: Number(lo.step), hi: Number(hi.step) } : undefined;
+}
+
+function nul(v: number | null): number | null {
+  return v === null || v === undefined ? null : Number(v);
+}
+
+/** For each step, the latest point at it (greatest timestamp, then value). */
+async function latestAtSteps(ex: Executor, sid: number, steps: number[]): Promise<Map<number, { ts: number; v: number }>> {
+  const out = new Map<number, { ts: number; v: number }>();
+  for (let i = 0; i < steps.length; i += 500) {
+    const chunk = steps.slice(i, i + 500);
+    const rows = await ex.all<{ step: number; timestamp: number; value: number; is_nan: number }>(
+      `SELECT step, timestamp, value, is_nan FROM metrics WHERE series_id = ? AND step IN (${chunk.map(() => '?').join(',')}) ORDER BY step, timestamp, value`,
+      [sid, ...chunk],
+    );
+    for (const r of rows) out.set(Number(r.step), { ts: Number(r.timestamp), v: Number(r.is_nan) ? NaN : Number(r.value) });
+  }
+  return out;
+}
+
+/**
+ * MLflow's get-history-bulk-interval: per run, up to `maxResults` steps spread evenly over the
+ * range (the first and last step always included), and every point at those steps. Steps are
+ * found with index seeks toward evenly spaced targets, so no run's whole history is read
+ * (MLflow reads it all for every chart request, reference §7 #10).
+ */
+export async function sampledHistory(ex: Executor, runIds: string[], key: string, opts: { maxResults: number; startStep?: number; endStep?: number }): Promise<HistoryPoint[]> {
+  const out: HistoryPoint[] = [];
+  for (const runId of runIds) {
+    const sid = await seriesId(ex, runId, key);
+    if (sid === undefined) continue;
+    const range = await stepRange(ex, sid);
+    if (!range) continue;
+    const lo = Math.max(opts.startStep ?? range.lo, range.lo);
+    const hi = Math.min(opts.endStep ?? range.hi, range.hi);
+    if (hi < lo) continue;
+    const steps = new Set<number>();
+    const m = opts.maxResults;
+    for (let i = 0; i < m; i++) {
+      const target = m === 1 ? lo : Math.round(lo + ((hi - lo) * i) / (m - 1));
+      const row = await ex.one<{ step: number }>('SELECT step FROM metrics WHERE series_id = ? AND step >= ? AND step <= ? ORDER BY step LIMIT 1', [sid, target, hi]);
+      if (row) steps.add(Number(row.step));
+    }
+    const last = await ex.one<{ step: number }>('SELECT step FROM metrics WHERE series_id = ? AND step <= ? ORDER BY step DESC LIMIT 1', [sid, hi]);
+    if (last) steps.add(Number(last.step));
+    const list: SqlValue[] = [...steps].sort((a, b) => a - b);
+    for (let i = 0; i < list.length; i += 500) {
+      const chunk = list.slice(i, i + 500);
+      const rows = await ex.all<{ step: number; timestamp: number; value: number; is_nan: number }>(
+        `SELECT step, timestamp, value, is_nan FROM metrics WHERE series_id = ? AND step IN (${chunk.map(() => '?').join(',')}) ORDER BY step, timestamp, value`,
+        [sid, ...chunk],
+      );
+      for (const r of rows) out.push({ ...toMetric(key, r), run_id: runId });
+    }
+  }
+  return out;
+}

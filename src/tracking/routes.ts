@@ -1,0 +1,242 @@
+import { InvalidParameter } from '../core/errors.js';
+import {
+  objectAt, optArray, optEnum, optInt, optKeyValues, optString, optStringArray, parseDouble, reqInt, reqRunId, reqString, type Fields,
+} from '../core/request-fields.js';
+import type { JsonRoute } from '../core/route.js';
+import { jsonDouble, metricJson, RUN_STATUSES, runJson, VIEW_TYPES, type DatasetInput } from './entities.js';
+import type { Tracking } from './index.js';
+import { metricHistory, metricHistoryBulk } from './metric-history.js';
+import { bucketedSeries, sampledHistory } from './metric-series.js';
+import type { MetricPoint } from './metric-writer.js';
+import type { Projection } from './run-loader.js';
+import { searchRuns } from './run-search.js';
+import { LIMITS } from './validation.js';
+
+/** One metric from a request body; `where` names its place for error messages. */
+function readMetric(f: Fields, where: string): MetricPoint {
+  const key = optString(f, 'key');
+  if (!key) throw new InvalidParameter(`Missing value for required parameter '${where}key'.`);
+  if (f.value === undefined || f.value === null) throw new InvalidParameter(`Missing value for required parameter '${where}value'.`);
+  if (typeof f.value === 'boolean') throw new InvalidParameter(`Invalid value ${f.value} for parameter '${where}value' supplied: expected a number`);
+  const value = parseDouble(f.value, `${where}value`);
+  return { key, value, timestamp: optInt(f, 'timestamp') ?? Date.now(), step: optInt(f, 'step') ?? 0 };
+}
+
+function readDatasetInputs(f: Fields): DatasetInput[] {
+  return (optArray(f, 'datasets') ?? []).map((item, i) => {
+    const o = objectAt(item, `datasets[${i}]`);
+    const d = objectAt(o.dataset, `datasets[${i}].dataset`);
+    return {
+      tags: optKeyValues(o, 'tags'),
+      dataset: {
+        name: optString(d, 'name') ?? '',
+        digest: optString(d, 'digest') ?? '',
+        source_type: optString(d, 'source_type') ?? '',
+        source: optString(d, 'source') ?? '',
+        ...(optString(d, 'schema') !== undefined ? { schema: optString(d, 'schema')! } : {}),
+        ...(optString(d, 'profile') !== undefined ? { profile: optString(d, 'profile')! } : {}),
+      },
+    };
+  });
+}
+
+function stepRange(f: Fields): { startStep?: number; endStep?: number } {
+  const startStep = optInt(f, 'start_step');
+  const endStep = optInt(f, 'end_step');
+  if ((startStep === undefined) !== (endStep === undefined)) {
+    throw new InvalidParameter(`If either start_step or end_step is specified, both must be specified.`);
+  }
+  if (startStep !== undefined && endStep! < startStep) throw new InvalidParameter(`end_step (${endStep}) must be greater than or equal to start_step (${startStep}).`);
+  return { startStep, endStep };
+}
+
+/** Every tracking endpoint of reference §3.1, §3.2 and §3.6, plus the native search and series. */
+export function trackingRoutes(t: Tracking): JsonRoute[] {
+  const { experiments, runs, inputs, db } = t;
+  const searchExperiments = async (f: Fields) => {
+    const res = await experiments.search({
+      filter: optString(f, 'filter'),
+      orderBy: optStringArray(f, 'order_by'),
+      viewType: optEnum(f, 'view_type', VIEW_TYPES),
+      maxResults: optInt(f, 'max_results'),
+      pageToken: optString(f, 'page_token'),
+    });
+    return res.next_page_token ? res : { experiments: res.experiments };
+  };
+  const runSearchInput = (f: Fields) => ({
+    experimentIds: optStringArray(f, 'experiment_ids') ?? [],
+    filter: optString(f, 'filter'),
+    viewType: optEnum(f, 'run_view_type', VIEW_TYPES),
+    maxResults: optInt(f, 'max_results'),
+    orderBy: optStringArray(f, 'order_by'),
+    pageToken: optString(f, 'page_token'),
+  });
+
+  return [
+    // §3.1 Experiments
+    { methods: ['POST'], scope: 'mlflow', path: '/experiments/create', handler: async (f) => ({
+      experiment_id: await experiments.create(reqString(f, 'name'), optString(f, 'artifact_location') || undefined, optKeyValues(f, 'tags')),
+    }) },
+    { methods: ['GET'], scope: 'mlflow', path: '/experiments/get', handler: async (f) => ({ experiment: await experiments.get(reqString(f, 'experiment_id')) }) },
+    { methods: ['GET'], scope: 'mlflow', path: '/experiments/get-by-name', handler: async (f) => ({ experiment: await experiments.getByName(reqString(f, 'experiment_name')) }) },
+    { methods: ['POST', 'GET'], scope: 'mlflow', path: '/experiments/search', handler: searchExperiments },
+    { methods: ['POST'], scope: 'mlflow', path: '/experiments/update', handler: async (f) => {
+      await experiments.rename(reqString(f, 'experiment_id'), reqString(f, 'new_name'));
+      return {};
+    } },
+    { methods: ['POST'], scope: 'mlflow', path: '/experiments/delete', handler: async (f) => {
+      await experiments.delete(reqString(f, 'experiment_id'));
+      return {};
+    } },
+    { methods: ['POST'], scope: 'mlflow', path: '/experiments/restore', handler: async (f) => {
+      await experiments.restore(reqString(f, 'experiment_id'));
+      return {};
+    } },
+    { methods: ['POST'], scope: 'mlflow', path: '/experiments/set-experiment-tag', handler: async (f) => {
+      await experiments.setTag(reqString(f, 'experiment_id'), reqString(f, 'key'), optString(f, 'value') ?? '');
+      return {};
+    } },
+    { methods: ['POST'], scope: 'mlflow', path: '/experiments/delete-experiment-tag', handler: async (f) => {
+      await experiments.deleteTag(reqString(f, 'experiment_id'), reqString(f, 'key'));
+      return {};
+    } },
+    { methods: ['POST'], scope: 'ajax', path: '/experiments/search-datasets', handler: async (f) => ({
+      dataset_summaries: await inputs.searchDatasets(optStringArray(f, 'experiment_ids') ?? []),
+    }) },
+
+    // §3.2 Runs
+    { methods: ['POST'], scope: 'mlflow', path: '/runs/create', handler: async (f, ctx) => {
+      const run = await runs.create({
+        experimentId: optString(f, 'experiment_id') || undefined,
+        userId: optString(f, 'user_id') ?? ctx.user,
+        runName: optString(f, 'run_name') || undefined,
+        startTime: optInt(f, 'start_time'),
+        tags: optKeyValues(f, 'tags'),
+      });
+      return { run: runJson(run) };
+    } },
+    { methods: ['POST'], scope: 'mlflow', path: '/runs/update', handler: async (f) => ({
+      run_info: await runs.update(reqRunId(f), { status: optEnum(f, 'status', RUN_STATUSES), endTime: optInt(f, 'end_time'), runName: optString(f, 'run_name') || undefined }),
+    }) },
+    { methods: ['POST'], scope: 'mlflow', path: '/runs/delete', handler: async (f) => {
+      await runs.delete(reqRunId(f));
+      return {};
+    } },
+    { methods: ['POST'], scope: 'mlflow', path: '/runs/restore', handler: async (f) => {
+      await runs.restore(reqRunId(f));
+      return {};
+    } },
+    { methods: ['GET'], scope: 'mlflow', path: '/runs/get', handler: async (f) => ({ run: runJson(await runs.get(reqRunId(f))) }) },
+    { methods: ['POST'], scope: 'mlflow', path: '/runs/search', handler: async (f) => {
+      const res = await searchRuns(db, runSearchInput(f));
+      return { runs: res.runs.map(runJson), ...(res.next_page_token ? { next_page_token: res.next_page_token } : {}) };
+    } },
+    { methods: ['POST'], scope: 'mlflow', path: '/runs/log-metric', handler: async (f) => {
+      if (f.timestamp === undefined) throw new InvalidParameter(`Missing value for required parameter 'timestamp'.`);
+      await runs.logMetric(reqRunId(f), readMetric(f, ''));
+      return {};
+    } },
+    { methods: ['POST'], scope: 'mlflow', path: '/runs/log-parameter', handler: async (f) => {
+      await runs.logParam(reqRunId(f), { key: reqString(f, 'key'), value: optString(f, 'value') ?? '' });
+      return {};
+    } },
+    { methods: ['POST'], scope: 'mlflow', path: '/runs/set-tag', handler: async (f) => {
+      await runs.setTag(reqRunId(f), { key: reqString(f, 'key'), value: optString(f, 'value') ?? '' });
+      return {};
+    } },
+    { methods: ['POST'], scope: 'mlflow', path: '/runs/delete-tag', handler: async (f) => {
+      await runs.deleteTag(reqRunId(f), reqString(f, 'key'));
+      return {};
+    } },
+    { methods: ['POST'], scope: 'mlflow', path: '/runs/log-batch', handler: async (f) => {
+      const metrics = (optArray(f, 'metrics') ?? []).map((m, i) => readMetric(objectAt(m, `metrics[${i}]`), `metrics[${i}].`));
+      const params = optKeyValues(f, 'params');
+      const tags = optKeyValues(f, 'tags');
+      await runs.logBatch(reqRunId(f), { metrics, params, tags });
+      return {};
+    } },
+    { methods: ['POST'], scope: 'mlflow', path: '/runs/log-inputs', handler: async (f) => {
+      await inputs.logInputs(reqRunId(f), readDatasetInputs(f));
+      return {};
+    } },
+    { methods: ['POST'], scope: 'mlflow', path: '/runs/log-model', handler: async (f) => {
+      const runId = reqRunId(f);
+      const modelJson = reqString(f, 'model_json');
+      let model: Record<string, unknown>;
+      try {
+        model = JSON.parse(modelJson) as Record<string, unknown>;
+      } catch {
+        throw new InvalidParameter(`Invalid value for parameter 'model_json': it is not valid JSON.`);
+      }
+      for (const k of ['artifact_path', 'flavors', 'utc_time_created', 'run_id']) {
+        if (!(k in model)) throw new InvalidParameter(`Model json is missing mandatory fields: '${k}'`);
+      }
+      const run = await runs.get(runId);
+      const history = run.data.tags.find((x) => x.key === 'mlflow.log-model.history');
+      const list = history ? (JSON.parse(history.value) as unknown[]) : [];
+      list.push(model);
+      await runs.setTag(runId, { key: 'mlflow.log-model.history', value: JSON.stringify(list) });
+      return {};
+    } },
+
+    // Metric history
+    { methods: ['GET'], scope: 'mlflow', path: '/metrics/get-history', handler: async (f) => {
+      const runId = reqRunId(f);
+      await runs.row(db, runId); // unknown run -> 404 (MLflow answers 200 empty, §7 #6)
+      const res = await metricHistory(db, runId, reqString(f, 'metric_key'), optInt(f, 'max_results') ?? LIMITS.historyPage, optString(f, 'page_token'));
+      return { metrics: res.metrics.map(metricJson), ...(res.next_page_token ? { next_page_token: res.next_page_token } : {}) };
+    } },
+    { methods: ['GET'], scope: 'ajax', path: '/metrics/get-history-bulk', handler: async (f) => {
+      const ids = optStringArray(f, 'run_id') ?? [];
+      const points = await metricHistoryBulk(db, ids, reqString(f, 'metric_key'), optInt(f, 'max_results') ?? LIMITS.historyPage);
+      return { metrics: points.map((p) => ({ ...metricJson(p), run_id: p.run_id })) };
+    } },
+    { methods: ['GET'], scope: 'mlflow', path: '/metrics/get-history-bulk-interval', handler: async (f) => {
+      const ids = optStringArray(f, 'run_ids') ?? [];
+      if (!ids.length) throw new InvalidParameter(`Missing value for required parameter 'run_ids'.`);
+      if (ids.length > 100) throw new InvalidParameter(`GetMetricHistoryBulkInterval request must specify at most 100 run_ids. Received ${ids.length} run_ids.`);
+      const maxResults = optInt(f, 'max_results', { min: 1, max: 2500 }) ?? 320;
+      const points = await sampledHistory(db, ids, reqString(f, 'metric_key'), { maxResults, ...stepRange(f) });
+      return { metrics: points.map((p) => ({ ...metricJson(p), run_id: p.run_id })) };
+    } },
+
+    // Native API: projected search and bucketed series.
+    { methods: ['POST'], scope: 'absolute', path: '/api/v1/runs/search', handler: async (f) => {
+      const res = await searchRuns(db, runSearchInput(f), projectionOf(optStringArray(f, 'columns')));
+      return { runs: res.runs.map(runJson), ...(res.next_page_token ? { next_page_token: res.next_page_token } : {}) };
+    } },
+    { methods: ['GET'], scope: 'absolute', path: '/api/v1/runs/:run_id/metrics/:key/series', handler: async (f) => {
+      const runId = reqRunId(f);
+      await runs.row(db, runId);
+      const key = reqString(f, 'key');
+      const buckets = await bucketedSeries(db, runId, key, { buckets: optInt(f, 'buckets') ?? 1000, ...stepRange(f) });
+      return {
+        run_id: runId,
+        key,
+        buckets: buckets.map((b) => ({ step: b.step, last: jsonDouble(b.last), min: b.min, max: b.max, count: b.count })),
+      };
+    } },
+  ];
+}
+
+/**
+ * `columns: ["metrics.loss", "params.lr", "tags.team"]` -> what to load per run. Without
+ * `columns` the run is whole; `metrics.*` style wildcards load a whole family.
+ */
+function projectionOf(columns: string[] | undefined): Projection | undefined {
+  if (!columns) return undefined;
+  const p: Projection = { metrics: 'none', params: 'none', tags: 'none', inputs: false };
+  const add = (family: 'metrics' | 'params' | 'tags', key: string) => {
+    if (key === '*') p[family] = 'all';
+    else if (p[family] !== 'all') p[family] = [...(Array.isArray(p[family]) ? (p[family] as string[]) : []), key];
+  };
+  for (const c of columns) {
+    const m = /^(metrics?|params?|tags?)\.(.+)$/.exec(c);
+    if (m) {
+      const family = (m[1]!.endsWith('s') ? m[1] : `${m[1]}s`) as 'metrics' | 'params' | 'tags';
+      add(family, m[2]!.replace(/^`(.*)`$/, '$1'));
+    } else if (c === 'inputs' || c === 'datasets') p.inputs = true;
+    else throw new InvalidParameter(`Invalid column '${c}': use metrics.<key>, params.<key>, tags.<key> (or .* for all), or 'inputs'.`);
+  }
+  return p;
+}

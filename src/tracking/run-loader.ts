@@ -1,0 +1,123 @@
+import type { Executor } from '../store/index.js';
+import type { DatasetInput, KeyValue, Metric, Run, RunInfo, RunStatus } from './entities.js';
+
+export interface RunRow {
+  run_uuid: string;
+  name: string;
+  experiment_id: number;
+  user_id: string;
+  status: RunStatus;
+  start_time: number;
+  end_time: number | null;
+  lifecycle_stage: 'active' | 'deleted';
+  artifact_uri: string;
+  deleted_time: number | null;
+}
+
+export function runInfo(r: RunRow): RunInfo {
+  const info: RunInfo = {
+    run_id: r.run_uuid,
+    run_uuid: r.run_uuid,
+    run_name: r.name,
+    experiment_id: String(r.experiment_id),
+    user_id: r.user_id,
+    status: r.status,
+    start_time: Number(r.start_time),
+    artifact_uri: r.artifact_uri,
+    lifecycle_stage: r.lifecycle_stage,
+  };
+  if (r.end_time !== null && r.end_time !== undefined) info.end_time = Number(r.end_time);
+  return info;
+}
+
+/**
+ * Which parts of a run to load. Search over many runs can ask for some params/metrics/tags only
+ * (the native column projection), so a 100k-run table never ships every value of every run.
+ */
+export interface Projection {
+  metrics?: string[] | 'all' | 'none';
+  params?: string[] | 'all' | 'none';
+  tags?: string[] | 'all' | 'none';
+  inputs?: boolean;
+}
+
+const ALL: Projection = { metrics: 'all', params: 'all', tags: 'all', inputs: true };
+// Keep IN lists below SQLite's and PostgreSQL's parameter limits with room for keys.
+const ID_CHUNK = 500;
+
+/** Loads full runs (or the projected parts) for the given rows, in the rows' order, without N+1 queries. */
+export async function loadRuns(ex: Executor, rows: RunRow[], projection: Projection = ALL): Promise<Run[]> {
+  const runs = new Map<string, Run>();
+  for (const r of rows) {
+    runs.set(r.run_uuid, {
+      info: runInfo(r),
+      data: { metrics: [], params: [], tags: [] },
+      inputs: { dataset_inputs: [], model_inputs: [] },
+      outputs: { model_outputs: [] },
+    });
+  }
+  const ids = rows.map((r) => r.run_uuid);
+  for (let i = 0; i < ids.length; i += ID_CHUNK) {
+    const chunk = ids.slice(i, i + ID_CHUNK);
+    const inIds = chunk.map(() => '?').join(',');
+    const sel = (what: Projection['metrics']) => keySelection(what);
+    const m = sel(projection.metrics);
+    if (m) {
+      const metrics = await ex.all<{ run_uuid: string; key: string; value: number; is_nan: number; timestamp: number; step: number }>(
+        `SELECT run_uuid, key, value, is_nan, timestamp, step FROM latest_metrics WHERE count > 0 AND run_uuid IN (${inIds})${m.sql} ORDER BY key`,
+        [...chunk, ...m.params],
+      );
+      for (const x of metrics) {
+        const metric: Metric = { key: x.key, value: Number(x.is_nan) ? NaN : Number(x.value), timestamp: Number(x.timestamp), step: Number(x.step) };
+        runs.get(x.run_uuid)!.data.metrics.push(metric);
+      }
+    }
+    for (const [table, field] of [['params', 'params'], ['tags', 'tags']] as const) {
+      const s = sel(projection[field]);
+      if (!s) continue;
+      const kvs = await ex.all<{ run_uuid: string } & KeyValue>(
+        `SELECT run_uuid, key, value FROM ${table} WHERE run_uuid IN (${inIds})${s.sql} ORDER BY key`,
+        [...chunk, ...s.params],
+      );
+      for (const kv of kvs) runs.get(kv.run_uuid)!.data[field].push({ key: kv.key, value: kv.value });
+    }
+    if (projection.inputs) await loadInputs(ex, chunk, runs);
+  }
+  return ids.map((id) => runs.get(id)!);
+}
+
+function keySelection(what: Projection['metrics']): { sql: string; params: string[] } | null {
+  if (what === undefined || what === 'none') return null;
+  if (what === 'all') return { sql: '', params: [] };
+  if (!what.length) return null;
+  return { sql: ` AND key IN (${what.map(() => '?').join(',')})`, params: what };
+}
+
+async function loadInputs(ex: Executor, ids: string[], runs: Map<string, Run>): Promise<void> {
+  const inIds = ids.map(() => '?').join(',');
+  const rows = await ex.all<{ run_uuid: string; dataset_uuid: string; name: string; digest: string; source_type: string; source: string; schema: string | null; profile: string | null }>(
+    `SELECT ri.run_uuid, d.dataset_uuid, d.name, d.digest, d.source_type, d.source, d.schema, d.profile
+     FROM run_inputs ri JOIN datasets d ON d.dataset_uuid = ri.dataset_uuid WHERE ri.run_uuid IN (${inIds}) ORDER BY d.name, d.digest`,
+    ids,
+  );
+  if (!rows.length) return;
+  const tags = await ex.all<{ run_uuid: string; dataset_uuid: string; key: string; value: string }>(
+    `SELECT run_uuid, dataset_uuid, key, value FROM run_input_tags WHERE run_uuid IN (${inIds}) ORDER BY key`,
+    ids,
+  );
+  const byInput = new Map<string, KeyValue[]>();
+  for (const t of tags) {
+    const k = `${t.run_uuid}/${t.dataset_uuid}`;
+    if (!byInput.has(k)) byInput.set(k, []);
+    byInput.get(k)!.push({ key: t.key, value: t.value });
+  }
+  for (const r of rows) {
+    const input: DatasetInput = {
+      tags: byInput.get(`${r.run_uuid}/${r.dataset_uuid}`) ?? [],
+      dataset: { name: r.name, digest: r.digest, source_type: r.source_type, source: r.source },
+    };
+    if (r.schema !== null) input.dataset.schema = r.schema;
+    if (r.profile !== null) input.dataset.profile = r.profile;
+    runs.get(r.run_uuid)!.inputs.dataset_inputs.push(input);
+  }
+}

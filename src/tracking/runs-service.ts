@@ -1,0 +1,208 @@
+import { InvalidParameter, NotFound } from '../core/errors.js';
+import { newRunId, randomRunName } from '../core/ids.js';
+import type { Database, Executor } from '../store/index.js';
+import { TAG_RUN_NAME, type KeyValue, type Run, type RunInfo, type RunStatus } from './entities.js';
+import type { ExperimentsService } from './experiments-service.js';
+import { writeMetrics, type MetricPoint } from './metric-writer.js';
+import { loadRuns, runInfo, type RunRow } from './run-loader.js';
+import { LIMITS, validateKey, validateLength, validateTimestamp } from './validation.js';
+
+export interface CreateRunInput {
+  experimentId?: string;
+  userId?: string;
+  runName?: string;
+  startTime?: number;
+  tags?: KeyValue[];
+}
+
+export interface BatchInput {
+  metrics?: MetricPoint[];
+  params?: KeyValue[];
+  tags?: KeyValue[];
+}
+
+/** Runs and everything logged to them, with MLflow's rules (reference §6). */
+export class RunsService {
+  constructor(
+    private readonly db: Database,
+    private readonly experiments: ExperimentsService,
+  ) {}
+
+  async create(input: CreateRunInput): Promise<Run> {
+    const experimentId = input.experimentId ?? '0';
+    const tags = input.tags ?? [];
+    for (const t of tags) validateTag(t);
+    const tagName = lastValue(tags, TAG_RUN_NAME);
+    if (input.runName && tagName !== undefined && tagName !== input.runName) {
+      throw new InvalidParameter(
+        `Both 'run_name' argument and 'mlflow.runName' tag are specified, but with different values (run_name='${input.runName}', mlflow.runName='${tagName}').`,
+      );
+    }
+    const name = input.runName || tagName || randomRunName();
+    const startTime = input.startTime ?? Date.now();
+    validateTimestamp(startTime, 'start_time');
+    const runId = newRunId();
+    await this.db.transaction(async (tx) => {
+      const exp = await this.experiments.getActive(experimentId, tx);
+      await tx.run(
+        'INSERT INTO runs (run_uuid, name, experiment_id, user_id, status, start_time, lifecycle_stage, artifact_uri) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+        [runId, name, Number(experimentId), input.userId ?? '', 'RUNNING', startTime, 'active', `${exp.artifact_location.replace(/\/+$/, '')}/${runId}/artifacts`],
+      );
+      await upsertTags(tx, runId, [...tags.filter((t) => t.key !== TAG_RUN_NAME), { key: TAG_RUN_NAME, value: name }]);
+    });
+    return this.get(runId);
+  }
+
+  async get(runId: string): Promise<Run> {
+    const row = await this.row(this.db, runId);
+    return (await loadRuns(this.db, [row]))[0]!;
+  }
+
+  async row(ex: Executor, runId: string): Promise<RunRow> {
+    if (!runId) throw new InvalidParameter(`Missing value for required parameter 'run_id'.`);
+    const row = await ex.one<RunRow>('SELECT * FROM runs WHERE run_uuid = ?', [runId]);
+    if (!row) throw new NotFound(`Run '${runId}' not found`);
+    return row;
+  }
+
+  /** A run that accepts writes: it exists and is not deleted. */
+  async activeRow(ex: Executor, runId: string): Promise<RunRow> {
+    const row = await this.row(ex, runId);
+    if (row.lifecycle_stage !== 'active') {
+      throw new InvalidParameter(`The run ${runId} must be in the 'active' state. Current state is ${row.lifecycle_stage}.`);
+    }
+    return row;
+  }
+
+  async update(runId: string, changes: { status?: RunStatus; endTime?: number; runName?: string }): Promise<RunInfo> {
+    if (changes.endTime !== undefined) validateTimestamp(changes.endTime, 'end_time');
+    return this.db.transaction(async (tx) => {
+      const row = await this.activeRow(tx, runId);
+      const status = changes.status ?? row.status;
+      const endTime = changes.endTime ?? row.end_time;
+      const name = changes.runName || row.name;
+      await tx.run('UPDATE runs SET status = ?, end_time = ?, name = ? WHERE run_uuid = ?', [status, endTime, name, runId]);
+      if (changes.runName) await upsertTags(tx, runId, [{ key: TAG_RUN_NAME, value: changes.runName }]);
+      return runInfo({ ...row, status, end_time: endTime, name });
+    });
+  }
+
+  async delete(runId: string): Promise<void> {
+    await this.db.transaction(async (tx) => {
+      await this.row(tx, runId);
+      await tx.run("UPDATE runs SET lifecycle_stage = 'deleted', deleted_time = ? WHERE run_uuid = ?", [Date.now(), runId]);
+    });
+  }
+
+  async restore(runId: string): Promise<void> {
+    await this.db.transaction(async (tx) => {
+      const row = await this.row(tx, runId);
+      const exp = await this.experiments.get(String(row.experiment_id), tx);
+      if (exp.lifecycle_stage !== 'active') {
+        throw new InvalidParameter(`Cannot restore run ${runId}: its experiment ${exp.experiment_id} is deleted. Restore the experiment first.`);
+      }
+      await tx.run("UPDATE runs SET lifecycle_stage = 'active', deleted_time = NULL WHERE run_uuid = ?", [runId]);
+    });
+  }
+
+  async setTag(runId: string, tag: KeyValue): Promise<void> {
+    validateTag(tag);
+    await this.db.transaction(async (tx) => {
+      await this.activeRow(tx, runId);
+      await upsertTags(tx, runId, [tag]);
+    });
+  }
+
+  async deleteTag(runId: string, key: string): Promise<void> {
+    await this.db.transaction(async (tx) => {
+      await this.activeRow(tx, runId);
+      const res = await tx.run('DELETE FROM tags WHERE run_uuid = ? AND key = ?', [runId, key]);
+      if (!res.changes) throw new NotFound(`No tag with name: ${key} in run with id ${runId}`);
+    });
+  }
+
+  async logParam(runId: string, param: KeyValue): Promise<void> {
+    await this.logBatch(runId, { params: [param] });
+  }
+
+  async logMetric(runId: string, metric: MetricPoint): Promise<void> {
+    await this.logBatch(runId, { metrics: [metric] });
+  }
+
+  /**
+   * Metrics, params and tags in one transaction: a rejected batch writes nothing (MLflow can
+   * leave part of a failed batch behind). Everything that can be checked without the database is
+   * checked before the transaction opens.
+   */
+  async logBatch(runId: string, batch: BatchInput): Promise<void> {
+    const metrics = batch.metrics ?? [];
+    const params = batch.params ?? [];
+    const tags = batch.tags ?? [];
+    validateBatch(metrics, params, tags);
+    await this.db.transaction(async (tx) => {
+      await this.activeRow(tx, runId);
+      if (params.length) await insertParams(tx, runId, params);
+      if (tags.length) await upsertTags(tx, runId, tags);
+      if (metrics.length) await writeMetrics(tx, runId, metrics);
+    });
+  }
+}
+
+function lastValue(kvs: KeyValue[], key: string): string | undefined {
+  let v: string | undefined;
+  for (const kv of kvs) if (kv.key === key) v = kv.value;
+  return v;
+}
+
+function validateTag(t: KeyValue): void {
+  validateKey(t.key, 'tag');
+  validateLength(t.value, LIMITS.runTagValue, `Tag value for '${t.key}'`);
+}
+
+function validateBatch(metrics: MetricPoint[], params: KeyValue[], tags: KeyValue[]): void {
+  if (metrics.length > LIMITS.batchMetrics) throw new InvalidParameter(`A batch logging request can contain at most ${LIMITS.batchMetrics} metrics. Got ${metrics.length} metrics.`);
+  if (params.length > LIMITS.batchParams) throw new InvalidParameter(`A batch logging request can contain at most ${LIMITS.batchParams} params. Got ${params.length} params.`);
+  if (tags.length > LIMITS.batchTags) throw new InvalidParameter(`A batch logging request can contain at most ${LIMITS.batchTags} tags. Got ${tags.length} tags.`);
+  const total = metrics.length + params.length + tags.length;
+  if (total > LIMITS.batchTotal) throw new InvalidParameter(`A batch logging request can contain at most ${LIMITS.batchTotal} entities in total. Got ${total}.`);
+  for (const m of metrics) {
+    validateKey(m.key, 'metric');
+    validateTimestamp(m.timestamp, `timestamp of metric '${m.key}'`);
+    if (!Number.isSafeInteger(m.step)) throw new InvalidParameter(`Invalid step ${m.step} for metric '${m.key}': it must be an integer.`);
+  }
+  const seen = new Set<string>();
+  for (const p of params) {
+    validateKey(p.key, 'param');
+    validateLength(p.value, LIMITS.paramValue, `Param value for '${p.key}'`);
+    if (seen.has(p.key)) throw new InvalidParameter(`Duplicate parameter keys have been submitted: ['${p.key}']. Please ensure the request contains only one param value per param key.`);
+    seen.add(p.key);
+  }
+  for (const t of tags) validateTag(t);
+}
+
+/** Params are write-once: re-logging the same value is a no-op, a different value a 400. */
+async function insertParams(tx: Executor, runId: string, params: KeyValue[]): Promise<void> {
+  const existing = await tx.all<KeyValue>(
+    `SELECT key, value FROM params WHERE run_uuid = ? AND key IN (${params.map(() => '?').join(',')})`,
+    [runId, ...params.map((p) => p.key)],
+  );
+  const old = new Map(existing.map((p) => [p.key, p.value]));
+  for (const p of params) {
+    const prev = old.get(p.key);
+    if (prev === undefined) {
+      await tx.run('INSERT INTO params (run_uuid, key, value) VALUES (?, ?, ?)', [runId, p.key, p.value]);
+    } else if (prev !== p.value) {
+      throw new InvalidParameter(
+        `Changing param values is not allowed. Param with key='${p.key}' was already logged with value='${prev}' for run ID='${runId}'. Attempted logging new value '${p.value}'.`,
+      );
+    }
+  }
+}
+
+/** Tags overwrite (the last of duplicate keys wins); `mlflow.runName` keeps the run's name in sync. */
+async function upsertTags(tx: Executor, runId: string, tags: KeyValue[]): Promise<void> {
+  for (const t of tags) {
+    await tx.run('INSERT INTO tags (run_uuid, key, value) VALUES (?, ?, ?) ON CONFLICT (run_uuid, key) DO UPDATE SET value = excluded.value', [runId, t.key, t.value]);
+    if (t.key === TAG_RUN_NAME) await tx.run('UPDATE runs SET name = ? WHERE run_uuid = ?', [t.value, runId]);
+  }
+}

@@ -1,0 +1,106 @@
+/**
+ * @module The optimize loop: ask -> objective -> tell, with a concurrency cap, a trial budget,
+ * a timeout and heartbeats.
+ */
+import type { FrozenTrial } from './frozen-trial.js';
+import type { Study } from './study.js';
+import type { Trial } from './trial.js';
+import { TrialPruned } from './trial-pruned.js';
+
+export type Objective = (trial: Trial) => number | readonly number[] | Promise<number | readonly number[]>;
+
+export interface OptimizeOptions {
+  /** Trials to start in this call; unbounded when omitted (then stop with timeoutMs or stop()). */
+  nTrials?: number;
+  /** Start no new trial after this many ms (running ones finish, as in Optuna). */
+  timeoutMs?: number;
+  /** Trials run at once in this process; default 1. */
+  concurrency?: number;
+  /**
+   * Errors to record as FAIL and keep going; others fail the trial, let running trials finish,
+   * and are rethrown. Error classes (Optuna's `catch=(ValueError,)`) or a predicate.
+   */
+  catch?: ReadonlyArray<abstract new (...args: never[]) => unknown> | ((error: unknown) => boolean);
+  /** Called after each trial is finished. */
+  callbacks?: ReadonlyArray<(study: Study, trial: FrozenTrial) => void | Promise<void>>;
+}
+
+function caught(opts: OptimizeOptions, e: unknown): boolean {
+  const c = opts.catch;
+  if (!c) return false;
+  if (typeof c === 'function') return c(e);
+  return c.some((cls) => e instanceof cls);
+}
+
+export async function runOptimize(study: Study, objective: Objective, opts: OptimizeOptions, isStopped: () => boolean): Promise<void> {
+  const concurrency = Math.max(1, Math.floor(opts.concurrency ?? 1));
+  const start = Date.now();
+  let started = 0;
+  let fatal: { error: unknown } | null = null;
+
+  const more = (): boolean =>
+    !isStopped() && fatal === null && (opts.nTrials === undefined || started < opts.nTrials) && (opts.timeoutMs === undefined || Date.now() - start < opts.timeoutMs);
+
+  const runOne = async (): Promise<void> => {
+    const trial = await study.ask();
+    const beat = startHeartbeat(study, trial.number);
+    let frozen: FrozenTrial | undefined;
+    try {
+      let result: number | readonly number[];
+      try {
+        result = await objective(trial);
+      } catch (e) {
+        if (e instanceof TrialPruned) {
+          frozen = await study.tell(trial, { state: 'PRUNED', skipIfFinished: true });
+        } else {
+          frozen = await study.tell(trial, { state: 'FAIL', failReason: errorText(e), skipIfFinished: true });
+          if (!caught(opts, e)) fatal ??= { error: e };
+        }
+        return;
+      }
+      if (trial.isFinished) {
+        frozen = await study.tell(trial, { skipIfFinished: true });
+        return;
+      }
+      let values: number[];
+      try {
+        values = study.checkValues(result as number | readonly number[], `Trial ${trial.number}`);
+      } catch (e) {
+        // A NaN or a wrong-arity return fails the trial but not the study (Optuna does the same).
+        frozen = await study.tell(trial, { state: 'FAIL', failReason: (e as Error).message });
+        return;
+      }
+      frozen = await study.tell(trial, values);
+    } finally {
+      beat?.stop();
+      if (frozen !== undefined) for (const cb of opts.callbacks ?? []) await cb(study, frozen);
+    }
+  };
+
+  const worker = async (): Promise<void> => {
+    while (more()) {
+      started++;
+      try {
+        await runOne();
+      } catch (e) {
+        fatal ??= { error: e };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  if (fatal) throw (fatal as { error: unknown }).error;
+}
+
+function errorText(e: unknown): string {
+  return e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+}
+
+function startHeartbeat(study: Study, number: number): { stop(): void } | null {
+  const ms = study.heartbeatMs;
+  if (!ms) return null;
+  const beat = (): void => void study.storage.recordHeartbeat(study.studyId, number).catch(() => undefined);
+  beat();
+  const timer = setInterval(beat, ms);
+  timer.unref?.();
+  return { stop: () => clearInterval(timer) };
+}

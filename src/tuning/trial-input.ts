@@ -1,0 +1,83 @@
+/**
+ * @module Validation of trials added from outside (`addTrials`, warm starts): a bad row is
+ * rejected with a message naming the field, before anything is written.
+ */
+import { InvalidParameter } from '../core/errors.js';
+import {
+  categoricalDistribution,
+  containsInternal,
+  floatDistribution,
+  intDistribution,
+  toInternal,
+  type Distribution,
+  type ParamValue,
+} from './distributions.js';
+import type { JsonValue, StudyDirection, TrialState } from './frozen-trial.js';
+import type { NewTrial, StoredParam } from './storage.js';
+
+/** A finished (or WAITING) trial to add; a FrozenTrial from another study fits this shape. */
+export interface TrialInput {
+  /** Default COMPLETE. RUNNING is not allowed. */
+  readonly state?: TrialState;
+  readonly value?: number;
+  readonly values?: readonly number[] | null;
+  readonly params?: Readonly<Record<string, ParamValue>>;
+  readonly distributions?: Readonly<Record<string, Distribution>>;
+  readonly intermediateValues?: ReadonlyMap<number, number> | Readonly<Record<number, number>>;
+  readonly userAttrs?: Readonly<Record<string, JsonValue>>;
+  readonly systemAttrs?: Readonly<Record<string, JsonValue>>;
+}
+
+/** Rebuilds a distribution through its constructor so malformed ones are caught. */
+function checkedDistribution(name: string, d: Distribution): Distribution {
+  if (!d || typeof d !== 'object') throw new InvalidParameter(`Parameter '${name}': missing distribution.`);
+  if (d.type === 'categorical') return categoricalDistribution(name, d.choices);
+  if (d.type === 'int') return intDistribution(name, d.low, d.high, d.log ? { log: true } : { step: d.step });
+  if (d.type === 'float') return floatDistribution(name, d.low, d.high, d.log ? { log: true } : d.step != null ? { step: d.step } : {});
+  throw new InvalidParameter(`Parameter '${name}': unknown distribution type ${JSON.stringify((d as { type?: unknown }).type)}.`);
+}
+
+export function validateNewTrial(input: TrialInput, directions: readonly StudyDirection[], where: string): NewTrial {
+  const state = input.state ?? 'COMPLETE';
+  if (state === 'RUNNING' || !['COMPLETE', 'PRUNED', 'FAIL', 'WAITING'].includes(state)) {
+    throw new InvalidParameter(`${where}: state must be COMPLETE, PRUNED, FAIL or WAITING, got ${String(state)}.`);
+  }
+  let values: number[] | null = input.values ? [...input.values] : input.value !== undefined ? [input.value] : null;
+  if (state === 'COMPLETE' && values === null) throw new InvalidParameter(`${where}: a COMPLETE trial needs value or values.`);
+  if (state === 'WAITING') values = null;
+  if (values !== null) {
+    if (values.length !== directions.length) throw new InvalidParameter(`${where}: the study has ${directions.length} objective(s) but ${values.length} value(s) were given.`);
+    values.forEach((v, i) => {
+      if (typeof v !== 'number' || Number.isNaN(v)) throw new InvalidParameter(`${where}: value ${i} is ${String(v)}; values must be numbers, not NaN.`);
+    });
+  }
+  const params: Record<string, StoredParam> = {};
+  const dists = input.distributions ?? {};
+  for (const [name, value] of Object.entries(input.params ?? {})) {
+    const raw = dists[name];
+    if (!raw) throw new InvalidParameter(`${where}: parameter '${name}' has no distribution.`);
+    const d = checkedDistribution(name, raw);
+    let internal: number;
+    try {
+      internal = toInternal(d, value);
+    } catch (e) {
+      throw new InvalidParameter(`${where}: parameter '${name}': ${(e as Error).message}`);
+    }
+    if (!containsInternal(d, internal)) throw new InvalidParameter(`${where}: parameter '${name}' = ${JSON.stringify(value)} lies outside ${JSON.stringify(d)}.`);
+    params[name] = { internal, distribution: d };
+  }
+  const iv = input.intermediateValues;
+  const pairs: [number, number][] = iv instanceof Map ? [...iv.entries()] : Object.entries(iv ?? {}).map(([k, v]) => [Number(k), v as number]);
+  for (const [step, v] of pairs) {
+    if (!Number.isInteger(step) || step < 0) throw new InvalidParameter(`${where}: intermediate step ${step} must be an integer >= 0.`);
+    if (typeof v !== 'number') throw new InvalidParameter(`${where}: intermediate value at step ${step} must be a number.`);
+  }
+  return {
+    state,
+    params,
+    values,
+    intermediateValues: pairs,
+    userAttrs: { ...input.userAttrs },
+    systemAttrs: { ...input.systemAttrs },
+  };
+}

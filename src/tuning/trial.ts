@@ -1,0 +1,305 @@
+/**
+ * @module Trial: the define-by-run handle an objective receives.
+ *
+ * Why suggest* is synchronous although storage is async: users write
+ * `const lr = trial.suggestFloat(...)` exactly as in Optuna, with no `await`. So `ask()` takes
+ * a snapshot of the study's trials (one storage read) and every sampler decision for this
+ * trial is computed from that snapshot plus the trial's own params, synchronously. Writes
+ * (params, reports, attrs) are merged into one pending patch and sent to storage on the next
+ * microtask, one `updateTrial` at a time in order; `report()`'s callers and `tell()` await
+ * them (`tell` sends the remainder in the same atomic step as the state change). A storage
+ * error surfaces at the next `flush()`/`tell()`, never as an unhandled rejection.
+ */
+import { InvalidParameter, InvalidState } from '../core/errors.js';
+import {
+  categoricalDistribution,
+  distributionsCompatible,
+  distributionsEqual,
+  floatDistribution,
+  fromInternal,
+  intDistribution,
+  isSingle,
+  toInternal,
+  type CategoricalChoice,
+  type Distribution,
+  type NumericOptions,
+  type ParamValue,
+} from './distributions.js';
+import { FrozenTrial, SystemAttr, type JsonValue } from './frozen-trial.js';
+import type { Pruner } from './pruners/pruner.js';
+import { Rng } from './prng.js';
+import type { Sampler, SamplerContext, SearchSpace, StudyInfo } from './samplers/sampler.js';
+import type { StudyStorage, TrialPatch } from './storage.js';
+
+/** What a Trial needs from its Study (kept narrow so Trial does not import Study). */
+export interface TrialHost {
+  readonly info: StudyInfo;
+  readonly studyId: string;
+  readonly storage: StudyStorage;
+  readonly sampler: Sampler;
+  readonly pruner: Pruner;
+  /** The distribution other trials used for this name, if any (compatibility check). */
+  knownDistribution(name: string, trials: readonly import('./frozen-trial.js').FrozenTrial[]): Distribution | undefined;
+  /** Latest snapshot of the study's trials (refreshed at ask/tell and after reports). */
+  latestTrials(): readonly FrozenTrial[];
+  /** Ask for a fresher snapshot soon (for pruners); never awaited by user code. */
+  refreshSoon(): void;
+  stop(): void;
+}
+
+export class Trial {
+  readonly number: number;
+  readonly datetimeStart: number | null;
+  private readonly host: TrialHost;
+  private readonly internal: Record<string, number> = {};
+  private readonly dists: Record<string, Distribution> = {};
+  private readonly intermediate = new Map<number, number>();
+  private readonly userAttrsLocal: Record<string, JsonValue>;
+  private readonly systemAttrsLocal: Record<string, JsonValue>;
+  private readonly fixed: Readonly<Record<string, ParamValue>> | null;
+  private readonly ctx: SamplerContext;
+  private relative: Record<string, number> = {};
+  private relativeSpace: SearchSpace = {};
+  private pending: TrialPatch | null = null;
+  private scheduled = false;
+  private chain: Promise<void> = Promise.resolve();
+  private writeError: unknown = null;
+  private finishedState: string | null = null;
+
+  /** @internal Created by `Study.ask()`. */
+  constructor(host: TrialHost, asked: FrozenTrial, others: readonly FrozenTrial[], seed: number) {
+    this.host = host;
+    this.number = asked.number;
+    this.datetimeStart = asked.datetimeStart;
+    this.userAttrsLocal = { ...asked.userAttrs };
+    this.systemAttrsLocal = { ...asked.systemAttrs };
+    Object.assign(this.internal, asked.internalParams);
+    Object.assign(this.dists, asked.distributions);
+    for (const [s, v] of asked.intermediateValues) this.intermediate.set(s, v);
+    const fp = asked.systemAttrs[SystemAttr.fixedParams];
+    this.fixed = fp && typeof fp === 'object' && !Array.isArray(fp) ? (fp as Record<string, ParamValue>) : null;
+    const self = this;
+    this.ctx = {
+      study: host.info,
+      trials: others,
+      trial: {
+        number: this.number,
+        get internalParams() {
+          return self.internal;
+        },
+        get distributions() {
+          return self.dists;
+        },
+        get systemAttrs() {
+          return self.systemAttrsLocal;
+        },
+      },
+      rng: Rng.derive(seed, 'trial', this.number),
+      seed,
+      cache: new Map(),
+      setSystemAttr: (key, value) => this.setSystemAttr(key, value),
+      stopStudy: () => host.stop(),
+    };
+  }
+
+  /** @internal Runs the sampler's joint draw; called once by `Study.ask()`. */
+  sampleRelative(): void {
+    const sampler = this.host.sampler;
+    this.relativeSpace = sampler.inferRelativeSearchSpace(this.ctx);
+    this.relative = Object.keys(this.relativeSpace).length ? sampler.sampleRelative(this.ctx, this.relativeSpace) : {};
+  }
+
+  /** Parameters suggested so far, as the objective saw them. */
+  get params(): Readonly<Record<string, ParamValue>> {
+    const out: Record<string, ParamValue> = {};
+    for (const name in this.internal) out[name] = fromInternal(this.dists[name]!, this.internal[name]!);
+    return out;
+  }
+
+  get distributions(): Readonly<Record<string, Distribution>> {
+    return { ...this.dists };
+  }
+
+  get userAttrs(): Readonly<Record<string, JsonValue>> {
+    return { ...this.userAttrsLocal };
+  }
+
+  get systemAttrs(): Readonly<Record<string, JsonValue>> {
+    return { ...this.systemAttrsLocal };
+  }
+
+  /**
+   * A float in [low, high]; `log` samples log-uniformly, `step` on a grid (not both).
+   * Re-suggesting a name returns the same value.
+   */
+  suggestFloat(name: string, low: number, high: number, opts: NumericOptions = {}): number {
+    return this.suggest(name, floatDistribution(name, low, high, opts)) as number;
+  }
+
+  /** An integer in [low, high] (both inclusive); `log` or `step`, not both. */
+  suggestInt(name: string, low: number, high: number, opts: NumericOptions = {}): number {
+    return this.suggest(name, intDistribution(name, low, high, opts)) as number;
+  }
+
+  /** One of `choices` (null, booleans, numbers, strings). */
+  suggestCategorical<T extends CategoricalChoice>(name: string, choices: readonly T[]): T {
+    return this.suggest(name, categoricalDistribution(name, choices)) as T;
+  }
+
+  /**
+   * Records an intermediate objective value at `step` (an integer >= 0) for pruners.
+   * A step reported twice keeps its first value, as in Optuna.
+   */
+  report(value: number, step: number): void {
+    this.assertRunning('report');
+    if (this.host.info.directions.length > 1) throw new InvalidState('report() is not supported for multi-objective studies (pruners need one objective).');
+    if (typeof value !== 'number') throw new InvalidParameter(`report(): value must be a number, got ${typeof value}.`);
+    if (!Number.isInteger(step) || step < 0) throw new InvalidParameter(`report(): step must be an integer >= 0, got ${step}.`);
+    if (this.intermediate.has(step)) return;
+    this.intermediate.set(step, value);
+    const p = this.patch();
+    p.intermediateValues = [...(p.intermediateValues ?? []), [step, value]];
+    this.schedule();
+    this.host.refreshSoon();
+  }
+
+  /** Whether the study's pruner says to stop this trial now (call after `report`). */
+  shouldPrune(): boolean {
+    this.assertRunning('shouldPrune');
+    if (this.host.info.directions.length > 1) throw new InvalidState('shouldPrune() is not supported for multi-objective studies.');
+    const others = this.host.latestTrials().filter((t) => t.number !== this.number);
+    return this.host.pruner.prune({
+      study: this.host.info,
+      trials: others,
+      trial: this.toFrozen(),
+      setSystemAttr: (k, v) => this.setSystemAttr(k, v),
+    });
+  }
+
+  setUserAttr(key: string, value: JsonValue): void {
+    this.assertRunning('setUserAttr');
+    this.userAttrsLocal[key] = value;
+    const p = this.patch();
+    p.userAttrs = { ...p.userAttrs, [key]: value };
+    this.schedule();
+  }
+
+  /** Constraint values for this trial; it is feasible when every value is <= 0. */
+  setConstraints(values: readonly number[]): void {
+    if (!Array.isArray(values) || values.some((v) => typeof v !== 'number' || Number.isNaN(v))) {
+      throw new InvalidParameter(`setConstraints(): expected an array of numbers (NaN not allowed), got ${JSON.stringify(values)}.`);
+    }
+    this.setSystemAttr(SystemAttr.constraints, [...values]);
+  }
+
+  /** Waits until every queued write has reached storage. */
+  async flush(): Promise<void> {
+    if (this.pending) this.schedule();
+    await this.chain;
+    if (this.writeError) throw this.writeError;
+  }
+
+  /** @internal */
+  setSystemAttr(key: string, value: JsonValue): void {
+    this.assertRunning('setSystemAttr');
+    this.systemAttrsLocal[key] = value;
+    const p = this.patch();
+    p.systemAttrs = { ...p.systemAttrs, [key]: value };
+    this.schedule();
+  }
+
+  /** @internal The live state as a FrozenTrial (pruners, tell). */
+  toFrozen(): FrozenTrial {
+    return new FrozenTrial({
+      number: this.number,
+      state: 'RUNNING',
+      values: null,
+      internalParams: { ...this.internal },
+      distributions: { ...this.dists },
+      intermediateValues: new Map(this.intermediate),
+      userAttrs: { ...this.userAttrsLocal },
+      systemAttrs: { ...this.systemAttrsLocal },
+      datetimeStart: this.datetimeStart,
+      datetimeComplete: null,
+    });
+  }
+
+  /** @internal Waits for in-flight writes and hands over what is still pending, for `tell`. */
+  async drain(): Promise<TrialPatch | undefined> {
+    await this.chain;
+    if (this.writeError) throw this.writeError;
+    const p = this.pending ?? undefined;
+    this.pending = null;
+    return p;
+  }
+
+  /** @internal */
+  markFinished(state: string): void {
+    this.finishedState = state;
+  }
+
+  /** @internal */
+  get isFinished(): boolean {
+    return this.finishedState !== null;
+  }
+
+  private suggest(name: string, dist: Distribution): ParamValue {
+    this.assertRunning(`suggest '${name}'`);
+    const own = this.dists[name];
+    if (own !== undefined) {
+      if (!distributionsEqual(own, dist)) {
+        throw new InvalidParameter(`Parameter '${name}' was already suggested in this trial with ${JSON.stringify(own)}; it cannot be redefined as ${JSON.stringify(dist)}.`);
+      }
+      return fromInternal(own, this.internal[name]!);
+    }
+    const known = this.host.knownDistribution(name, this.ctx.trials);
+    if (known !== undefined && !distributionsCompatible(known, dist)) {
+      throw new InvalidParameter(`Parameter '${name}' is ${JSON.stringify(dist)} here but ${JSON.stringify(known)} in earlier trials of this study; use a new name for a different kind of parameter.`);
+    }
+    const internal = this.draw(name, dist);
+    this.internal[name] = internal;
+    this.dists[name] = dist;
+    const p = this.patch();
+    p.params = { ...p.params, [name]: { internal, distribution: dist } };
+    this.schedule();
+    return fromInternal(dist, internal);
+  }
+
+  private draw(name: string, dist: Distribution): number {
+    if (this.fixed && name in this.fixed) {
+      try {
+        // Out-of-range fixed numbers are kept, as in Optuna: the user asked for that value.
+        return toInternal(dist, this.fixed[name]!);
+      } catch (e) {
+        throw new InvalidParameter(`Parameter '${name}': enqueued value is invalid: ${(e as Error).message}`);
+      }
+    }
+    const rel = this.relative[name];
+    if (rel !== undefined && this.relativeSpace[name] && distributionsEqual(this.relativeSpace[name]!, dist)) return rel;
+    if (isSingle(dist)) return dist.type === 'categorical' ? 0 : dist.low;
+    return this.host.sampler.sampleIndependent(this.ctx, name, dist);
+  }
+
+  private patch(): TrialPatch {
+    return (this.pending ??= {});
+  }
+
+  private schedule(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    this.chain = this.chain
+      .then(async () => {
+        this.scheduled = false;
+        const p = this.pending;
+        this.pending = null;
+        if (p && !this.writeError && !this.finishedState) await this.host.storage.updateTrial(this.host.studyId, this.number, p);
+      })
+      .catch((e: unknown) => {
+        this.writeError ??= e;
+      });
+  }
+
+  private assertRunning(what: string): void {
+    if (this.finishedState) throw new InvalidState(`Trial ${this.number} is already ${this.finishedState}; cannot ${what}.`);
+  }
+}
