@@ -1,6 +1,6 @@
 import BetterSqlite3 from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import type { Database, Executor, RunResult, SqlValue } from './database.js';
 import { Mutex } from './mutex.js';
 
@@ -45,6 +45,18 @@ class SqliteExecutor implements Executor {
   }
 }
 
+// One write lock per database file per process. Two handles on one file in one process (an
+// embedded SDK beside a server, tests) would otherwise deadlock: the second BEGIN IMMEDIATE
+// busy-waits synchronously, blocking the event loop the first needs to reach its COMMIT.
+const fileLocks = new Map<string, Mutex>();
+function writeLockFor(file: string): Mutex {
+  if (file === ':memory:') return new Mutex();
+  const key = resolve(file);
+  let lock = fileLocks.get(key);
+  if (!lock) fileLocks.set(key, (lock = new Mutex()));
+  return lock;
+}
+
 /**
  * SQLite in WAL mode with one writer connection and one reader connection. WAL lets readers run
  * while a write is in progress; the mutex serialises writers inside this process, and
@@ -57,11 +69,12 @@ export class SqliteDatabase implements Database {
   readonly description: string;
   private readonly writer: SqliteExecutor;
   private readonly reader: SqliteExecutor;
-  private readonly writeLock = new Mutex();
+  private readonly writeLock: Mutex;
 
   constructor(readonly file: string) {
     if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
     this.description = `sqlite:${file}`;
+    this.writeLock = writeLockFor(file);
     const open = () => {
       const conn = new BetterSqlite3(file);
       conn.pragma('journal_mode = WAL');

@@ -15,6 +15,7 @@ export {
   REGISTERED_MODELS_GRAMMAR, RUNS_GRAMMAR,
 } from './grammars.js';
 export { tokenize, type IdentSegment, type Keyword, type Token } from './lexer.js';
+export type { Source, SourceLabel } from './syntax-error.js';
 export { MAX_FILTER_LENGTH, parseFilter } from './parse-filter.js';
 export {
   MAX_ORDER_BY_ITEMS, MAX_ORDER_BY_LENGTH, parseOrderBy, parseOrderByItem,
