@@ -269,16 +269,16 @@ export function runArtifactStoreConformance(
     test('rejects paths that escape the root, touching nothing', async () => {
       for (const bad of ESCAPING_PATHS) {
         const attempts = [
-          store.put(bad, chunkedBody('x')),
-          store.get(bad),
-          store.stat(bad),
-          store.list(bad),
-          store.delete(bad),
-          store.exists(bad),
-          store.createMultipartUpload(bad),
+          () => store.put(bad, chunkedBody('x')),
+          () => store.get(bad),
+          () => store.stat(bad),
+          () => store.list(bad),
+          () => store.delete(bad),
+          () => store.exists(bad),
+          () => store.createMultipartUpload(bad),
         ];
         for (const attempt of attempts) {
-          await expect(attempt, JSON.stringify(bad)).rejects.toBeInstanceOf(InvalidParameter);
+          await expect(attempt(), JSON.stringify(bad)).rejects.toBeInstanceOf(InvalidParameter);
         }
       }
       await expect(store.get('../outside.txt')).rejects.toThrow(/"\.\.\/outside\.txt"/);
@@ -332,9 +332,21 @@ export function runArtifactStoreConformance(
       expect(sha256OfBytes(await readAll((await store.get('mp/checkpoint.pt')).stream))).toBe(result.sha256);
       expect(await store.stat('mp/checkpoint.pt')).toMatchObject({ size: whole.length, sha256: result.sha256 });
       expect(await store.list()).toEqual([{ path: 'mp', isDir: true }]);
-      await expect(
-        store.completeMultipartUpload('mp/checkpoint.pt', uploadId, [{ partNumber: 1, etag: etag1 }]),
-      ).rejects.toBeInstanceOf(NotFound);
+    });
+
+    test('refuses to complete an upload twice', async () => {
+      const uploadId = await store.createMultipartUpload('mp/once.bin');
+      const etag = await store.uploadPart('mp/once.bin', uploadId, 1, chunkedBody('once'), { size: 4 });
+      await store.completeMultipartUpload('mp/once.bin', uploadId, [{ partNumber: 1, etag }]);
+      await expect(store.completeMultipartUpload('mp/once.bin', uploadId, [{ partNumber: 1, etag }])).rejects.toBeInstanceOf(
+        NotFound,
+      );
+      expect(await text('mp/once.bin')).toBe('once');
+    });
+
+    test('binds an upload id to the path it was opened for', async () => {
+      const uploadId = await store.createMultipartUpload('mp/file.bin');
+      await expect(store.uploadPart('mp/other.bin', uploadId, 1, chunkedBody('x'), { size: 1 })).rejects.toBeInstanceOf(NotFound);
     });
 
     test('aborts a multipart upload', async () => {
@@ -360,8 +372,6 @@ export function runArtifactStoreConformance(
         ]),
       ).rejects.toBeInstanceOf(InvalidParameter);
       await expect(store.completeMultipartUpload('mp/file.bin', uploadId, [])).rejects.toBeInstanceOf(InvalidParameter);
-      // An upload id only exists together with the path it was opened for.
-      await expect(store.uploadPart('mp/other.bin', uploadId, 1, chunkedBody('x'), { size: 1 })).rejects.toBeInstanceOf(NotFound);
       await expect(store.createMultipartUpload('')).rejects.toBeInstanceOf(InvalidParameter);
     });
   });

@@ -26,3 +26,5 @@ export {
   normalizeArtifactPath,
   resolveSafeArtifactPath,
 } from './safe-path.js';
+export { ArtifactLocations } from './artifact-locations.js';
+export { artifactProxyRoutes, sendArtifact, streamBodies, readJson, parseRangeHeader } from './routes.js';

@@ -52,14 +52,14 @@ describe('LocalArtifactStore', () => {
     it('refuses a folder symlink that leaves the root, for every operation', async () => {
       await symlink(outside, path.join(root, 'escape'));
       const attempts = [
-        store.get('escape/secret.txt'),
-        store.stat('escape/secret.txt'),
-        store.put('escape/planted.txt', chunkedBody('x')),
-        store.list('escape'),
-        store.delete('escape/secret.txt'),
-        store.createMultipartUpload('escape/planted.txt'),
+        () => store.get('escape/secret.txt'),
+        () => store.stat('escape/secret.txt'),
+        () => store.put('escape/planted.txt', chunkedBody('x')),
+        () => store.list('escape'),
+        () => store.delete('escape/secret.txt'),
+        () => store.createMultipartUpload('escape/planted.txt'),
       ];
-      for (const attempt of attempts) await expect(attempt).rejects.toThrow(/symlink that leaves the artifact root/);
+      for (const attempt of attempts) await expect(attempt()).rejects.toThrow(/symlink that leaves the artifact root/);
       expect(await readdir(outside)).toEqual(['secret.txt']);
       expect(await store.list()).toEqual([]); // The link itself is not listed either.
     });

@@ -4,7 +4,8 @@
  * restarted after kill -9) sees the old file or the new one, never half of one.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdir, open, rename, rm } from 'node:fs/promises';
+import { createWriteStream } from 'node:fs';
+import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -25,17 +26,13 @@ export interface TempFile {
 export async function writeTempFile(tmpDir: string, body: Readable): Promise<TempFile> {
   await mkdir(tmpDir, { recursive: true });
   const tempPath = path.join(tmpDir, randomUUID());
-  const handle = await open(tempPath, 'wx');
   try {
     const tap = new Sha256Tap();
-    // autoClose off: the handle must stay open for fsync after the last byte is written.
-    await pipeline(body, tap, handle.createWriteStream({ autoClose: false }));
-    await handle.sync();
-    const stats = await handle.stat();
-    await handle.close();
+    // `flush` fsyncs before the stream closes, so the bytes are on disk before any rename.
+    await pipeline(body, tap, createWriteStream(tempPath, { flags: 'wx', flush: true }));
+    const stats = await stat(tempPath);
     return { path: tempPath, ...tap.result(), ino: stats.ino, mtimeMs: stats.mtimeMs };
   } catch (e) {
-    await handle.close().catch(() => {});
     await discardTempFile(tempPath);
     throw e;
   }

@@ -145,6 +145,11 @@ export class S3ArtifactStore implements ArtifactStore {
       stream.destroy();
       throw new AppError('INTERNAL_ERROR', `The S3 server ignored the Range header for '${userPath}'.`);
     }
+    if (served.start >= served.total) {
+      // AWS answers 416 here; some S3-compatible servers serve `bytes 0-0/0` for an empty object.
+      stream.destroy();
+      throw rangeNotSatisfiable(range, userPath, served.total);
+    }
     return { stream, size: length, totalSize: served.total, range: { start: served.start, end: served.end }, ...(sha256 && { sha256 }) };
   }
 

@@ -49,7 +49,8 @@ export function parseS3Uri(uri: string): { bucket: string; prefix: string } {
         '(3-63 characters of a-z, 0-9, dot and hyphen).',
     );
   }
-  return { bucket, prefix: normalizeArtifactPath(match[2] ?? '') };
+  // Leading slashes (`s3://bucket//x`) are a typo for `s3://bucket/x`, not an absolute key.
+  return { bucket, prefix: normalizeArtifactPath((match[2] ?? '').replace(/^\/+/, '')) };
 }
 
 /**

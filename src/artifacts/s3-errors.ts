@@ -16,7 +16,9 @@ interface SdkErrorShape {
 /** The S3 error code (`NoSuchKey`, `InvalidRange`, ...) or the Node error code for network faults. */
 export function s3ErrorCode(e: unknown): string | undefined {
   const err = e as SdkErrorShape | undefined;
-  return err?.Code ?? err?.name ?? err?.code;
+  // Socket failures arrive as a plain Error (or AggregateError) whose `code` is the errno.
+  const named = err?.name && err.name !== 'Error' && err.name !== 'AggregateError' ? err.name : undefined;
+  return err?.Code ?? named ?? err?.code;
 }
 
 /** The HTTP status the S3 server answered, when it answered. */

@@ -1,6 +1,8 @@
+import { openArtifactStore } from '../artifacts/index.js';
 import { defaultHome } from '../core/config.js';
 import { openDatabase } from '../store/index.js';
 import { createTracking, trackingRoutes } from '../tracking/index.js';
+import { HttpArtifactClient, StoreArtifactClient, type ArtifactClient } from './artifact-client.js';
 import { HttpTransport, InProcessTransport, type Transport } from './transport.js';
 
 export interface ConnectOptions {
@@ -10,17 +12,34 @@ export interface ConnectOptions {
   home?: string;
   /** Database URL for embedded mode (default SQLite under home). */
   db?: string;
+  /** Artifact store for embedded mode (default `<home>/artifacts`). */
+  artifacts?: string;
 }
 
-/** Picks the transport: a server when a URI is given or set in TRAINYARD_URI, else embedded. */
-export async function connect(opts: ConnectOptions = {}): Promise<Transport> {
-  const uri = opts.uri ?? process.env.TRAINYARD_URI ?? process.env.MLFLOW_TRACKING_URI;
-  if (uri && /^https?:\/\//.test(uri)) return new HttpTransport(uri);
-  if (uri && !uri.startsWith('file:') && !uri.startsWith('embedded')) {
+/** A transport for the API plus the way to move artifact files, in either mode. */
+export interface Connection extends Transport {
+  readonly artifacts: ArtifactClient;
+  readonly mode: 'remote' | 'embedded';
+}
+
+/** Picks the mode: a server when a URI is given or set in TRAINYARD_URI, else embedded. */
+export async function connect(opts: ConnectOptions = {}): Promise<Connection> {
+  const uri = opts.uri || process.env.TRAINYARD_URI || process.env.MLFLOW_TRACKING_URI || undefined;
+  if (uri && /^https?:\/\//.test(uri)) {
+    const t = new HttpTransport(uri);
+    const artifacts = new HttpArtifactClient(t.baseUrl);
+    return Object.assign(t, { artifacts, mode: 'remote' as const, close: async () => artifacts.close() });
+  }
+  if (uri && !uri.startsWith('file:')) {
     throw new Error(`Unsupported tracking URI '${uri}': use http://host:port for a server, or leave it unset for the local store.`);
   }
   const home = opts.home ?? (uri?.startsWith('file:') ? uri.replace(/^file:(\/\/)?/, '') : defaultHome());
   const db = await openDatabase(opts.db ?? process.env.TRAINYARD_DB, home);
   const tracking = createTracking(db);
-  return new InProcessTransport([...trackingRoutes(tracking)], `embedded:${home}`, () => db.close());
+  const artifacts = new StoreArtifactClient(openArtifactStore(opts.artifacts ?? process.env.TRAINYARD_ARTIFACTS, { home }));
+  const t = new InProcessTransport([...trackingRoutes(tracking)], `embedded:${home}`, async () => {
+    await artifacts.close();
+    await db.close();
+  });
+  return Object.assign(t, { artifacts, mode: 'embedded' as const });
 }

@@ -84,3 +84,4 @@ export function runJson(run: Run): Record<string, unknown> {
 export const TAG_RUN_NAME = 'mlflow.runName';
 export const TAG_USER = 'mlflow.user';
 export const TAG_DATASET_CONTEXT = 'mlflow.data.context';
+export const TAG_LOG_MODEL_HISTORY = 'mlflow.log-model.history';

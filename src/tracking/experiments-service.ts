@@ -88,7 +88,10 @@ export class ExperimentsService {
     await this.db.transaction(async (tx) => {
       const exp = await this.get(id, tx);
       if (exp.lifecycle_stage === 'deleted') throw new NotFound(`Experiment ${id} is already deleted.`);
-      const now = Date.now();
+      // Restore brings back exactly the runs stamped with this time, so it must differ from every
+      // earlier run deletion in the experiment, even one in the same millisecond.
+      const prior = await tx.one<{ t: number | null }>("SELECT max(deleted_time) AS t FROM runs WHERE experiment_id = ? AND lifecycle_stage = 'deleted'", [Number(id)]);
+      const now = Math.max(Date.now(), Number(prior?.t ?? 0) + 1);
       await tx.run("UPDATE experiments SET lifecycle_stage = 'deleted', last_update_time = ? WHERE experiment_id = ?", [now, Number(id)]);
       await tx.run("UPDATE runs SET lifecycle_stage = 'deleted', deleted_time = ? WHERE experiment_id = ? AND lifecycle_stage = 'active'", [now, Number(id)]);
     });
@@ -100,7 +103,7 @@ export class ExperimentsService {
       const exp = await this.get(id, tx);
       if (exp.lifecycle_stage !== 'deleted') throw new NotFound(`Experiment ${id} is not deleted, so it cannot be restored.`);
       await tx.run(
-        "UPDATE runs SET lifecycle_stage = 'active', deleted_time = NULL WHERE experiment_id = ? AND lifecycle_stage = 'deleted' AND deleted_time >= ?",
+        "UPDATE runs SET lifecycle_stage = 'active', deleted_time = NULL WHERE experiment_id = ? AND lifecycle_stage = 'deleted' AND deleted_time = ?",
         [Number(id), exp.last_update_time],
       );
       await tx.run("UPDATE experiments SET lifecycle_stage = 'active', last_update_time = ? WHERE experiment_id = ?", [Date.now(), Number(id)]);

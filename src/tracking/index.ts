@@ -22,6 +22,7 @@ export { searchRuns, type RunSearchInput } from './run-search.js';
 export { metricHistory, metricHistoryBulk } from './metric-history.js';
 export { bucketedSeries, sampledHistory, type Bucket } from './metric-series.js';
 export { trackingRoutes } from './routes.js';
+export { runArtifactRoutes } from './artifact-routes.js';
 export type { Projection } from './run-loader.js';
 export * from './entities.js';
 export type { MetricPoint } from './metric-writer.js';

@@ -20,7 +20,7 @@ export class InputsService {
   async logInputs(runId: string, inputs: DatasetInput[]): Promise<void> {
     for (const [i, input] of inputs.entries()) validateInput(input, i);
     await this.db.transaction(async (tx) => {
-      const run = await this.runs.activeRow(tx, runId);
+      const run = await this.runs.activeRow(tx, runId, true);
       for (const input of inputs) {
         const datasetId = await upsertDataset(tx, Number(run.experiment_id), input);
         await tx.run('INSERT INTO run_inputs (run_uuid, dataset_uuid) VALUES (?, ?) ON CONFLICT DO NOTHING', [runId, datasetId]);
@@ -70,11 +70,14 @@ function validateInput(input: DatasetInput, i: number): void {
 
 async function upsertDataset(tx: Executor, experimentId: number, input: DatasetInput): Promise<string> {
   const d = input.dataset;
-  const found = await tx.one<{ dataset_uuid: string }>('SELECT dataset_uuid FROM datasets WHERE experiment_id = ? AND name = ? AND digest = ?', [experimentId, d.name, d.digest]);
+  const find = () => tx.one<{ dataset_uuid: string }>('SELECT dataset_uuid FROM datasets WHERE experiment_id = ? AND name = ? AND digest = ?', [experimentId, d.name, d.digest]);
+  const found = await find();
   if (found) return found.dataset_uuid;
-  const id = newId();
-  await tx.run('INSERT INTO datasets (dataset_uuid, experiment_id, name, digest, source_type, source, schema, profile) VALUES (?, ?, ?, ?, ?, ?, ?, ?)', [
-    id, experimentId, d.name, d.digest, d.source_type, d.source, d.schema ?? null, d.profile ?? null,
-  ]);
-  return id;
+  // Two runs of one experiment may log the same new dataset at once (PostgreSQL): the second
+  // insert waits for the first and then does nothing, and the lookup after it finds that row.
+  await tx.run(
+    'INSERT INTO datasets (dataset_uuid, experiment_id, name, digest, source_type, source, schema, profile) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (experiment_id, name, digest) DO NOTHING',
+    [newId(), experimentId, d.name, d.digest, d.source_type, d.source, d.schema ?? null, d.profile ?? null],
+  );
+  return (await find())!.dataset_uuid;
 }

@@ -11,23 +11,31 @@ import type { SqlValue } from '../store/index.js';
 export interface SortKey {
   /** SQL expression of the sort value (no placeholders: joins carry the parameters). */
   expr: string;
-  /** SQL expression that is 1 where the value counts as missing (NULL/NaN), else 0; omit for NOT NULL columns. */
+  /**
+   * SQL expression ranking how the value is missing: 0 = present, 1, 2, ... = kinds of missing
+   * that sort last in this order (MLflow: NaN metrics, then runs without the metric). Omit for
+   * NOT NULL columns. Rows with the same missing rank tie on this key whatever `expr` holds
+   * (a NaN metric is stored as 0), so the next key orders them.
+   */
   missing?: string;
   ascending: boolean;
 }
 
-/** One row's position: per key [missing 0|1, value]. */
+/** One row's position: per key [missing rank, value]. */
 export type Position = [number, SqlValue][];
+
+/** The sort value, NULL wherever the row counts as missing, so missing rows tie on it. */
+const presentValue = (k: SortKey) => (k.missing ? `CASE WHEN ${k.missing} = 0 THEN ${k.expr} END` : k.expr);
 
 export function orderByClause(keys: SortKey[]): string {
   return keys
-    .flatMap((k) => [...(k.missing ? [`${k.missing} ASC`] : []), `${k.expr} ${k.ascending ? 'ASC' : 'DESC'}`])
+    .flatMap((k) => [...(k.missing ? [`${k.missing} ASC`] : []), `${presentValue(k)} ${k.ascending ? 'ASC' : 'DESC'}`])
     .join(', ');
 }
 
 /** SELECT-list expressions that read a row's position (aliased pos_m<i>, pos_v<i>). */
 export function positionColumns(keys: SortKey[]): string {
-  return keys.map((k, i) => `${k.missing ?? '0'} AS pos_m${i}, ${k.expr} AS pos_v${i}`).join(', ');
+  return keys.map((k, i) => `${k.missing ?? '0'} AS pos_m${i}, ${presentValue(k)} AS pos_v${i}`).join(', ');
 }
 
 export function readPosition(row: Record<string, unknown>, n: number): Position {
@@ -43,7 +51,6 @@ export function afterPosition(keys: SortKey[], pos: Position): { sql: string; pa
   const params: SqlValue[] = [];
   for (let i = 0; i < keys.length; i++) {
     const g = greaterThan(keys[i]!, pos[i]!);
-    if (!g) continue;
     const ands: string[] = [];
     for (let j = 0; j < i; j++) {
       const e = equalTo(keys[j]!, pos[j]!);
@@ -54,20 +61,20 @@ export function afterPosition(keys: SortKey[], pos: Position): { sql: string; pa
     params.push(...g.params);
     ors.push(`(${ands.join(' AND ')})`);
   }
-  return ors.length ? { sql: `(${ors.join(' OR ')})`, params } : { sql: '1 = 0', params: [] };
+  return { sql: `(${ors.join(' OR ')})`, params };
 }
 
 function equalTo(k: SortKey, [missing, value]: [number, SqlValue]): { sql: string; params: SqlValue[] } {
   if (!k.missing) return { sql: `${k.expr} = ?`, params: [value] };
-  if (missing) return { sql: `${k.missing} = 1`, params: [] };
+  if (missing) return { sql: `${k.missing} = ?`, params: [missing] };
   return { sql: `(${k.missing} = 0 AND ${k.expr} = ?)`, params: [value] };
 }
 
-function greaterThan(k: SortKey, [missing, value]: [number, SqlValue]): { sql: string; params: SqlValue[] } | null {
+function greaterThan(k: SortKey, [missing, value]: [number, SqlValue]): { sql: string; params: SqlValue[] } {
   const cmp = k.ascending ? '>' : '<';
   if (!k.missing) return { sql: `${k.expr} ${cmp} ?`, params: [value] };
-  if (missing) return null;
-  return { sql: `(${k.missing} = 1 OR (${k.missing} = 0 AND ${k.expr} ${cmp} ?))`, params: [value] };
+  if (missing) return { sql: `${k.missing} > ?`, params: [missing] };
+  return { sql: `(${k.missing} > 0 OR (${k.missing} = 0 AND ${k.expr} ${cmp} ?))`, params: [value] };
 }
 
 /** A fingerprint of the query a token belongs to, so a token cannot be replayed on another query. */
@@ -75,8 +82,25 @@ export function queryFingerprint(parts: unknown): string {
   return createHash('sha256').update(JSON.stringify(parts)).digest('base64url').slice(0, 12);
 }
 
+// JSON has no NaN or ±Infinity (JSON.stringify writes null), yet a page may end on a metric of
+// Infinity; such numbers travel as {"n": "Infinity"}.
+const NON_FINITE: Record<string, number> = { NaN: NaN, Infinity: Infinity, '-Infinity': -Infinity };
+
+function encodeValue(v: SqlValue): unknown {
+  return typeof v === 'number' && !Number.isFinite(v) ? { n: String(v) } : v;
+}
+
+function decodeValue(v: unknown): SqlValue | undefined {
+  if (v === null || typeof v === 'string' || typeof v === 'number') return v;
+  if (v && typeof v === 'object' && !Array.isArray(v)) {
+    const n = (v as { n?: unknown }).n;
+    if (typeof n === 'string' && n in NON_FINITE) return NON_FINITE[n];
+  }
+  return undefined;
+}
+
 export function encodePageToken(pos: Position, fingerprint: string): string {
-  return Buffer.from(JSON.stringify({ p: pos, q: fingerprint })).toString('base64url');
+  return Buffer.from(JSON.stringify({ p: pos.map(([m, v]) => [m, encodeValue(v)]), q: fingerprint })).toString('base64url');
 }
 
 export function decodePageToken(token: string | undefined, fingerprint: string): Position | undefined {
@@ -94,10 +118,13 @@ export function decodePageToken(token: string | undefined, fingerprint: string):
   if (obj.q !== fingerprint) {
     throw new InvalidParameter('Invalid page_token: it was issued for a different query (filter, order_by or experiment ids changed).');
   }
+  const pos: Position = [];
   for (const entry of obj.p) {
-    if (!Array.isArray(entry) || entry.length !== 2 || (entry[0] !== 0 && entry[0] !== 1) || !['string', 'number'].includes(typeof entry[1]) && entry[1] !== null) {
+    const value = Array.isArray(entry) && entry.length === 2 ? decodeValue(entry[1]) : undefined;
+    if (value === undefined || !Number.isInteger(entry[0]) || entry[0] < 0 || entry[0] > 9) {
       throw new InvalidParameter('Invalid page_token: malformed position.');
     }
+    pos.push([entry[0], value]);
   }
-  return obj.p as Position;
+  return pos;
 }

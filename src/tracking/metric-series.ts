@@ -23,10 +23,14 @@ interface Agg {
   count: number;
 }
 
+/** The writer's latest rule (metric-writer `isLater`): NaN counts as -Infinity and loses a full tie to it. */
 function later(a: Agg, step: number, ts: number, v: number): boolean {
   if (step !== a.lastStep) return step > a.lastStep;
   if (ts !== a.lastTs) return ts > a.lastTs;
-  return (Number.isNaN(v) ? -Infinity : v) > (Number.isNaN(a.last) ? -Infinity : a.last);
+  const bv = Number.isNaN(v) ? -Infinity : v;
+  const av = Number.isNaN(a.last) ? -Infinity : a.last;
+  if (bv !== av) return bv > av;
+  return !Number.isNaN(v) && Number.isNaN(a.last);
 }
 
 function add(buckets: Map<number, Agg>, b: number, step: number, ts: number, last: number, min: number | null, max: number | null, count: number) {
@@ -61,8 +65,10 @@ export async function bucketedSeries(ex: Executor, runId: string, key: string, o
   const width = Math.ceil(span / n);
   const buckets = new Map<number, Agg>();
   if (width >= BLOCK) {
-    // Bucket boundaries on multiples of a block-aligned width, so no block straddles two buckets.
-    const w = Math.ceil(width / BLOCK) * BLOCK;
+    // Bucket boundaries on multiples of a block-aligned width from a block-aligned origin, so no
+    // block straddles two buckets; the width covers origin..end in n buckets (not n + 1).
+    const origin = Math.floor(start / BLOCK) * BLOCK;
+    const w = Math.ceil((end - origin + 1) / n / BLOCK) * BLOCK;
     const firstBlock = Math.ceil(start / BLOCK);
     const lastBlock = Math.floor((end + 1) / BLOCK) - 1;
     const blocks = await ex.all<{ block: number; last_step: number; last_timestamp: number; last_value: number; last_is_nan: number; min_value: number | null; max_value: number | null; count: number }>(
@@ -71,7 +77,7 @@ export async function bucketedSeries(ex: Executor, runId: string, key: string, o
     );
     for (const bl of blocks) {
       const last = Number(bl.last_is_nan) ? NaN : Number(bl.last_value);
-      add(buckets, Math.floor((Number(bl.block) * BLOCK) / w), Number(bl.last_step), Number(bl.last_timestamp), last, nul(bl.min_value), nul(bl.max_value), Number(bl.count));
+      add(buckets, Math.floor((Number(bl.block) * BLOCK - origin) / w), Number(bl.last_step), Number(bl.last_timestamp), last, nul(bl.min_value), nul(bl.max_value), Number(bl.count));
     }
     const edges: [number, number][] = [];
     if (lastBlock < firstBlock) edges.push([start, end]);
@@ -87,15 +93,18 @@ export async function bucketedSeries(ex: Executor, runId: string, key: string, o
       for (const r of rows) {
         const nan = Number(r.is_nan) === 1;
         const v = nan ? NaN : Number(r.value);
-        add(buckets, Math.floor(Number(r.step) / w), Number(r.step), Number(r.timestamp), v, nan ? null : v, nan ? null : v, 1);
+        add(buckets, Math.floor((Number(r.step) - origin) / w), Number(r.step), Number(r.timestamp), v, nan ? null : v, nan ? null : v, 1);
       }
     }
   } else {
     const rows = await ex.all<{ b: number; last_step: number; min_value: number | null; max_value: number | null; count: number }>(
-      `SELECT (step - ?) / ? AS b, max(step) AS last_step, min(CASE WHEN is_nan = 0 THEN value END) AS min_value,
+      // CAST: better-sqlite3 binds JS numbers as REAL, so SQLite would divide as floats (one
+      // bucket per step). GROUP BY the alias: PostgreSQL does not match two parameterised copies
+      // of the expression.
+      `SELECT CAST((step - ?) / ? AS BIGINT) AS b, max(step) AS last_step, min(CASE WHEN is_nan = 0 THEN value END) AS min_value,
               max(CASE WHEN is_nan = 0 THEN value END) AS max_value, count(*) AS count
-       FROM metrics WHERE series_id = ? AND step BETWEEN ? AND ? GROUP BY (step - ?) / ? ORDER BY b`,
-      [start, width, sid, start, end, start, width],
+       FROM metrics WHERE series_id = ? AND step BETWEEN ? AND ? GROUP BY b ORDER BY b`,
+      [start, width, sid, start, end],
     );
     const lastByStep = await latestAtSteps(ex, sid, rows.map((r) => Number(r.last_step)));
     for (const r of rows) {
@@ -119,13 +128,13 @@ function nul(v: number | null): number | null {
   return v === null || v === undefined ? null : Number(v);
 }
 
-/** For each step, the latest point at it (greatest timestamp, then value). */
+/** For each step, the latest point at it (greatest timestamp, then value; NaN, stored as 0, lowest). */
 async function latestAtSteps(ex: Executor, sid: number, steps: number[]): Promise<Map<number, { ts: number; v: number }>> {
   const out = new Map<number, { ts: number; v: number }>();
   for (let i = 0; i < steps.length; i += 500) {
     const chunk = steps.slice(i, i + 500);
     const rows = await ex.all<{ step: number; timestamp: number; value: number; is_nan: number }>(
-      `SELECT step, timestamp, value, is_nan FROM metrics WHERE series_id = ? AND step IN (${chunk.map(() => '?').join(',')}) ORDER BY step, timestamp, value`,
+      `SELECT step, timestamp, value, is_nan FROM metrics WHERE series_id = ? AND step IN (${chunk.map(() => '?').join(',')}) ORDER BY step, timestamp, is_nan DESC, value`,
       [sid, ...chunk],
     );
     for (const r of rows) out.set(Number(r.step), { ts: Number(r.timestamp), v: Number(r.is_nan) ? NaN : Number(r.value) });
@@ -151,13 +160,20 @@ export async function sampledHistory(ex: Executor, runIds: string[], key: string
     if (hi < lo) continue;
     const steps = new Set<number>();
     const m = opts.maxResults;
-    for (let i = 0; i < m; i++) {
-      const target = m === 1 ? lo : Math.round(lo + ((hi - lo) * i) / (m - 1));
-      const row = await ex.one<{ step: number }>('SELECT step FROM metrics WHERE series_id = ? AND step >= ? AND step <= ? ORDER BY step LIMIT 1', [sid, target, hi]);
-      if (row) steps.add(Number(row.step));
+    // A range holding no more than m steps comes back whole, however its steps are spaced (the
+    // seeks below would skip steps that fall between two targets); this reads at most m + 1 steps.
+    const few = await ex.all<{ step: number }>('SELECT DISTINCT step FROM metrics WHERE series_id = ? AND step BETWEEN ? AND ? ORDER BY step LIMIT ?', [sid, lo, hi, m + 1]);
+    if (few.length <= m) {
+      for (const r of few) steps.add(Number(r.step));
+    } else {
+      for (let i = 0; i < m; i++) {
+        const target = m === 1 ? lo : Math.round(lo + ((hi - lo) * i) / (m - 1));
+        const row = await ex.one<{ step: number }>('SELECT step FROM metrics WHERE series_id = ? AND step >= ? AND step <= ? ORDER BY step LIMIT 1', [sid, target, hi]);
+        if (row) steps.add(Number(row.step));
+      }
+      const last = await ex.one<{ step: number }>('SELECT step FROM metrics WHERE series_id = ? AND step <= ? ORDER BY step DESC LIMIT 1', [sid, hi]);
+      if (last) steps.add(Number(last.step));
     }
-    const last = await ex.one<{ step: number }>('SELECT step FROM metrics WHERE series_id = ? AND step <= ? ORDER BY step DESC LIMIT 1', [sid, hi]);
-    if (last) steps.add(Number(last.step));
     const list: SqlValue[] = [...steps].sort((a, b) => a - b);
     for (let i = 0; i < list.length; i += 500) {
       const chunk = list.slice(i, i + 500);

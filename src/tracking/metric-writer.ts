@@ -4,6 +4,19 @@ import type { Executor, SqlValue } from '../store/index.js';
  * @module The metric write path: history points plus, in the same transaction, the per-series
  * summary (latest, min, max, count) and per-block summaries (256 steps a block) that search, sort
  * and charts read instead of the history.
+ *
+ * Exact duplicates (same key, step, timestamp, value) collapse, as in MLflow, and only points that
+ * were new feed the summaries. The summaries are merged into the stored rows by the database
+ * (UPDATE/UPSERT with the merge rule in SQL) rather than read, merged here and written back: that
+ * is one statement per table instead of one per series and per block, and on PostgreSQL two
+ * concurrent batches on one run cannot lose each other's counts (the row lock re-evaluates the
+ * merge against the committed row).
+ *
+ * Measured on the 2-core dev machine, 1000-point batches (10 keys x 100 steps), in-process
+ * (bench/.work numbers, same-run bare insert ~850k points/s): the previous version, which used
+ * INSERT ... RETURNING for every point and ~30 statements per batch, ran ~250k points/s; 60% of
+ * it was the RETURNING insert (SQLite materialises and better-sqlite3 builds an object per row:
+ * 900k -> 350k points/s on the bare table).
  */
 
 export interface MetricPoint {
@@ -14,9 +27,12 @@ export interface MetricPoint {
 }
 
 export const BLOCK_SHIFT = 8;
-// 5 parameters a row; 200 rows stay far below SQLite's 32,766-parameter limit and amortise the
-// per-statement cost (measured: ~3x faster than one statement per row on better-sqlite3).
+const BLOCK = 1 << BLOCK_SHIFT;
+// 5 parameters a row. 200 rows a statement was the fastest of 100/200/500/1000 on the bare table
+// (better-sqlite3 binds from a spread argument list) and stays far below SQLite's 32,766 limit.
 const CHUNK = 200;
+// Summary rows a statement (9-10 parameters each): below both databases' parameter limits.
+const SUMMARY_CHUNK = 500;
 
 interface Summary {
   step: number;
@@ -28,13 +44,19 @@ interface Summary {
   count: number;
 }
 
-/** MLflow's "latest": the greatest (step, timestamp, value); a NaN value loses ties. */
+/**
+ * MLflow's "latest": the greatest (step, timestamp, value), a NaN value counting as -Infinity.
+ * On a full tie (NaN against -Infinity at the same step and timestamp) the non-NaN point wins, so
+ * the result does not depend on the order points arrive in; the SQL merges below use the same
+ * 4-part key.
+ */
 function isLater(a: Summary, step: number, timestamp: number, value: number, isNan: boolean): boolean {
   if (step !== a.step) return step > a.step;
   if (timestamp !== a.timestamp) return timestamp > a.timestamp;
   const av = a.isNan ? -Infinity : a.value;
   const bv = isNan ? -Infinity : value;
-  return bv > av;
+  if (bv !== av) return bv > av;
+  return !isNan && a.isNan;
 }
 
 function absorb(s: Summary | undefined, step: number, timestamp: number, value: number, isNan: boolean): Summary {
@@ -46,160 +68,309 @@ function absorb(s: Summary | undefined, step: number, timestamp: number, value: 
     s.isNan = isNan;
   }
   if (!isNan) {
-    s.min = s.min === null ? value : Math.min(s.min, value);
-    s.max = s.max === null ? value : Math.max(s.max, value);
+    if (s.min === null || value < s.min) s.min = value;
+    if (s.max === null || value > s.max) s.max = value;
   }
   s.count++;
   return s;
 }
 
-function merge(into: Summary, from: Summary): Summary {
-  // A series row created for this batch holds no point yet (count 0): take the batch's summary.
-  if (into.count === 0) return { ...from };
-  if (isLater(into, from.step, from.timestamp, from.value, from.isNan)) {
-    into.step = from.step;
-    into.timestamp = from.timestamp;
-    into.value = from.value;
-    into.isNan = from.isNan;
-  }
-  into.min = into.min === null ? from.min : from.min === null ? into.min : Math.min(into.min, from.min);
-  into.max = into.max === null ? from.max : from.max === null ? into.max : Math.max(into.max, from.max);
-  into.count += from.count;
-  return into;
-}
-
-const placeholders = (n: number, width: number) => {
-  const row = `(${new Array(width).fill('?').join(', ')})`;
-  return new Array(n).fill(row).join(', ');
-};
+const rowsOf = (n: number, row: string) => new Array(n).fill(row).join(', ');
 
 /**
- * Appends points to a run's metric history. Exact duplicates (same key, step, timestamp, value)
- * collapse, as in MLflow, and are not counted twice: only rows the INSERT reports as new feed
- * the summaries.
+ * Appends points to a run's metric history and merges what was new into the summaries. Runs
+ * inside the caller's transaction.
  */
 export async function writeMetrics(tx: Executor, runId: string, points: readonly MetricPoint[]): Promise<void> {
   if (!points.length) return;
-  const keys = [...new Set(points.map((p) => p.key))];
-  const seriesIds = await ensureSeries(tx, runId, keys, points);
+  const ids = await ensureSeries(tx, runId, points);
+  const n = points.length;
+  const sids = new Array<number>(n);
+  for (let i = 0; i < n; i++) sids[i] = ids.get(points[i]!.key)!;
+  if (tx.dialect === 'postgres') {
+    await writePostgres(tx, sids, points);
+    return;
+  }
+  const fresh = await insertSqlite(tx, sids, points);
+  if (!fresh.sid.length) return;
 
-  // 1. History, reporting back which rows were new.
-  const inserted: { series_id: number; step: number; timestamp: number; value: number; is_nan: number }[] = [];
-  for (let i = 0; i < points.length; i += CHUNK) {
-    const chunk = points.slice(i, i + CHUNK);
-    const params: SqlValue[] = [];
-    for (const p of chunk) {
-      const nan = Number.isNaN(p.value);
-      params.push(seriesIds.get(p.key)!, p.step, p.timestamp, nan ? 0 : p.value, nan ? 1 : 0);
+  const perSeries = new Map<number, Summary>();
+  const perBlock = new Map<number, Map<number, Summary>>();
+  // Points usually arrive grouped by key and step, so the previous point's summaries are the
+  // likeliest hit: remembering them skips two Map lookups per point.
+  let lastSid = NaN;
+  let lastBlock = NaN;
+  let sSum: Summary | undefined;
+  let bSum: Summary | undefined;
+  let blocks: Map<number, Summary> | undefined;
+  for (let i = 0; i < fresh.sid.length; i++) {
+    const sid = fresh.sid[i]!;
+    const step = fresh.step[i]!;
+    const ts = fresh.ts[i]!;
+    const value = fresh.value[i]!;
+    const nan = fresh.nan[i]!;
+    const block = Math.floor(step / BLOCK);
+    if (sid !== lastSid) {
+      lastSid = sid;
+      lastBlock = NaN;
+      sSum = perSeries.get(sid);
+      blocks = perBlock.get(sid);
+      if (!blocks) perBlock.set(sid, (blocks = new Map()));
     }
-    const rows = await tx.all<(typeof inserted)[number]>(
-      `INSERT INTO metrics (series_id, step, timestamp, value, is_nan) VALUES ${placeholders(chunk.length, 5)} ON CONFLICT DO NOTHING RETURNING series_id, step, timestamp, value, is_nan`,
+    if (sSum) absorb(sSum, step, ts, value, nan);
+    else perSeries.set(sid, (sSum = absorb(undefined, step, ts, value, nan)));
+    if (block !== lastBlock) {
+      lastBlock = block;
+      bSum = blocks!.get(block);
+    }
+    if (bSum) absorb(bSum, step, ts, value, nan);
+    else blocks!.set(block, (bSum = absorb(undefined, step, ts, value, nan)));
+  }
+  await mergeSeries(tx, perSeries);
+  await mergeBlocks(tx, perBlock);
+}
+
+/** New points, column-wise. A NaN value is NaN here (stored as 0 with is_nan = 1). */
+interface Fresh {
+  sid: number[];
+  step: number[];
+  ts: number[];
+  value: number[];
+  nan: boolean[];
+}
+
+const INSERT_POINTS = 'INSERT INTO metrics (series_id, step, timestamp, value, is_nan) VALUES ';
+
+/**
+ * SQLite: plain multi-row INSERT inside a savepoint. When every row went in (the normal case:
+ * `changes` equals the row count) the input is the set of new points; otherwise (a client retry,
+ * duplicates in the batch) the savepoint is rolled back and the batch is inserted again with
+ * RETURNING, which names exactly the new rows. Measured on the bare table: insert ~900k points/s,
+ * with the savepoint ~870k, with RETURNING ~350k.
+ */
+async function insertSqlite(tx: Executor, sids: number[], points: readonly MetricPoint[]): Promise<Fresh> {
+  const n = points.length;
+  const chunkParams = (from: number, to: number): SqlValue[] => {
+    const params = new Array<SqlValue>((to - from) * 5);
+    let j = 0;
+    for (let i = from; i < to; i++) {
+      const p = points[i]!;
+      const nan = p.value !== p.value;
+      params[j++] = sids[i]!;
+      params[j++] = p.step;
+      params[j++] = p.timestamp;
+      params[j++] = nan ? 0 : p.value;
+      params[j++] = nan ? 1 : 0;
+    }
+    return params;
+  };
+  await tx.run('SAVEPOINT metric_points');
+  let changes = 0;
+  for (let i = 0; i < n; i += CHUNK) {
+    const to = Math.min(n, i + CHUNK);
+    changes += (await tx.run(`${INSERT_POINTS}${rowsOf(to - i, '(?, ?, ?, ?, ?)')} ON CONFLICT DO NOTHING`, chunkParams(i, to))).changes;
+  }
+  if (changes === n) {
+    await tx.run('RELEASE metric_points');
+    return {
+      sid: sids,
+      step: points.map((p) => p.step),
+      ts: points.map((p) => p.timestamp),
+      value: points.map((p) => p.value),
+      nan: points.map((p) => p.value !== p.value),
+    };
+  }
+  await tx.run('ROLLBACK TO metric_points');
+  await tx.run('RELEASE metric_points');
+  const fresh: Fresh = { sid: [], step: [], ts: [], value: [], nan: [] };
+  for (let i = 0; i < n; i += CHUNK) {
+    const to = Math.min(n, i + CHUNK);
+    const rows = await tx.all<{ series_id: number; step: number; timestamp: number; value: number; is_nan: number }>(
+      `${INSERT_POINTS}${rowsOf(to - i, '(?, ?, ?, ?, ?)')} ON CONFLICT DO NOTHING RETURNING series_id, step, timestamp, value, is_nan`,
+      chunkParams(i, to),
+    );
+    for (const r of rows) {
+      const nan = Number(r.is_nan) === 1;
+      fresh.sid.push(Number(r.series_id));
+      fresh.step.push(Number(r.step));
+      fresh.ts.push(Number(r.timestamp));
+      fresh.value.push(nan ? NaN : Number(r.value));
+      fresh.nan.push(nan);
+    }
+  }
+  return fresh;
+}
+
+// The merge rule in SQL: `new` is later than `old` when (step, timestamp, value-or--inf, not-NaN)
+// is greater; min/max ignore NULL (a series or block of NaNs only has no min/max).
+const NEG_INF = { sqlite: '-9e999', postgres: "'-Infinity'::float8" } as const;
+function laterSql(dialect: 'sqlite' | 'postgres', nw: [string, string, string, string], old: [string, string, string, string]): string {
+  const key = ([step, ts, value, isNan]: [string, string, string, string]) =>
+    `${step}, ${ts}, CASE WHEN ${isNan} = 1 THEN ${NEG_INF[dialect]} ELSE ${value} END, 1 - ${isNan}`;
+  return `(${key(nw)}) > (${key(old)})`;
+}
+function leastSql(dialect: 'sqlite' | 'postgres', fn: 'min' | 'max', a: string, b: string): string {
+  if (dialect === 'postgres') return `${fn === 'min' ? 'LEAST' : 'GREATEST'}(${a}, ${b})`;
+  return `CASE WHEN ${a} IS NULL THEN ${b} WHEN ${b} IS NULL THEN ${a} ELSE ${fn}(${a}, ${b}) END`;
+}
+
+/**
+ * Merges batch summaries into latest_metrics (SQLite; PostgreSQL does it inside its one
+ * statement). A series row created empty for this batch (count 0) takes the batch's summary.
+ */
+async function mergeSeries(tx: Executor, perSeries: Map<number, Summary>): Promise<void> {
+  const d = 'sqlite';
+  const entries = [...perSeries];
+  const later = `m.count = 0 OR ${laterSql(d, ['v.column2', 'v.column3', 'v.column4', 'v.column5'], ['m.step', 'm.timestamp', 'm.value', 'm.is_nan'])}`;
+  for (let i = 0; i < entries.length; i += SUMMARY_CHUNK) {
+    const chunk = entries.slice(i, i + SUMMARY_CHUNK);
+    const params: SqlValue[] = [];
+    for (const [sid, s] of chunk) params.push(sid, s.step, s.timestamp, s.isNan ? 0 : s.value, s.isNan ? 1 : 0, s.min, s.max, s.count);
+    await tx.run(
+      `UPDATE latest_metrics AS m SET
+         step = CASE WHEN ${later} THEN v.column2 ELSE m.step END,
+         timestamp = CASE WHEN ${later} THEN v.column3 ELSE m.timestamp END,
+         value = CASE WHEN ${later} THEN v.column4 ELSE m.value END,
+         is_nan = CASE WHEN ${later} THEN v.column5 ELSE m.is_nan END,
+         min_value = ${leastSql(d, 'min', 'm.min_value', 'v.column6')},
+         max_value = ${leastSql(d, 'max', 'm.max_value', 'v.column7')},
+         count = m.count + v.column8
+       FROM (VALUES ${rowsOf(chunk.length, '(?, ?, ?, ?, ?, ?, ?, ?)')}) AS v
+       WHERE m.series_id = v.column1`,
       params,
     );
-    for (const r of rows) inserted.push(r);
   }
-  if (!inserted.length) return;
+}
 
-  // 2. Summaries of what was new, per series and per block.
-  const perSeries = new Map<number, Summary>();
-  const perBlock = new Map<string, { series: number; block: number; s: Summary }>();
-  for (const r of inserted) {
-    const series = Number(r.series_id);
-    const step = Number(r.step);
-    const isNan = Number(r.is_nan) === 1;
-    const value = isNan ? NaN : Number(r.value);
-    perSeries.set(series, absorb(perSeries.get(series), step, Number(r.timestamp), value, isNan));
-    const block = Math.floor(step / (1 << BLOCK_SHIFT));
-    const bk = `${series}:${block}`;
-    const b = perBlock.get(bk);
-    if (b) absorb(b.s, step, Number(r.timestamp), value, isNan);
-    else perBlock.set(bk, { series, block, s: absorb(undefined, step, Number(r.timestamp), value, isNan) });
+async function mergeBlocks(tx: Executor, perBlock: Map<number, Map<number, Summary>>): Promise<void> {
+  const d = 'sqlite';
+  const rows: [number, number, Summary][] = [];
+  for (const [sid, blocks] of perBlock) for (const [block, s] of blocks) rows.push([sid, block, s]);
+  const later = laterSql(d, ['excluded.last_step', 'excluded.last_timestamp', 'excluded.last_value', 'excluded.last_is_nan'], ['b.last_step', 'b.last_timestamp', 'b.last_value', 'b.last_is_nan']);
+  for (let i = 0; i < rows.length; i += SUMMARY_CHUNK) {
+    const chunk = rows.slice(i, i + SUMMARY_CHUNK);
+    const params: SqlValue[] = [];
+    for (const [sid, block, s] of chunk) params.push(sid, block, s.step, s.timestamp, s.isNan ? 0 : s.value, s.isNan ? 1 : 0, s.min, s.max, s.count);
+    await tx.run(
+      `INSERT INTO metric_blocks AS b (series_id, block, last_step, last_timestamp, last_value, last_is_nan, min_value, max_value, count)
+       VALUES ${rowsOf(chunk.length, '(?, ?, ?, ?, ?, ?, ?, ?, ?)')}
+       ON CONFLICT (series_id, block) DO UPDATE SET
+         last_step = CASE WHEN ${later} THEN excluded.last_step ELSE b.last_step END,
+         last_timestamp = CASE WHEN ${later} THEN excluded.last_timestamp ELSE b.last_timestamp END,
+         last_value = CASE WHEN ${later} THEN excluded.last_value ELSE b.last_value END,
+         last_is_nan = CASE WHEN ${later} THEN excluded.last_is_nan ELSE b.last_is_nan END,
+         min_value = ${leastSql(d, 'min', 'b.min_value', 'excluded.min_value')},
+         max_value = ${leastSql(d, 'max', 'b.max_value', 'excluded.max_value')},
+         count = b.count + excluded.count`,
+      params,
+    );
   }
+}
 
-  // 3. Merge into the stored summaries.
-  const stored = await tx.all<SummaryRow>(
-    `SELECT series_id, step, timestamp, value, is_nan, min_value, max_value, count FROM latest_metrics WHERE series_id IN (${[...perSeries.keys()].map(() => '?').join(',')})`,
-    [...perSeries.keys()],
+/**
+ * PostgreSQL: the points go in as five arrays (one bind each, instead of 5,000 parameters), and
+ * one statement inserts them, aggregates the new ones (RETURNING) per series and per block and
+ * merges both summaries: one round trip per batch where the row-at-a-time version made ~30.
+ * Block rows are upserted in (series, block) order so concurrent batches on one run lock them in
+ * the same order.
+ */
+async function writePostgres(tx: Executor, sids: number[], points: readonly MetricPoint[]): Promise<void> {
+  const n = points.length;
+  const step = new Array<number>(n);
+  const ts = new Array<number>(n);
+  const val = new Array<number>(n);
+  const nan = new Array<number>(n);
+  for (let i = 0; i < n; i++) {
+    const p = points[i]!;
+    const isNan = p.value !== p.value;
+    step[i] = p.step;
+    ts[i] = p.timestamp;
+    val[i] = isNan ? 0 : p.value;
+    nan[i] = isNan ? 1 : 0;
+  }
+  // Array literals built here: pg's own array encoder escapes every element (measurably slower),
+  // and String(number) is exact for PostgreSQL's float8/bigint input (shortest round-trip form,
+  // 'Infinity' and '-Infinity' included).
+  const lit = (a: number[]) => `{${a.join(',')}}`;
+  const d = 'postgres';
+  const ord = `ORDER BY series_id, step DESC, timestamp DESC, CASE WHEN is_nan = 1 THEN ${NEG_INF[d]} ELSE value END DESC, is_nan`;
+  const seriesLater = `m.count = 0 OR ${laterSql(d, ['a.step', 'a.timestamp', 'a.value', 'a.is_nan'], ['m.step', 'm.timestamp', 'm.value', 'm.is_nan'])}`;
+  const blockLater = laterSql(d, ['excluded.last_step', 'excluded.last_timestamp', 'excluded.last_value', 'excluded.last_is_nan'], ['b.last_step', 'b.last_timestamp', 'b.last_value', 'b.last_is_nan']);
+  await tx.run(
+    `WITH ins AS (
+       INSERT INTO metrics (series_id, step, timestamp, value, is_nan)
+       SELECT * FROM unnest(?::bigint[], ?::bigint[], ?::bigint[], ?::float8[], ?::int[])
+       ON CONFLICT DO NOTHING
+       RETURNING series_id, step, timestamp, value, is_nan, step >> ${BLOCK_SHIFT} AS block
+     ),
+     s AS (
+       SELECT l.*, g.lo, g.hi, g.n FROM
+         (SELECT DISTINCT ON (series_id) series_id, step, timestamp, value, is_nan FROM ins ${ord}) l
+         JOIN (SELECT series_id, min(value) FILTER (WHERE is_nan = 0) AS lo, max(value) FILTER (WHERE is_nan = 0) AS hi, count(*) AS n
+               FROM ins GROUP BY series_id) g USING (series_id)
+     ),
+     upd AS (
+       UPDATE latest_metrics AS m SET
+         step = CASE WHEN ${seriesLater} THEN a.step ELSE m.step END,
+         timestamp = CASE WHEN ${seriesLater} THEN a.timestamp ELSE m.timestamp END,
+         value = CASE WHEN ${seriesLater} THEN a.value ELSE m.value END,
+         is_nan = CASE WHEN ${seriesLater} THEN a.is_nan ELSE m.is_nan END,
+         min_value = LEAST(m.min_value, a.lo), max_value = GREATEST(m.max_value, a.hi), count = m.count + a.n
+       FROM s AS a WHERE m.series_id = a.series_id
+       RETURNING 1
+     ),
+     bl AS (
+       SELECT l.*, g.lo, g.hi, g.n FROM
+         (SELECT DISTINCT ON (series_id, block) series_id, block, step, timestamp, value, is_nan FROM ins
+          ${ord.replace('series_id,', 'series_id, block,')}) l
+         JOIN (SELECT series_id, block, min(value) FILTER (WHERE is_nan = 0) AS lo, max(value) FILTER (WHERE is_nan = 0) AS hi, count(*) AS n
+               FROM ins GROUP BY series_id, block) g USING (series_id, block)
+     ),
+     blk AS (
+       INSERT INTO metric_blocks AS b (series_id, block, last_step, last_timestamp, last_value, last_is_nan, min_value, max_value, count)
+       SELECT series_id, block, step, timestamp, value, is_nan, lo, hi, n FROM bl ORDER BY series_id, block
+       ON CONFLICT (series_id, block) DO UPDATE SET
+         last_step = CASE WHEN ${blockLater} THEN excluded.last_step ELSE b.last_step END,
+         last_timestamp = CASE WHEN ${blockLater} THEN excluded.last_timestamp ELSE b.last_timestamp END,
+         last_value = CASE WHEN ${blockLater} THEN excluded.last_value ELSE b.last_value END,
+         last_is_nan = CASE WHEN ${blockLater} THEN excluded.last_is_nan ELSE b.last_is_nan END,
+         min_value = LEAST(b.min_value, excluded.min_value), max_value = GREATEST(b.max_value, excluded.max_value),
+         count = b.count + excluded.count
+       RETURNING 1
+     )
+     SELECT (SELECT count(*) FROM upd) AS series, (SELECT count(*) FROM blk) AS blocks`,
+    [lit(sids), lit(step), lit(ts), lit(val), lit(nan)],
   );
-  for (const row of stored) {
-    const s = merge(fromRow(row), perSeries.get(Number(row.series_id))!);
-    await tx.run('UPDATE latest_metrics SET step = ?, timestamp = ?, value = ?, is_nan = ?, min_value = ?, max_value = ?, count = ? WHERE series_id = ?', [
-      s.step, s.timestamp, s.isNan ? 0 : s.value, s.isNan ? 1 : 0, s.min, s.max, s.count, Number(row.series_id),
-    ]);
-  }
-  await mergeBlocks(tx, [...perBlock.values()]);
 }
 
-interface SummaryRow {
-  series_id: number;
-  step: number;
-  timestamp: number;
-  value: number;
-  is_nan: number;
-  min_value: number | null;
-  max_value: number | null;
-  count: number;
-}
-
-function fromRow(r: SummaryRow): Summary {
-  const isNan = Number(r.is_nan) === 1;
-  return {
-    step: Number(r.step),
-    timestamp: Number(r.timestamp),
-    value: isNan ? NaN : Number(r.value),
-    isNan,
-    min: r.min_value === null ? null : Number(r.min_value),
-    max: r.max_value === null ? null : Number(r.max_value),
-    count: Number(r.count),
-  };
-}
-
-/** Series ids for the keys, creating empty series rows (count 0) for new keys. */
-async function ensureSeries(tx: Executor, runId: string, keys: string[], points: readonly MetricPoint[]): Promise<Map<string, number>> {
+/**
+ * Series ids for the batch's keys, creating empty series rows (count 0) for new keys. ON CONFLICT
+ * DO NOTHING plus a re-read makes two concurrent first batches on PostgreSQL agree on one row
+ * instead of one failing with a unique violation.
+ */
+async function ensureSeries(tx: Executor, runId: string, points: readonly MetricPoint[]): Promise<Map<string, number>> {
+  const first = new Map<string, MetricPoint>();
+  for (const p of points) if (!first.has(p.key)) first.set(p.key, p);
+  const keys = [...first.keys()];
   const ids = new Map<string, number>();
-  const rows = await tx.all<{ series_id: number; key: string }>(
-    `SELECT series_id, key FROM latest_metrics WHERE run_uuid = ? AND key IN (${keys.map(() => '?').join(',')})`,
-    [runId, ...keys],
+  const select = async (list: string[]) => {
+    const rows = await tx.all<{ series_id: number; key: string }>(
+      `SELECT series_id, key FROM latest_metrics WHERE run_uuid = ? AND key IN (${list.map(() => '?').join(',')})`,
+      [runId, ...list],
+    );
+    for (const r of rows) ids.set(r.key, Number(r.series_id));
+  };
+  await select(keys);
+  const missing = keys.filter((k) => !ids.has(k));
+  if (!missing.length) return ids;
+  const params: SqlValue[] = [];
+  for (const key of missing) params.push(runId, key, first.get(key)!.step, first.get(key)!.timestamp);
+  const created = await tx.all<{ series_id: number; key: string }>(
+    `INSERT INTO latest_metrics (run_uuid, key, step, timestamp, value, is_nan, min_value, max_value, count)
+     VALUES ${rowsOf(missing.length, '(?, ?, ?, ?, 0, 0, NULL, NULL, 0)')} ON CONFLICT (run_uuid, key) DO NOTHING RETURNING series_id, key`,
+    params,
   );
-  for (const r of rows) ids.set(r.key, Number(r.series_id));
-  for (const key of keys) {
-    if (ids.has(key)) continue;
-    const first = points.find((p) => p.key === key)!;
-    const row = await tx.one<{ series_id: number }>(
-      'INSERT INTO latest_metrics (run_uuid, key, step, timestamp, value, is_nan, min_value, max_value, count) VALUES (?, ?, ?, ?, 0, 0, NULL, NULL, 0) RETURNING series_id',
-      [runId, key, first.step, first.timestamp],
-    );
-    ids.set(key, Number(row!.series_id));
-  }
+  for (const r of created) ids.set(r.key, Number(r.series_id));
+  if (ids.size < keys.length) await select(keys.filter((k) => !ids.has(k)));
   return ids;
-}
-
-async function mergeBlocks(tx: Executor, blocks: { series: number; block: number; s: Summary }[]): Promise<void> {
-  const bySeries = new Map<number, typeof blocks>();
-  for (const b of blocks) {
-    if (!bySeries.has(b.series)) bySeries.set(b.series, []);
-    bySeries.get(b.series)!.push(b);
-  }
-  for (const [series, list] of bySeries) {
-    const existing = await tx.all<{ block: number; last_step: number; last_timestamp: number; last_value: number; last_is_nan: number; min_value: number | null; max_value: number | null; count: number }>(
-      `SELECT block, last_step, last_timestamp, last_value, last_is_nan, min_value, max_value, count FROM metric_blocks WHERE series_id = ? AND block IN (${list.map(() => '?').join(',')})`,
-      [series, ...list.map((b) => b.block)],
-    );
-    const old = new Map(existing.map((r) => [Number(r.block), r]));
-    for (const b of list) {
-      const r = old.get(b.block);
-      const s = r
-        ? merge(
-            fromRow({ series_id: series, step: r.last_step, timestamp: r.last_timestamp, value: r.last_value, is_nan: r.last_is_nan, min_value: r.min_value, max_value: r.max_value, count: r.count }),
-            b.s,
-          )
-        : b.s;
-      await tx.run(
-        `INSERT INTO metric_blocks (series_id, block, last_step, last_timestamp, last_value, last_is_nan, min_value, max_value, count) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-         ON CONFLICT (series_id, block) DO UPDATE SET last_step = excluded.last_step, last_timestamp = excluded.last_timestamp, last_value = excluded.last_value,
-         last_is_nan = excluded.last_is_nan, min_value = excluded.min_value, max_value = excluded.max_value, count = excluded.count`,
-        [series, b.block, s.step, s.timestamp, s.isNan ? 0 : s.value, s.isNan ? 1 : 0, s.min, s.max, s.count],
-      );
-    }
-  }
 }

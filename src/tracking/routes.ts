@@ -171,11 +171,7 @@ export function trackingRoutes(t: Tracking): JsonRoute[] {
       for (const k of ['artifact_path', 'flavors', 'utc_time_created', 'run_id']) {
         if (!(k in model)) throw new InvalidParameter(`Model json is missing mandatory fields: '${k}'`);
       }
-      const run = await runs.get(runId);
-      const history = run.data.tags.find((x) => x.key === 'mlflow.log-model.history');
-      const list = history ? (JSON.parse(history.value) as unknown[]) : [];
-      list.push(model);
-      await runs.setTag(runId, { key: 'mlflow.log-model.history', value: JSON.stringify(list) });
+      await runs.logModel(runId, model);
       return {};
     } },
 
@@ -213,7 +209,8 @@ export function trackingRoutes(t: Tracking): JsonRoute[] {
       return {
         run_id: runId,
         key,
-        buckets: buckets.map((b) => ({ step: b.step, last: jsonDouble(b.last), min: b.min, max: b.max, count: b.count })),
+        // min/max may be ±Infinity, which JSON.stringify would turn into null.
+        buckets: buckets.map((b) => ({ step: b.step, last: jsonDouble(b.last), min: b.min === null ? null : jsonDouble(b.min), max: b.max === null ? null : jsonDouble(b.max), count: b.count })),
       };
     } },
   ];

@@ -35,7 +35,8 @@ export async function searchRuns(db: Database, input: RunSearchInput, projection
     if (term.entity === 'metric') {
       joins.push(`LEFT JOIN latest_metrics o${i} ON o${i}.run_uuid = r.run_uuid AND o${i}.key = ?`);
       joinParams.push(term.key);
-      keys.push({ expr: `o${i}.value`, missing: `CASE WHEN o${i}.series_id IS NULL OR o${i}.is_nan = 1 OR o${i}.count = 0 THEN 1 ELSE 0 END`, ascending: term.ascending });
+      // MLflow's order: values, then NaN, then runs without the metric, in both directions.
+      keys.push({ expr: `o${i}.value`, missing: `CASE WHEN o${i}.series_id IS NULL OR o${i}.count = 0 THEN 2 WHEN o${i}.is_nan = 1 THEN 1 ELSE 0 END`, ascending: term.ascending });
     } else if (term.entity === 'param' || term.entity === 'tag') {
       joins.push(`LEFT JOIN ${term.entity}s o${i} ON o${i}.run_uuid = r.run_uuid AND o${i}.key = ?`);
       joinParams.push(term.key);

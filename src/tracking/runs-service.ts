@@ -1,7 +1,7 @@
 import { InvalidParameter, NotFound } from '../core/errors.js';
 import { newRunId, randomRunName } from '../core/ids.js';
 import type { Database, Executor } from '../store/index.js';
-import { TAG_RUN_NAME, type KeyValue, type Run, type RunInfo, type RunStatus } from './entities.js';
+import { TAG_LOG_MODEL_HISTORY, TAG_RUN_NAME, type KeyValue, type Run, type RunInfo, type RunStatus } from './entities.js';
 import type { ExperimentsService } from './experiments-service.js';
 import { writeMetrics, type MetricPoint } from './metric-writer.js';
 import { loadRuns, runInfo, type RunRow } from './run-loader.js';
@@ -58,16 +58,23 @@ export class RunsService {
     return (await loadRuns(this.db, [row]))[0]!;
   }
 
-  async row(ex: Executor, runId: string): Promise<RunRow> {
+  /**
+   * The run's row. With `lock` (inside a transaction) PostgreSQL holds the row until commit, so
+   * concurrent writes to one run apply one after another: the metric summaries, write-once params
+   * and the log-model history are read-modify-write, and two interleaved transactions would lose
+   * one's update. SQLite already runs one write transaction at a time.
+   */
+  async row(ex: Executor, runId: string, lock = false): Promise<RunRow> {
     if (!runId) throw new InvalidParameter(`Missing value for required parameter 'run_id'.`);
-    const row = await ex.one<RunRow>('SELECT * FROM runs WHERE run_uuid = ?', [runId]);
+    const forUpdate = lock && ex.dialect === 'postgres' ? ' FOR NO KEY UPDATE' : '';
+    const row = await ex.one<RunRow>(`SELECT * FROM runs WHERE run_uuid = ?${forUpdate}`, [runId]);
     if (!row) throw new NotFound(`Run '${runId}' not found`);
     return row;
   }
 
-  /** A run that accepts writes: it exists and is not deleted. */
-  async activeRow(ex: Executor, runId: string): Promise<RunRow> {
-    const row = await this.row(ex, runId);
+  /** A run that accepts writes: it exists and is not deleted. Locked as `row` says. */
+  async activeRow(ex: Executor, runId: string, lock = false): Promise<RunRow> {
+    const row = await this.row(ex, runId, lock);
     if (row.lifecycle_stage !== 'active') {
       throw new InvalidParameter(`The run ${runId} must be in the 'active' state. Current state is ${row.lifecycle_stage}.`);
     }
@@ -77,7 +84,7 @@ export class RunsService {
   async update(runId: string, changes: { status?: RunStatus; endTime?: number; runName?: string }): Promise<RunInfo> {
     if (changes.endTime !== undefined) validateTimestamp(changes.endTime, 'end_time');
     return this.db.transaction(async (tx) => {
-      const row = await this.activeRow(tx, runId);
+      const row = await this.activeRow(tx, runId, true);
       const status = changes.status ?? row.status;
       const endTime = changes.endTime ?? row.end_time;
       const name = changes.runName || row.name;
@@ -90,7 +97,9 @@ export class RunsService {
   async delete(runId: string): Promise<void> {
     await this.db.transaction(async (tx) => {
       await this.row(tx, runId);
-      await tx.run("UPDATE runs SET lifecycle_stage = 'deleted', deleted_time = ? WHERE run_uuid = ?", [Date.now(), runId]);
+      // Deleting a deleted run keeps its first deletion time: experiment restore tells the runs
+      // it deleted from those deleted on their own by that time.
+      await tx.run("UPDATE runs SET lifecycle_stage = 'deleted', deleted_time = COALESCE(deleted_time, ?) WHERE run_uuid = ?", [Date.now(), runId]);
     });
   }
 
@@ -108,16 +117,35 @@ export class RunsService {
   async setTag(runId: string, tag: KeyValue): Promise<void> {
     validateTag(tag);
     await this.db.transaction(async (tx) => {
-      await this.activeRow(tx, runId);
+      await this.activeRow(tx, runId, true);
       await upsertTags(tx, runId, [tag]);
     });
   }
 
   async deleteTag(runId: string, key: string): Promise<void> {
     await this.db.transaction(async (tx) => {
-      await this.activeRow(tx, runId);
+      await this.activeRow(tx, runId, true);
       const res = await tx.run('DELETE FROM tags WHERE run_uuid = ? AND key = ?', [runId, key]);
       if (!res.changes) throw new NotFound(`No tag with name: ${key} in run with id ${runId}`);
+    });
+  }
+
+  /** Appends a model (MLflow's legacy log-model) to the run's `mlflow.log-model.history` tag. */
+  async logModel(runId: string, model: Record<string, unknown>): Promise<void> {
+    await this.db.transaction(async (tx) => {
+      await this.activeRow(tx, runId, true);
+      const tag = await tx.one<{ value: string }>('SELECT value FROM tags WHERE run_uuid = ? AND key = ?', [runId, TAG_LOG_MODEL_HISTORY]);
+      let list: unknown[] = [];
+      try {
+        const parsed: unknown = tag ? JSON.parse(tag.value) : [];
+        if (Array.isArray(parsed)) list = parsed;
+      } catch {
+        // A hand-written tag that is not JSON: start the history afresh rather than fail the log.
+      }
+      list.push(model);
+      const tagValue = { key: TAG_LOG_MODEL_HISTORY, value: JSON.stringify(list) };
+      validateTag(tagValue);
+      await upsertTags(tx, runId, [tagValue]);
     });
   }
 
@@ -140,7 +168,7 @@ export class RunsService {
     const tags = batch.tags ?? [];
     validateBatch(metrics, params, tags);
     await this.db.transaction(async (tx) => {
-      await this.activeRow(tx, runId);
+      await this.activeRow(tx, runId, true);
       if (params.length) await insertParams(tx, runId, params);
       if (tags.length) await upsertTags(tx, runId, tags);
       if (metrics.length) await writeMetrics(tx, runId, metrics);

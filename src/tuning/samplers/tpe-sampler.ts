@@ -7,12 +7,13 @@
  * running trials as bad so parallel workers spread out. Multi-objective studies split by
  * non-domination rank with hypervolume tie-breaks (MOTPE).
  */
-import type { Distribution } from '../distributions.js';
+import type { Distribution, NumericDistribution } from '../distributions.js';
 import type { FrozenTrial } from '../frozen-trial.js';
 import { groupDecomposedSearchSpace, intersectionSearchSpace } from '../search-space.js';
 import { ParzenEstimator, type ParzenOptions } from './parzen-estimator.js';
 import { RandomSampler } from './random-sampler.js';
-import type { Sampler, SamplerContext, SearchSpace } from './sampler.js';
+import type { Sampler, SamplerContext, SearchSpace, StudyInfo } from './sampler.js';
+import { SortedObservations } from './sorted-observations.js';
 import { defaultGamma, defaultWeights, splitTrials, type TpeSplit } from './tpe-split.js';
 
 export interface TPESamplerOptions {
@@ -54,6 +55,8 @@ export class TPESampler implements Sampler {
   private readonly group: boolean;
   private readonly constantLiar: boolean;
   private readonly startup: Sampler;
+  /** Per study, per numeric param: finished observations sorted by value (see SortedObservations). */
+  private readonly sortedCache = new WeakMap<StudyInfo, Map<string, SortedObservations>>();
 
   /**
    * @example
@@ -98,7 +101,73 @@ export class TPESampler implements Sampler {
 
   sampleIndependent(ctx: SamplerContext, name: string, distribution: Distribution): number {
     if (this.inStartup(ctx)) return this.startup.sampleIndependent(ctx, name, distribution);
+    if (distribution.type !== 'categorical') return this.sampleNumeric(ctx, name, distribution);
     return this.sampleJoint(ctx, [name], [distribution])[name]!;
+  }
+
+  /**
+   * The 1-D numeric case (the default, independent TPE): same maths as sampleJoint, but the
+   * bad-set kernels come in value order from the sorted cache, so nothing is sorted per ask.
+   */
+  private sampleNumeric(ctx: SamplerContext, name: string, dist: NumericDistribution): number {
+    const split = this.split(ctx);
+    const opts: ParzenOptions = { ...this.parzen, multivariate: false };
+    const below = this.observations(split.below, [name], [dist], split.belowWeights);
+    const l = new ParzenEstimator([dist], below.obs, below.weights, opts);
+    const above = this.sortedAbove(ctx, split, name);
+    const g = new ParzenEstimator([dist], [above.values], above.weights, { ...opts, presorted: true });
+    const candidates = l.sample(ctx.rng, this.nEi);
+    const ll = l.logPdf(candidates, this.nEi);
+    const lg = g.logPdf(candidates, this.nEi);
+    let best = 0;
+    for (let i = 1; i < this.nEi; i++) if (ll[i]! - lg[i]! > ll[best]! - lg[best]!) best = i;
+    return candidates[0]![best]!;
+  }
+
+  /** Values (ascending) and weights (linear forgetting by trial order) of the bad set for one param. */
+  private sortedAbove(ctx: SamplerContext, split: TpeSplit, name: string): { values: Float64Array; weights: Float64Array } {
+    let perStudy = this.sortedCache.get(ctx.study);
+    if (!perStudy) this.sortedCache.set(ctx.study, (perStudy = new Map()));
+    let index = perStudy.get(name);
+    if (!index) perStudy.set(name, (index = new SortedObservations(name)));
+    index.update(ctx.trials);
+    // Weight of each bad trial holding the param, by its rank in trial-number order; NaN = not bad.
+    const last = ctx.trials.length ? ctx.trials[ctx.trials.length - 1]!.number : 0;
+    const weightOf = new Float64Array(last + 1).fill(Number.NaN);
+    let m = 0;
+    for (const t of split.above) if (t.internalParams[name] !== undefined) m++;
+    const w = this.weights(m);
+    const running: [number, number][] = [];
+    let r = 0;
+    for (const t of split.above) {
+      const v = t.internalParams[name];
+      if (v === undefined) continue;
+      weightOf[t.number] = w[r++]!;
+      if (t.state === 'RUNNING') running.push([v, t.number]);
+    }
+    running.sort((a, b) => a[0] - b[0]);
+    const values = new Float64Array(m);
+    const weights = new Float64Array(m);
+    let out = 0;
+    let ri = 0;
+    const nums = index.numbers;
+    const vals = index.values;
+    for (let i = 0; i < index.size; i++) {
+      const wt = weightOf[nums[i]!]!;
+      if (Number.isNaN(wt)) continue; // a good trial
+      const v = vals[i]!;
+      while (ri < running.length && running[ri]![0] < v) {
+        values[out] = running[ri]![0];
+        weights[out++] = weightOf[running[ri++]![1]]!;
+      }
+      values[out] = v;
+      weights[out++] = wt;
+    }
+    while (ri < running.length) {
+      values[out] = running[ri]![0];
+      weights[out++] = weightOf[running[ri++]![1]]!;
+    }
+    return { values, weights };
   }
 
   /** Finished (COMPLETE + PRUNED) trials: what n means for startup and gamma. */

@@ -1,0 +1,138 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { InvalidParameter } from '../core/errors.js';
+import type { ArtifactStore, ByteRange } from './artifact-store.js';
+import { normalizeArtifactPath } from './safe-path.js';
+
+const PREFIXES = ['/api/2.0/mlflow-artifacts', '/ajax-api/2.0/mlflow-artifacts'];
+
+/** `Range: bytes=a-b` -> a byte range; other forms are served whole. */
+export function parseRangeHeader(header: string | undefined): ByteRange | undefined {
+  const m = header ? /^bytes=(\d+)-(\d*)$/.exec(header.trim()) : null;
+  if (!m) return undefined;
+  return { start: Number(m[1]), ...(m[2] ? { end: Number(m[2]) } : {}) };
+}
+
+/** Streams a stored file as an attachment, honouring a Range header; sends its sha256 when known. */
+export async function sendArtifact(store: ArtifactStore, path: string, req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+  const range = parseRangeHeader(req.headers.range);
+  const file = await store.get(path, range);
+  const name = path.split('/').pop() || 'artifact';
+  reply
+    .header('Content-Disposition', `attachment; filename="${name.replace(/["\\\r\n]/g, '_')}"`)
+    .header('X-Content-Type-Options', 'nosniff')
+    .header('Content-Length', String(file.size))
+    .header('Accept-Ranges', 'bytes')
+    .type('application/octet-stream');
+  if (file.sha256) reply.header('X-Trainyard-Sha256', file.sha256);
+  if (file.range) reply.status(206).header('Content-Range', `bytes ${file.range.start}-${file.range.end}/${file.totalSize}`);
+  return reply.send(file.stream);
+}
+
+/** Lets handlers stream request bodies themselves instead of buffering them. */
+export function streamBodies(scope: FastifyInstance): void {
+  scope.removeAllContentTypeParsers();
+  scope.addContentTypeParser('*', (_req, _payload, done) => done(null, undefined));
+}
+
+function pathParam(req: FastifyRequest): string {
+  return normalizeArtifactPath((req.params as { '*': string })['*'] ?? '');
+}
+
+/**
+ * MLflow's artifact proxy (reference §3.5): PUT/GET/list/DELETE of files under the server's store,
+ * streaming in both directions, and multipart uploads whose part URLs point back at this server
+ * (so they work on the local store too, where MLflow answers 501).
+ */
+export function artifactProxyRoutes(store: ArtifactStore) {
+  return async (scope: FastifyInstance) => {
+    streamBodies(scope);
+    for (const prefix of PREFIXES) {
+      scope.put(`${prefix}/artifacts/*`, async (req, reply) => {
+        const path = pathParam(req);
+        if (!path) throw new InvalidParameter('An artifact path is required after /artifacts/.');
+        const res = await store.put(path, req.raw);
+        return reply.header('X-Trainyard-Sha256', res.sha256).send({});
+      });
+      scope.get(`${prefix}/artifacts/*`, async (req, reply) => {
+        const path = pathParam(req);
+        if (!path) return listing(req, reply);
+        return sendArtifact(store, path, req, reply);
+      });
+      const listing = async (req: FastifyRequest, reply: FastifyReply) => {
+        const dir = normalizeArtifactPath(String((req.query as { path?: string }).path ?? ''));
+        const entries = await store.list(dir);
+        return reply.send({ files: entries.map((e) => ({ path: e.path, is_dir: e.isDir, ...(e.isDir ? {} : { file_size: e.size }) })) });
+      };
+      scope.get(`${prefix}/artifacts`, listing);
+      scope.delete(`${prefix}/artifacts/*`, async (req, reply) => {
+        const path = pathParam(req);
+        if (!path) throw new InvalidParameter('Refusing to delete the artifact root: name a path after /artifacts/.');
+        await store.delete(path);
+        return reply.send({});
+      });
+
+      scope.post(`${prefix}/mpu/create/*`, async (req, reply) => {
+        const path = pathParam(req);
+        const body = await readJson(req);
+        const numParts = Number(body.num_parts ?? 1);
+        if (!Number.isInteger(numParts) || numParts < 1 || numParts > 10_000) throw new InvalidParameter(`num_parts must be an integer between 1 and 10000, got ${body.num_parts}`);
+        const uploadId = await store.createMultipartUpload(path);
+        const base = `${req.protocol}://${req.host}${prefix}/mpu/upload-part/${path.split('/').map(encodeURIComponent).join('/')}`;
+        const credentials = Array.from({ length: numParts }, (_, i) => ({
+          url: `${base}?upload_id=${encodeURIComponent(uploadId)}&part_number=${i + 1}`,
+          part_number: i + 1,
+          headers: {},
+        }));
+        return reply.send({ upload_id: uploadId, credentials });
+      });
+      scope.put(`${prefix}/mpu/upload-part/*`, async (req, reply) => {
+        const q = req.query as { upload_id?: string; part_number?: string };
+        const partNumber = Number(q.part_number);
+        if (!q.upload_id) throw new InvalidParameter("Missing value for required parameter 'upload_id'.");
+        if (!Number.isInteger(partNumber) || partNumber < 1 || partNumber > 10_000) throw new InvalidParameter(`part_number must be an integer between 1 and 10000, got ${q.part_number}`);
+        const size = req.headers['content-length'] ? Number(req.headers['content-length']) : undefined;
+        const etag = await store.uploadPart(pathParam(req), q.upload_id, partNumber, req.raw, { size });
+        return reply.header('ETag', etag).send({});
+      });
+      scope.post(`${prefix}/mpu/complete/*`, async (req, reply) => {
+        const body = await readJson(req);
+        const parts = Array.isArray(body.parts) ? body.parts : [];
+        if (!body.upload_id) throw new InvalidParameter("Missing value for required parameter 'upload_id'.");
+        const res = await store.completeMultipartUpload(
+          pathParam(req),
+          String(body.upload_id),
+          parts.map((p: { part_number?: unknown; etag?: unknown }, i: number) => {
+            if (!Number.isInteger(Number(p?.part_number)) || typeof p?.etag !== 'string') throw new InvalidParameter(`parts[${i}] needs an integer part_number and a string etag.`);
+            return { partNumber: Number(p.part_number), etag: p.etag };
+          }),
+        );
+        return reply.header('X-Trainyard-Sha256', res.sha256).send({});
+      });
+      scope.post(`${prefix}/mpu/abort/*`, async (req, reply) => {
+        const body = await readJson(req);
+        if (!body.upload_id) throw new InvalidParameter("Missing value for required parameter 'upload_id'.");
+        await store.abortMultipartUpload(pathParam(req), String(body.upload_id));
+        return reply.send({});
+      });
+    }
+  };
+}
+
+/** A small JSON body read from the raw stream (the scope does not buffer bodies). */
+export async function readJson(req: FastifyRequest, limit = 10 * 1024 * 1024): Promise<Record<string, any>> {
+  const chunks: Buffer[] = [];
+  let n = 0;
+  for await (const c of req.raw) {
+    n += (c as Buffer).length;
+    if (n > limit) throw new InvalidParameter(`Request body over ${limit} bytes.`);
+    chunks.push(c as Buffer);
+  }
+  if (!n) return {};
+  try {
+    const v = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+    if (v && typeof v === 'object' && !Array.isArray(v)) return v;
+  } catch {
+    /* fall through */
+  }
+  throw new InvalidParameter('Malformed JSON request body: expected a JSON object.');
+}

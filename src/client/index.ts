@@ -1,0 +1,14 @@
+/**
+ * @module The `trainyard` package's main entry: the TypeScript SDK.
+ * @example
+ * import { Trainyard } from 'trainyard';
+ * const ty = new Trainyard({ uri: 'http://127.0.0.1:5000' });
+ */
+export { Trainyard, type TrainyardOptions, type RunOptions } from './trainyard.js';
+export { ActiveRun, type LogDatasetOptions } from './active-run.js';
+export { connect, type Connection, type ConnectOptions } from './connect.js';
+export { profileDataset, type DatasetProfile } from './dataset/profile-dataset.js';
+export type { CaptureOptions } from './capture/run-context.js';
+export type { LogBufferOptions } from './log-buffer.js';
+export { AppError, InvalidParameter, NotFound } from '../core/errors.js';
+export type { Run, RunInfo, Experiment, Metric } from '../tracking/entities.js';
