@@ -18,7 +18,6 @@ export const MAX_SINGLE_COPY_BYTES = 5 * 1024 ** 3;
 /** Default range per UploadPartCopy; grown for objects that would need more than 10,000 parts. */
 export const COPY_PART_BYTES = 512 * 1024 ** 2;
 const MAX_PARTS = 10_000;
-const MiB = 1024 ** 2;
 /** Ranges copied at once; each is server-side work, so this costs us nothing but sockets. */
 const COPY_CONCURRENCY = 4;
 
@@ -36,7 +35,7 @@ export interface CopyRequest {
  * larger when needed to stay within S3's 10,000 parts (512 MiB x 10,000 is just short of 5 TiB).
  */
 export function planCopyParts(size: number, minPartSize = COPY_PART_BYTES): { partNumber: number; start: number; end: number }[] {
-  const partSize = Math.max(minPartSize, Math.ceil(size / MAX_PARTS / MiB) * MiB);
+  const partSize = Math.max(minPartSize, Math.ceil(size / MAX_PARTS));
   const parts = [];
   for (let start = 0, partNumber = 1; start < size; start += partSize, partNumber++) {
     parts.push({ partNumber, start, end: Math.min(start + partSize, size) - 1 });

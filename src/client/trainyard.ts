@@ -75,11 +75,14 @@ export class Trainyard {
   async startRun(opts: RunOptions = {}): Promise<ActiveRun> {
     const c = await this.connection();
     const experimentId = opts.experimentId ?? (opts.experiment ? await this.experimentId(opts.experiment) : '0');
+    // TRAINYARD_SEED replays a run: `trainyard runs reproduce` prints it in the command to run.
+    const envSeed = process.env.TRAINYARD_SEED;
+    const seed = opts.seed ?? (envSeed && /^\d+$/.test(envSeed) ? Number(envSeed) : undefined);
     const captureOpts = opts.capture ?? this.options.capture;
     const context = captureOpts === false ? { tags: [] } : captureRunContext(captureOpts);
     const tags = [...context.tags, ...Object.entries(opts.tags ?? {}).map(([key, value]) => ({ key, value }))];
     if (opts.parentRunId) tags.push({ key: 'mlflow.parentRunId', value: opts.parentRunId });
-    if (opts.seed !== undefined) tags.push({ key: TAGS.seed, value: String(opts.seed) });
+    if (seed !== undefined) tags.push({ key: TAGS.seed, value: String(seed) });
     const user = process.env.USER ?? process.env.USERNAME;
     if (user) tags.push({ key: TAGS.user, value: user });
     const { run } = await c.call<{ run: Run }>('POST', `${API}/runs/create`, {
@@ -89,7 +92,7 @@ export class Trainyard {
       start_time: Date.now(),
       tags,
     });
-    const active = new ActiveRun(c, run.info, opts.seed, this.options.buffer);
+    const active = new ActiveRun(c, run.info, seed, this.options.buffer);
     const git = 'git' in context ? context.git : undefined;
     if (git?.dirty && git.diff && captureOpts !== false && captureOpts?.gitDiff !== false) await active.logGitDiff(git.diff);
     trackOpenRun(active);

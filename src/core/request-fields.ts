@@ -10,12 +10,24 @@ export type Fields = Record<string, unknown>;
 
 const INT_RE = /^-?\d+$/;
 
+/** A string as given, or a 400 naming the field: NUL cannot be stored in PostgreSQL text. */
+function checkedString(v: string, name: string): string {
+  if (v.includes('\u0000')) throw new InvalidParameter(`Invalid value for parameter '${name}' supplied: it contains a NUL character (\\u0000).`);
+  return v;
+}
+
 export function optString(f: Fields, name: string): string | undefined {
   const v = f[name];
   if (v === undefined || v === null) return undefined;
-  if (typeof v === 'string') return v;
+  if (typeof v === 'string') return checkedString(v, name);
   if (typeof v === 'number' && Number.isFinite(v)) return String(v);
-  throw new InvalidParameter(`Invalid value ${JSON.stringify(v)} for parameter '${name}' supplied: expected a string`);
+  throw new InvalidParameter(`Invalid value ${clip(v)} for parameter '${name}' supplied: expected a string`);
+}
+
+/** A value for an error message: JSON, cut short. */
+function clip(v: unknown): string {
+  const s = JSON.stringify(v) ?? String(v);
+  return s.length > 60 ? `${s.slice(0, 60)}...` : s;
 }
 
 export function reqString(f: Fields, name: string): string {
@@ -37,7 +49,7 @@ export function optInt(f: Fields, name: string, opts: { min?: number; max?: numb
   let n: number;
   if (typeof v === 'number' && Number.isInteger(v)) n = v;
   else if (typeof v === 'string' && INT_RE.test(v.trim())) n = Number(v.trim());
-  else throw new InvalidParameter(`Invalid value ${JSON.stringify(v)} for parameter '${name}' supplied: expected an integer`);
+  else throw new InvalidParameter(`Invalid value ${clip(v)} for parameter '${name}' supplied: expected an integer`);
   if (!Number.isSafeInteger(n)) throw new InvalidParameter(`Parameter '${name}' is out of range: ${v}`);
   if (opts.min !== undefined && n < opts.min) throw new InvalidParameter(`Parameter '${name}' must be at least ${opts.min}, got ${n}`);
   if (opts.max !== undefined && n > opts.max) throw new InvalidParameter(`Parameter '${name}' must be at most ${opts.max}, got ${n}`);
@@ -60,7 +72,7 @@ export function parseDouble(v: unknown, name: string): number {
     if (s === '-Infinity' || s === '-inf') return -Infinity;
     if (s !== '' && Number.isFinite(Number(s))) return Number(s);
   }
-  throw new InvalidParameter(`Invalid value ${JSON.stringify(v)} for parameter '${name}' supplied: expected a number`);
+  throw new InvalidParameter(`Invalid value ${clip(v)} for parameter '${name}' supplied: expected a number`);
 }
 
 export function optBool(f: Fields, name: string): boolean | undefined {
@@ -69,30 +81,35 @@ export function optBool(f: Fields, name: string): boolean | undefined {
   if (typeof v === 'boolean') return v;
   if (v === 'true' || v === 'True') return true;
   if (v === 'false' || v === 'False') return false;
-  throw new InvalidParameter(`Invalid value ${JSON.stringify(v)} for parameter '${name}' supplied: expected true or false`);
+  throw new InvalidParameter(`Invalid value ${clip(v)} for parameter '${name}' supplied: expected true or false`);
 }
 
-/** A repeated field: a JSON array, a repeated query key, or one value. */
+/**
+ * A repeated field: a JSON array, a repeated query key, or one scalar (a query key given once).
+ * A JSON object where a list belongs is a 400, not a list of one.
+ */
 export function optArray(f: Fields, name: string): unknown[] | undefined {
   const v = f[name];
   if (v === undefined || v === null) return undefined;
-  return Array.isArray(v) ? v : [v];
+  if (Array.isArray(v)) return v;
+  if (typeof v === 'object') throw new InvalidParameter(`Invalid value ${clip(v)} for parameter '${name}' supplied: expected a list`);
+  return [v];
 }
 
 export function optStringArray(f: Fields, name: string): string[] | undefined {
   const arr = optArray(f, name);
   if (!arr) return undefined;
   return arr.map((x, i) => {
-    if (typeof x === 'string') return x;
+    if (typeof x === 'string') return checkedString(x, `${name}[${i}]`);
     if (typeof x === 'number' && Number.isFinite(x)) return String(x);
-    throw new InvalidParameter(`Invalid value ${JSON.stringify(x)} for parameter '${name}[${i}]' supplied: expected a string`);
+    throw new InvalidParameter(`Invalid value ${clip(x)} for parameter '${name}[${i}]' supplied: expected a string`);
   });
 }
 
 /** An object inside a list (tags, metrics, params): anything else is a 400 naming its place. */
 export function objectAt(v: unknown, where: string): Fields {
   if (v && typeof v === 'object' && !Array.isArray(v)) return v as Fields;
-  throw new InvalidParameter(`Invalid value ${JSON.stringify(v)} for parameter '${where}' supplied: expected an object`);
+  throw new InvalidParameter(`Invalid value ${clip(v)} for parameter '${where}' supplied: expected an object`);
 }
 
 export function optEnum<T extends string>(f: Fields, name: string, allowed: readonly T[], opts: { caseInsensitive?: boolean } = {}): T | undefined {

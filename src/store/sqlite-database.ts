@@ -57,6 +57,16 @@ function writeLockFor(file: string): Mutex {
   return lock;
 }
 
+interface Job {
+  fn: (tx: Executor) => Promise<unknown>;
+  resolve: (value: unknown) => void;
+  reject: (error: unknown) => void;
+}
+
+// Transactions a group commit may hold. A group's members all wait for its COMMIT, so the cap
+// bounds the latency one slow member adds to the others.
+const MAX_GROUP = 32;
+
 /**
  * SQLite in WAL mode with one writer connection and one reader connection. WAL lets readers run
  * while a write is in progress; the mutex serialises writers inside this process, and
@@ -70,6 +80,8 @@ export class SqliteDatabase implements Database {
   private readonly writer: SqliteExecutor;
   private readonly reader: SqliteExecutor;
   private readonly writeLock: Mutex;
+  private readonly queue: Job[] = [];
+  private draining = false;
 
   constructor(readonly file: string) {
     if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
@@ -104,22 +116,92 @@ export class SqliteDatabase implements Database {
     return this.transaction((tx) => tx.runMany(sql, rows));
   }
 
-  async transaction<T>(fn: (tx: Executor) => Promise<T>): Promise<T> {
-    const release = await this.writeLock.acquire();
+  /**
+   * Transactions are queued and run by one drain loop, several to a database transaction (group
+   * commit): each gets a SAVEPOINT, so one that throws rolls back alone, and every caller's promise
+   * settles only after the shared COMMIT, so durability is what it was with one commit each. The
+   * drain starts from setImmediate, after the event loop has parsed every request that arrived
+   * together, so concurrent log-batch requests share a commit; a lone transaction runs without a
+   * savepoint and waits for nothing. Measured with 8 clients x 1000-point batches: the COMMIT was
+   * 14% of server CPU with one commit per request (WAL frames written per commit, checkpoint
+   * copies); see bench/README.md for the before/after.
+   */
+  transaction<T>(fn: (tx: Executor) => Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.queue.push({ fn, resolve: resolve as (v: unknown) => void, reject });
+      if (!this.draining) {
+        this.draining = true;
+        setImmediate(() => void this.drain());
+      }
+    });
+  }
+
+  private async drain(): Promise<void> {
+    try {
+      while (this.queue.length) {
+        const release = await this.writeLock.acquire();
+        try {
+          await this.runGroup(this.queue.splice(0, MAX_GROUP));
+        } finally {
+          release();
+        }
+      }
+    } finally {
+      this.draining = false;
+    }
+  }
+
+  private async runGroup(group: Job[]): Promise<void> {
     const conn = this.writer.conn;
     try {
       conn.exec('BEGIN IMMEDIATE');
+    } catch (e) {
+      for (const job of group) job.reject(e);
+      return;
+    }
+    if (group.length === 1) {
+      const job = group[0]!;
       try {
-        const result = await fn(this.writer);
+        const result = await job.fn(this.writer);
         conn.exec('COMMIT');
-        return result;
+        job.resolve(result);
       } catch (e) {
         if (conn.inTransaction) conn.exec('ROLLBACK');
-        throw e;
+        job.reject(e);
       }
-    } finally {
-      release();
+      return;
     }
+    const done: [Job, unknown][] = [];
+    for (let i = 0; i < group.length; i++) {
+      const job = group[i]!;
+      this.writer.prepare('SAVEPOINT group_member').run();
+      try {
+        const result = await job.fn(this.writer);
+        this.writer.prepare('RELEASE group_member').run();
+        done.push([job, result]);
+      } catch (e) {
+        if (!conn.inTransaction) {
+          // SQLite itself rolled the whole transaction back (I/O error, disk full): the members
+          // that already ran lost their writes too, so they fail with the same error; the ones
+          // not yet run go back to the front of the queue for a fresh transaction.
+          job.reject(e);
+          for (const [j] of done) j.reject(e);
+          this.queue.unshift(...group.slice(i + 1));
+          return;
+        }
+        this.writer.prepare('ROLLBACK TO group_member').run();
+        this.writer.prepare('RELEASE group_member').run();
+        job.reject(e);
+      }
+    }
+    try {
+      conn.exec('COMMIT');
+    } catch (e) {
+      if (conn.inTransaction) conn.exec('ROLLBACK');
+      for (const [job] of done) job.reject(e);
+      return;
+    }
+    for (const [job, result] of done) job.resolve(result);
   }
 
   async exec(sql: string): Promise<void> {
@@ -132,6 +214,8 @@ export class SqliteDatabase implements Database {
   }
 
   async close(): Promise<void> {
+    // Let transactions already queued finish first, as the FIFO lock used to.
+    await this.transaction(async () => undefined).catch(() => {});
     const release = await this.writeLock.acquire();
     try {
       if (this.reader !== this.writer) this.reader.conn.close();

@@ -18,7 +18,10 @@ interface ExperimentRow {
 
 /** Experiment ids are integers ("0" is Default); anything else is a 400 naming the field. */
 export function parseExperimentId(id: string, field = 'experiment_id'): number {
-  if (!/^\d+$/.test(id)) throw new InvalidParameter(`Invalid value '${id}' for parameter '${field}': experiment ids are integers such as '0' or '12'.`);
+  // Past 2^53 the id is not one this server made (and overflows PostgreSQL's BIGINT past 2^63).
+  if (!/^\d+$/.test(id) || !Number.isSafeInteger(Number(id))) {
+    throw new InvalidParameter(`Invalid value '${id.slice(0, 40)}' for parameter '${field}': experiment ids are integers such as '0' or '12'.`);
+  }
   return Number(id);
 }
 
@@ -146,10 +149,10 @@ export class ExperimentsService {
     for (const term of parseOrderBy(opts.orderBy, EXPERIMENTS_GRAMMAR)) {
       const col = { name: 'e.name', experiment_id: 'e.experiment_id', creation_time: 'e.creation_time', last_update_time: 'e.last_update_time' }[term.key];
       if (!col) throw new InvalidParameter(`Invalid order_by key '${term.key}' for experiments: use name, experiment_id, creation_time or last_update_time.`);
-      keys.push({ expr: col, ascending: term.ascending });
+      keys.push({ expr: col, ascending: term.ascending, type: term.key === 'name' ? 'string' : 'number' });
     }
-    if (!keys.length) keys.push({ expr: 'e.creation_time', ascending: false });
-    keys.push({ expr: 'e.experiment_id', ascending: true });
+    if (!keys.length) keys.push({ expr: 'e.creation_time', ascending: false, type: 'number' });
+    keys.push({ expr: 'e.experiment_id', ascending: true, type: 'number' });
 
     const fp = queryFingerprint(['experiments', opts.filter ?? '', opts.orderBy ?? [], view]);
     const pos = decodePageToken(opts.pageToken, fp);

@@ -19,6 +19,11 @@ export interface SortKey {
    */
   missing?: string;
   ascending: boolean;
+  /**
+   * The JS type of a present value. A token's values are checked against it, so an edited token
+   * is a 400 rather than a database type error (PostgreSQL refuses 'abc' for a BIGINT).
+   */
+  type?: 'number' | 'string';
 }
 
 /** One row's position: per key [missing rank, value]. */
@@ -47,6 +52,10 @@ export function readPosition(row: Record<string, unknown>, n: number): Position 
 /** WHERE condition selecting rows strictly after `pos` in the order of `keys`. */
 export function afterPosition(keys: SortKey[], pos: Position): { sql: string; params: SqlValue[] } {
   if (pos.length !== keys.length) throw new InvalidParameter('Invalid page_token: it does not match this query.');
+  keys.forEach((k, i) => {
+    const [missing, value] = pos[i]!;
+    if (missing === 0 && k.type && typeof value !== k.type) throw new InvalidParameter('Invalid page_token: it does not match this query.');
+  });
   const ors: string[] = [];
   const params: SqlValue[] = [];
   for (let i = 0; i < keys.length; i++) {

@@ -41,6 +41,7 @@ export async function metricHistory(ex: Executor, runId: string, key: string, ma
   const params: (number | string)[] = [sid];
   let after = '';
   if (pos) {
+    if (pos.length !== 4 || pos.some(([, x]) => typeof x !== 'number')) throw new InvalidParameter('Invalid page_token: it does not match this query.');
     const [[, s], [, t], [, v], [, n]] = pos as [number, number][];
     after = ' AND (step > ? OR (step = ? AND (timestamp > ? OR (timestamp = ? AND (value > ? OR (value = ? AND is_nan > ?))))))';
     params.push(s!, s!, t!, t!, v!, v!, n!);

@@ -8,6 +8,8 @@ import { RUN_ATTRIBUTE_COLUMNS, runFilterSql } from './run-filter-sql.js';
 import { parseOrderBy, RUNS_GRAMMAR } from './search/index.js';
 import { LIMITS } from './validation.js';
 
+const NUMERIC_ATTRIBUTES = new Set(['start_time', 'end_time', 'experiment_id']);
+
 export interface RunSearchInput {
   experimentIds: string[];
   filter?: string;
@@ -36,20 +38,20 @@ export async function searchRuns(db: Database, input: RunSearchInput, projection
       joins.push(`LEFT JOIN latest_metrics o${i} ON o${i}.run_uuid = r.run_uuid AND o${i}.key = ?`);
       joinParams.push(term.key);
       // MLflow's order: values, then NaN, then runs without the metric, in both directions.
-      keys.push({ expr: `o${i}.value`, missing: `CASE WHEN o${i}.series_id IS NULL OR o${i}.count = 0 THEN 2 WHEN o${i}.is_nan = 1 THEN 1 ELSE 0 END`, ascending: term.ascending });
+      keys.push({ expr: `o${i}.value`, missing: `CASE WHEN o${i}.series_id IS NULL OR o${i}.count = 0 THEN 2 WHEN o${i}.is_nan = 1 THEN 1 ELSE 0 END`, ascending: term.ascending, type: 'number' });
     } else if (term.entity === 'param' || term.entity === 'tag') {
       joins.push(`LEFT JOIN ${term.entity}s o${i} ON o${i}.run_uuid = r.run_uuid AND o${i}.key = ?`);
       joinParams.push(term.key);
-      keys.push({ expr: `o${i}.value`, missing: `CASE WHEN o${i}.value IS NULL THEN 1 ELSE 0 END`, ascending: term.ascending });
+      keys.push({ expr: `o${i}.value`, missing: `CASE WHEN o${i}.value IS NULL THEN 1 ELSE 0 END`, ascending: term.ascending, type: 'string' });
     } else if (term.entity === 'attribute' && RUN_ATTRIBUTE_COLUMNS[term.key]) {
       const attr = RUN_ATTRIBUTE_COLUMNS[term.key]!;
-      keys.push({ expr: attr.col, missing: attr.nullable ? `CASE WHEN ${attr.col} IS NULL THEN 1 ELSE 0 END` : undefined, ascending: term.ascending });
+      keys.push({ expr: attr.col, missing: attr.nullable ? `CASE WHEN ${attr.col} IS NULL THEN 1 ELSE 0 END` : undefined, ascending: term.ascending, type: NUMERIC_ATTRIBUTES.has(term.key) ? 'number' : 'string' });
     } else {
       throw new InvalidParameter(`Invalid order_by key '${term.key}' for runs.`);
     }
   });
-  if (!keys.some((k) => k.expr === 'r.start_time')) keys.push({ expr: 'r.start_time', ascending: false });
-  keys.push({ expr: 'r.run_uuid', ascending: true });
+  if (!keys.some((k) => k.expr === 'r.start_time')) keys.push({ expr: 'r.start_time', ascending: false, type: 'number' });
+  keys.push({ expr: 'r.run_uuid', ascending: true, type: 'string' });
 
   const view = input.viewType ?? 'ACTIVE_ONLY';
   const where: string[] = [`r.experiment_id IN (${expIds.map(() => '?').join(',')})`];

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { connect } from '../../client/connect.js';
 import type { Experiment, Run } from '../../tracking/entities.js';
 import { formatTime, printJson, printTable } from '../output.js';
+import { registerReproduceCommand } from './reproduce.js';
 
 const API = '/api/2.0/mlflow';
 
@@ -74,6 +75,8 @@ export function registerRunCommands(program: Command): void {
         await t.close();
       }
     });
+
+  registerReproduceCommand(runs, program);
 
   runs
     .command('delete <run_id>')
