@@ -23,6 +23,27 @@ describe.each(DIALECTS)('experiments API on %s', (dialect) => {
     expect(String(version.body)).toMatch(/^\d+\.\d+\.\d+/);
   });
 
+  it('serves every MLflow tracking route under both prefixes, and unknown routes as ENDPOINT_NOT_FOUND', async () => {
+    const s = server();
+    const routes: [string, string][] = [
+      ['POST', '/experiments/create'], ['GET', '/experiments/get'], ['GET', '/experiments/get-by-name'], ['POST', '/experiments/search'],
+      ['GET', '/experiments/search'], ['POST', '/experiments/update'], ['POST', '/experiments/delete'], ['POST', '/experiments/restore'],
+      ['POST', '/experiments/set-experiment-tag'], ['POST', '/experiments/delete-experiment-tag'], ['POST', '/runs/create'], ['POST', '/runs/update'],
+      ['POST', '/runs/delete'], ['POST', '/runs/restore'], ['GET', '/runs/get'], ['POST', '/runs/search'], ['POST', '/runs/log-metric'],
+      ['POST', '/runs/log-parameter'], ['POST', '/runs/set-tag'], ['POST', '/runs/delete-tag'], ['POST', '/runs/log-batch'],
+      ['POST', '/runs/log-model'], ['POST', '/runs/log-inputs'], ['GET', '/metrics/get-history'], ['GET', '/metrics/get-history-bulk-interval'],
+    ];
+    for (const prefix of PREFIXES) {
+      for (const [method, path] of routes) {
+        const res = await s.call(method, prefix + path, method === 'POST' ? { experiment_id: 'x' } : { experiment_id: 'x' });
+        expect({ route: `${method} ${prefix}${path}`, code: res.body?.error_code }).not.toEqual({ route: `${method} ${prefix}${path}`, code: 'ENDPOINT_NOT_FOUND' });
+      }
+    }
+    const unknown = await s.call('POST', '/api/2.0/mlflow/runs/teleport', {});
+    expect(unknown.status).toBe(404);
+    expect(unknown.body.error_code).toBe('ENDPOINT_NOT_FOUND');
+  });
+
   describe.each(PREFIXES)('under %s', (prefix) => {
     const api = (method: string, path: string, body?: Record<string, unknown>) => server().call(method, prefix + path, body);
 

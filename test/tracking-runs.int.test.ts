@@ -132,6 +132,18 @@ describe.each(DIALECTS)('runs API on %s', (dialect) => {
     expect(tagOf(run, 'never')).toBeUndefined();
   });
 
+  it('concurrent logs of one new param: identical values all succeed, different values leave exactly one', async () => {
+    const s = server();
+    const id = (await createRun(s)).info.run_id;
+    const same = await Promise.all(Array.from({ length: 8 }, () => s.mlflow('POST', '/runs/log-parameter', { run_id: id, key: 'seed', value: '42' })));
+    expect(same.map((r) => r.status)).toEqual(new Array(8).fill(200));
+    const different = await Promise.all(Array.from({ length: 8 }, (_, i) => s.mlflow('POST', '/runs/log-batch', { run_id: id, params: [{ key: 'race', value: String(i) }] })));
+    expect(different.filter((r) => r.status === 200)).toHaveLength(1);
+    for (const r of different.filter((x) => x.status !== 200)) expect({ status: r.status, code: r.body.error_code }).toEqual({ status: 400, code: 'INVALID_PARAMETER_VALUE' });
+    const params = (await getRun(s, id)).data.params;
+    expect(params.map((p: any) => p.key)).toEqual(['race', 'seed']);
+  });
+
   it('tags overwrite, the last of duplicate keys in one batch winning', async () => {
     const s = server();
     const id = (await createRun(s)).info.run_id;

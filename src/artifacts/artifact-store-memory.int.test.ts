@@ -6,6 +6,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
@@ -34,17 +35,13 @@ function generatedBody(): Readable {
 /** Runs `work` while sampling RSS; returns the peak. */
 async function peakRss(work: () => Promise<void>): Promise<number> {
   let peak = process.memoryUsage.rss();
-  const base = process.memoryUsage();
-  let peakMem = base;
   const timer = setInterval(() => {
-    const m = process.memoryUsage();
-    if (m.rss > peak) { peak = m.rss; peakMem = m; }
+    peak = Math.max(peak, process.memoryUsage.rss());
   }, 10);
   try {
     await work();
   } finally {
     clearInterval(timer);
-    console.log('PROBE base', JSON.stringify(base), 'peak', JSON.stringify(peakMem));
   }
   return Math.max(peak, process.memoryUsage.rss());
 }
@@ -66,8 +63,9 @@ describe(`streaming ${BODY_MB} MiB through each adapter`, () => {
 
   beforeAll(async () => {
     sandbox = await mkdtemp(path.join(tmpdir(), 'trainyard-memory-'));
+    const s3rverPath = createRequire(import.meta.url).resolve('s3rver');
     const script = `
-      const S3rver = require('s3rver');
+      const S3rver = require(${JSON.stringify(s3rverPath)});
       new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory: ${JSON.stringify(path.join(sandbox, 's3'))},
         configureBuckets: [{ name: 'memory' }] }).run().then((a) => console.log('PORT ' + a.port));
     `;
@@ -101,7 +99,6 @@ describe(`streaming ${BODY_MB} MiB through each adapter`, () => {
       bucket: 'memory',
       endpoint,
       credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
-      partSize: Number(process.env.PS ?? 8) * MiB, queueSize: Number(process.env.QS ?? 4),
     });
     const peak = await roundTrip(store);
     await store.close();

@@ -292,6 +292,16 @@ export function runArtifactStoreConformance(
       expect(await text('nested/.trainyard')).toBe('allowed below the root');
     });
 
+    test('discards a put whose size differs from the announced one', async () => {
+      await expect(store.put('short.bin', chunkedBody('abc'), { size: 5 })).rejects.toBeInstanceOf(InvalidParameter);
+      await expect(store.put('long.bin', chunkedBody(randomBytes(6 * MiB)), { size: 6 * MiB - 1 })).rejects.toBeInstanceOf(
+        InvalidParameter,
+      );
+      await expect(store.put('bad.bin', chunkedBody('x'), { size: -1 })).rejects.toBeInstanceOf(InvalidParameter);
+      expect(await store.list()).toEqual([]);
+      expect(await store.put('exact.bin', chunkedBody('abc'), { size: 3 })).toMatchObject({ size: 3 });
+    });
+
     test('discards a put whose digest does not match, keeping the old file', async () => {
       await store.put('model.bin', chunkedBody('old'));
       const wrong = sha256OfBytes('something else');

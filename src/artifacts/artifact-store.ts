@@ -18,6 +18,11 @@ export interface PutResult {
 
 export interface PutOptions {
   /**
+   * The body's length when known (HTTP `Content-Length`). A body of another length is discarded
+   * with `InvalidParameter`; on S3 it also sizes the parts, which bodies over ~48 GiB need.
+   */
+  size?: number;
+  /**
    * The sha256 (hex) the caller expects. On a mismatch the write is discarded, whatever was at
    * the path before stays, and `put` throws `InvalidParameter`.
    */

@@ -3,22 +3,28 @@
  * ids), so bad input fails the same way, with a 400 and before any I/O, on local disk and on S3.
  */
 import { InvalidParameter } from '../core/errors.js';
-import type { CompletedPart } from './artifact-store.js';
-import { isSha256Hex } from './digest.js';
+import type { CompletedPart, PutOptions } from './artifact-store.js';
+import { isSha256Hex, type DigestResult } from './digest.js';
 
-/** Refuses a malformed `expectedSha256` before the body is read. */
-export function checkExpectedSha256(expected: string | undefined): void {
-  if (expected !== undefined && !isSha256Hex(expected)) {
-    throw new InvalidParameter(`Expected sha256 ${JSON.stringify(expected)} is not 64 lowercase hex characters.`);
+/** Refuses malformed `put` options before the body is read. */
+export function checkPutOptions(options: PutOptions): void {
+  const { expectedSha256, size } = options;
+  if (expectedSha256 !== undefined && !isSha256Hex(expectedSha256)) {
+    throw new InvalidParameter(`Expected sha256 ${JSON.stringify(expectedSha256)} is not 64 lowercase hex characters.`);
+  }
+  if (size !== undefined && (!Number.isSafeInteger(size) || size < 0)) {
+    throw new InvalidParameter(`Body size ${size} is invalid: give a whole number of bytes.`);
   }
 }
 
-/** Throws when a finished body's digest differs from what the caller announced. */
-export function assertSha256Matches(expected: string | undefined, actual: string, artifactPath: string): void {
-  if (expected !== undefined && expected !== actual) {
-    throw new InvalidParameter(
-      `Upload to ${JSON.stringify(artifactPath)} was discarded: its sha256 is ${actual}, not the expected ${expected}.`,
-    );
+/** Throws when a finished body differs from what the caller announced (size or digest). */
+export function assertBodyMatches(options: PutOptions, actual: DigestResult, artifactPath: string): void {
+  const where = `Upload to ${JSON.stringify(artifactPath)} was discarded`;
+  if (options.size !== undefined && options.size !== actual.size) {
+    throw new InvalidParameter(`${where}: it has ${actual.size} bytes, not the announced ${options.size}.`);
+  }
+  if (options.expectedSha256 !== undefined && options.expectedSha256 !== actual.sha256) {
+    throw new InvalidParameter(`${where}: its sha256 is ${actual.sha256}, not the expected ${options.expectedSha256}.`);
   }
 }
 

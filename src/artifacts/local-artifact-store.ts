@@ -25,7 +25,7 @@ import type {
   UploadPartOptions,
 } from './artifact-store.js';
 import { assertValidByteRange, resolveByteRange } from './byte-range.js';
-import { assertSha256Matches, checkExpectedSha256 } from './input-rules.js';
+import { assertBodyMatches, checkPutOptions } from './input-rules.js';
 import { sortEntries } from './list-order.js';
 import { discardTempFile, errnoCode, publishTempFile, writeTempFile, type TempFile } from './local-atomic-file.js';
 import { readDigestRecord, removeDigestRecords, writeDigestRecord } from './local-digest-record.js';
@@ -63,11 +63,11 @@ export class LocalArtifactStore implements ArtifactStore {
   }
 
   async put(userPath: string, body: Readable, options: PutOptions = {}): Promise<PutResult> {
-    checkExpectedSha256(options.expectedSha256);
+    checkPutOptions(options);
     const { key, abs } = await this.#resolveFile(userPath);
     const temp = await writeTempFile(this.#tmpDir, body);
     try {
-      assertSha256Matches(options.expectedSha256, temp.sha256, userPath);
+      assertBodyMatches(options, temp, userPath);
       await this.#publish(key, abs, temp, userPath);
     } catch (e) {
       await discardTempFile(temp.path);

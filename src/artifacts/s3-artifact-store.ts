@@ -2,7 +2,7 @@
  * @module The S3-compatible ArtifactStore (`s3://bucket/prefix`): AWS S3, MinIO, Ceph, R2 and
  * friends. Every object Trainyard writes carries its sha256 as metadata (`x-amz-meta-sha256`).
  *
- * How `put` gets both atomicity and the digest: a body of up to one part (8 MiB) is read, hashed
+ * How `put` gets both atomicity and the digest: a body of up to one part (5 MiB) is read, hashed
  * and sent as one PutObject with the digest attached. A larger body streams through lib-storage's
  * `Upload` (multipart, a few parts in memory at a time) to a staging key under
  * `<prefix>/.trainyard/tmp/`, then is copied server-side to its path with the digest, and the
@@ -11,18 +11,10 @@
  * multipart uploads behind: give the bucket a lifecycle rule expiring `<prefix>/.trainyard/` and
  * aborting incomplete multipart uploads after a day.
  */
-import { pipeline, type Readable } from 'node:stream';
-import {
-  DeleteObjectCommand,
-  DeleteObjectsCommand,
-  GetObjectCommand,
-  HeadObjectCommand,
-  ListObjectsV2Command,
-  PutObjectCommand,
-  S3Client,
-} from '@aws-sdk/client-s3';
-import { Upload } from '@aws-sdk/lib-storage';
 import { randomUUID } from 'node:crypto';
+import { pipeline, type Readable } from 'node:stream';
+import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
 import { AppError, InvalidParameter, NotFound } from '../core/errors.js';
 import type {
   ArtifactDownload,
@@ -37,19 +29,27 @@ import type {
 } from './artifact-store.js';
 import { assertValidByteRange, formatByteRange, rangeNotSatisfiable } from './byte-range.js';
 import { Sha256Tap, isSha256Hex } from './digest.js';
-import { assertSha256Matches, checkExpectedSha256 } from './input-rules.js';
+import { assertBodyMatches, checkPutOptions } from './input-rules.js';
 import { sortEntries } from './list-order.js';
 import { RESERVED_ROOT_ENTRY, normalizeArtifactPath } from './safe-path.js';
 import { s3OptionsFromEnv, type S3ArtifactStoreOptions } from './s3-config.js';
 import { copyWithMetadata } from './s3-copy.js';
 import { isS3NoSuchKey, s3ErrorCode, toAppError } from './s3-errors.js';
+import { deletePrefix, hasObjectsUnder, listOneLevel } from './s3-listing.js';
 import { S3MultipartUploads } from './s3-multipart.js';
 import { readHead } from './stream-head.js';
 
-const DEFAULT_PART_SIZE = 8 * 1024 ** 2;
-const DEFAULT_QUEUE_SIZE = 4;
-/** DeleteObjects takes at most 1000 keys a request. */
-const DELETE_BATCH = 1000;
+/**
+ * Part size and parts in flight for `put`. Measured with a 256 MiB body on s3rver, peak RSS over a
+ * ~80 MB baseline: 5 MiB x 2 added ~57 MB, 5 MiB x 4 ~92 MB, 8 MiB x 4 ~135 MB (lib-storage
+ * copies each part, and freed buffers wait for GC). 5 MiB x 2 keeps a 1 GB transfer well under
+ * the 200 MB bound; raise queueSize for throughput where memory allows.
+ */
+const DEFAULT_PART_SIZE = 5 * 1024 ** 2;
+const DEFAULT_QUEUE_SIZE = 2;
+/** S3 allows 10,000 parts; bodies of known size get parts large enough to fit. */
+const MAX_PARTS = 10_000;
+const MAX_OBJECT_BYTES = 5 * 1024 ** 4;
 const SHA256_METADATA = 'sha256';
 
 /**
@@ -95,15 +95,20 @@ export class S3ArtifactStore implements ArtifactStore {
   }
 
   async put(userPath: string, body: Readable, options: PutOptions = {}): Promise<PutResult> {
-    checkExpectedSha256(options.expectedSha256);
+    checkPutOptions(options);
     const key = this.#fileKey(userPath);
+    if ((options.size ?? 0) > MAX_OBJECT_BYTES) {
+      throw new InvalidParameter(`Body for ${JSON.stringify(userPath)} is over S3's 5 TiB object limit.`);
+    }
+    // Parts grow only as far as a known size needs (5 TiB -> ~525 MiB parts); memory grows with them.
+    const partSize = Math.max(this.#partSize, Math.ceil((options.size ?? 0) / MAX_PARTS));
     const tap = new Sha256Tap();
     const hashed = pipeline(body, tap, () => {}); // Errors reach readers of `tap`.
     const head = await readHead(hashed, this.#partSize);
     try {
       if (head.kind === 'whole') {
         const { sha256, size } = tap.result();
-        assertSha256Matches(options.expectedSha256, sha256, userPath);
+        assertBodyMatches(options, { sha256, size }, userPath);
         await this.#client.send(
           new PutObjectCommand({
             Bucket: this.#bucket,
@@ -115,8 +120,13 @@ export class S3ArtifactStore implements ArtifactStore {
         );
         return { size, sha256 };
       }
-      return await this.#putLarge(key, head.stream, tap, userPath, options.expectedSha256);
+      return await this.#putLarge(key, head.stream, tap, partSize, userPath, options);
     } catch (e) {
+      if (e instanceof Error && /^Exceeded \d+ parts/.test(e.message)) {
+        throw new InvalidParameter(
+          `Body for ${JSON.stringify(userPath)} is over ${MAX_PARTS} parts of ${partSize} bytes: pass its size so the parts can grow.`,
+        );
+      }
       throw toAppError(e, `put '${userPath}'`, this.#bucket);
     }
   }
@@ -169,29 +179,19 @@ export class S3ArtifactStore implements ArtifactStore {
     } catch (e) {
       if (!isS3NoSuchKey(e)) throw toAppError(e, `stat '${userPath}'`, this.#bucket);
     }
-    if (await this.#hasChildren(relative)) return { path: relative, isDir: true };
+    const isDir = await hasObjectsUnder(this.#client, this.#bucket, `${this.#objectKey(relative)}/`).catch((e: unknown) => {
+      throw toAppError(e, `stat '${userPath}'`, this.#bucket);
+    });
+    if (isDir) return { path: relative, isDir: true };
     throw notFound(userPath);
   }
 
   async list(dirPath = ''): Promise<ArtifactEntry[]> {
     const relative = normalizeArtifactPath(dirPath);
     const prefix = relative === '' ? this.#keyPrefix : `${this.#objectKey(relative)}/`;
-    const entries: ArtifactEntry[] = [];
+    let entries: ArtifactEntry[];
     try {
-      let token: string | undefined;
-      do {
-        const page = await this.#client.send(
-          new ListObjectsV2Command({ Bucket: this.#bucket, Prefix: prefix, Delimiter: '/', ContinuationToken: token }),
-        );
-        for (const p of page.CommonPrefixes ?? []) {
-          entries.push({ path: p.Prefix!.slice(prefix.length, -1), isDir: true });
-        }
-        for (const object of page.Contents ?? []) {
-          const name = object.Key!.slice(prefix.length);
-          if (name !== '') entries.push({ path: name, isDir: false, size: object.Size ?? 0 }); // '' is a folder marker.
-        }
-        token = page.IsTruncated ? page.NextContinuationToken : undefined;
-      } while (token);
+      entries = await listOneLevel(this.#client, this.#bucket, prefix);
     } catch (e) {
       throw toAppError(e, `list '${dirPath}'`, this.#bucket);
     }
@@ -207,7 +207,7 @@ export class S3ArtifactStore implements ArtifactStore {
     const key = this.#objectKey(relative);
     try {
       await this.#client.send(new DeleteObjectCommand({ Bucket: this.#bucket, Key: key }));
-      await this.#deletePrefix(`${key}/`);
+      await deletePrefix(this.#client, this.#bucket, `${key}/`);
     } catch (e) {
       throw toAppError(e, `delete '${userPath}'`, this.#bucket);
     }
@@ -246,12 +246,12 @@ export class S3ArtifactStore implements ArtifactStore {
     this.#client.destroy();
   }
 
-  async #putLarge(key: string, body: Readable, tap: Sha256Tap, userPath: string, expected?: string): Promise<PutResult> {
+  async #putLarge(key: string, body: Readable, tap: Sha256Tap, partSize: number, userPath: string, options: PutOptions): Promise<PutResult> {
     const staging = `${this.#stagingPrefix()}${randomUUID()}`;
     const upload = new Upload({
       client: this.#client,
       params: { Bucket: this.#bucket, Key: staging, Body: body },
-      partSize: this.#partSize,
+      partSize,
       queueSize: this.#queueSize,
     });
     try {
@@ -262,7 +262,7 @@ export class S3ArtifactStore implements ArtifactStore {
     }
     const { size, sha256 } = tap.result();
     try {
-      assertSha256Matches(expected, sha256, userPath);
+      assertBodyMatches(options, { size, sha256 }, userPath);
     } catch (e) {
       await this.#deleteQuietly(staging);
       throw e;
@@ -285,38 +285,6 @@ export class S3ArtifactStore implements ArtifactStore {
   async #deleteQuietly(key: string): Promise<void> {
     // A leftover staging object is garbage for the lifecycle rule, not an error for the caller.
     await this.#client.send(new DeleteObjectCommand({ Bucket: this.#bucket, Key: key })).catch(() => {});
-  }
-
-  async #deletePrefix(prefix: string): Promise<void> {
-    let token: string | undefined;
-    do {
-      // Deleting while paging is safe: the continuation token is a position in key order.
-      const page = await this.#client.send(
-        new ListObjectsV2Command({ Bucket: this.#bucket, Prefix: prefix, ContinuationToken: token, MaxKeys: DELETE_BATCH }),
-      );
-      const keys = (page.Contents ?? []).map((o) => ({ Key: o.Key! }));
-      if (keys.length > 0) {
-        const result = await this.#client.send(
-          new DeleteObjectsCommand({ Bucket: this.#bucket, Delete: { Objects: keys, Quiet: true } }),
-        );
-        const failed = result.Errors ?? [];
-        if (failed.length > 0) {
-          throw new AppError('INTERNAL_ERROR', `S3 could not delete ${failed.length} objects, first '${failed[0]!.Key}': ${failed[0]!.Message}`);
-        }
-      }
-      token = page.IsTruncated ? page.NextContinuationToken : undefined;
-    } while (token);
-  }
-
-  async #hasChildren(relative: string): Promise<boolean> {
-    try {
-      const page = await this.#client.send(
-        new ListObjectsV2Command({ Bucket: this.#bucket, Prefix: `${this.#objectKey(relative)}/`, MaxKeys: 1 }),
-      );
-      return (page.KeyCount ?? page.Contents?.length ?? 0) > 0;
-    } catch (e) {
-      throw toAppError(e, `stat '${relative}'`, this.#bucket);
-    }
   }
 
   #objectKey(relative: string): string {

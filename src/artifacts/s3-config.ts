@@ -24,9 +24,12 @@ export interface S3ArtifactStoreOptions {
   /** Default: true when `endpoint` is set, since most S3-compatible servers lack virtual hosts. */
   forcePathStyle?: boolean;
   credentials?: S3Credentials;
-  /** Bytes per uploaded part, and the most `put` buffers before switching to multipart. Default 8 MiB. */
+  /**
+   * Bytes per uploaded part (at least 5 MiB), and the most `put` buffers before switching to
+   * multipart. Default 5 MiB; grown for bodies whose announced size needs more than 10,000 parts.
+   */
   partSize?: number;
-  /** Parts uploaded at once; memory is about partSize x (queueSize + 1). Default 4. */
+  /** Parts uploaded at once per `put`. Default 2; each one costs about 3 x partSize of RSS. */
   queueSize?: number;
 }
 

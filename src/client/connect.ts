@@ -1,7 +1,8 @@
-import { openArtifactStore } from '../artifacts/index.js';
 import { defaultHome } from '../core/config.js';
+// Embedded mode runs the server's domain assembly in-process (no HTTP): the one module of
+// src/server a client uses, because embedded means "the same services on a local store".
+import { createDomains } from '../server/domains.js';
 import { openDatabase } from '../store/index.js';
-import { createTracking, trackingRoutes } from '../tracking/index.js';
 import { HttpArtifactClient, StoreArtifactClient, type ArtifactClient } from './artifact-client.js';
 import { HttpTransport, InProcessTransport, type Transport } from './transport.js';
 
@@ -35,10 +36,10 @@ export async function connect(opts: ConnectOptions = {}): Promise<Connection> {
   }
   const home = opts.home ?? (uri?.startsWith('file:') ? uri.replace(/^file:(\/\/)?/, '') : defaultHome());
   const db = await openDatabase(opts.db ?? process.env.TRAINYARD_DB, home);
-  const tracking = createTracking(db);
-  const artifacts = new StoreArtifactClient(openArtifactStore(opts.artifacts ?? process.env.TRAINYARD_ARTIFACTS, { home }));
-  const t = new InProcessTransport([...trackingRoutes(tracking)], `embedded:${home}`, async () => {
-    await artifacts.close();
+  const domains = createDomains(db, { home, artifacts: opts.artifacts ?? process.env.TRAINYARD_ARTIFACTS });
+  const artifacts = new StoreArtifactClient(domains.locations.defaultStore);
+  const t = new InProcessTransport(domains.routes, `embedded:${home}`, async () => {
+    await domains.close();
     await db.close();
   });
   return Object.assign(t, { artifacts, mode: 'embedded' as const });

@@ -1,9 +1,8 @@
 import type { FastifyInstance } from 'fastify';
-import { ArtifactLocations, artifactProxyRoutes, openArtifactStore } from '../artifacts/index.js';
 import type { ServerConfig } from '../core/config.js';
 import { openDatabase, type Database } from '../store/index.js';
-import { createTracking, runArtifactRoutes, trackingRoutes } from '../tracking/index.js';
 import { buildApp } from './app.js';
+import { createDomains } from './domains.js';
 
 export interface RunningServer {
   app: FastifyInstance;
@@ -15,16 +14,12 @@ export interface RunningServer {
 /** Opens the store (migrating it) and the artifact store, assembles every domain's routes and listens. */
 export async function startServer(config: ServerConfig): Promise<RunningServer> {
   const db = await openDatabase(config.db, config.home);
-  const locations = new ArtifactLocations(openArtifactStore(config.artifacts, { home: config.home }));
-  const tracking = createTracking(db);
-  const app = await buildApp({
-    routes: [...trackingRoutes(tracking)],
-    plugins: [artifactProxyRoutes(locations.defaultStore), runArtifactRoutes(tracking, locations)],
-  });
+  const domains = createDomains(db, { home: config.home, artifacts: config.artifacts });
+  const app = await buildApp({ routes: domains.routes, plugins: domains.plugins });
   try {
     await app.listen({ host: config.host, port: config.port });
   } catch (e) {
-    await locations.close();
+    await domains.close();
     await db.close();
     throw e;
   }
@@ -37,7 +32,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     url: `http://${host}:${port}`,
     async close() {
       await app.close();
-      await locations.close();
+      await domains.close();
       await db.close();
     },
   };

@@ -20,7 +20,7 @@ export class InputsService {
   async logInputs(runId: string, inputs: DatasetInput[]): Promise<void> {
     for (const [i, input] of inputs.entries()) validateInput(input, i);
     await this.db.transaction(async (tx) => {
-      const run = await this.runs.activeRow(tx, runId, true);
+      const run = await this.runs.activeRow(tx, runId);
       for (const input of inputs) {
         const datasetId = await upsertDataset(tx, Number(run.experiment_id), input);
         await tx.run('INSERT INTO run_inputs (run_uuid, dataset_uuid) VALUES (?, ?) ON CONFLICT DO NOTHING', [runId, datasetId]);

@@ -59,10 +59,10 @@ export class RunsService {
   }
 
   /**
-   * The run's row. With `lock` (inside a transaction) PostgreSQL holds the row until commit, so
-   * concurrent writes to one run apply one after another: the metric summaries, write-once params
-   * and the log-model history are read-modify-write, and two interleaved transactions would lose
-   * one's update. SQLite already runs one write transaction at a time.
+   * The run's row. With `lock` (inside a transaction) PostgreSQL holds the row until commit, for
+   * the read-modify-write updates (runs/update, the log-model history) that two interleaved
+   * transactions would otherwise lose one of. Metric, param and tag writes need no lock: they are
+   * upserts that merge in SQL. SQLite already runs one write transaction at a time.
    */
   async row(ex: Executor, runId: string, lock = false): Promise<RunRow> {
     if (!runId) throw new InvalidParameter(`Missing value for required parameter 'run_id'.`);
@@ -117,14 +117,14 @@ export class RunsService {
   async setTag(runId: string, tag: KeyValue): Promise<void> {
     validateTag(tag);
     await this.db.transaction(async (tx) => {
-      await this.activeRow(tx, runId, true);
+      await this.activeRow(tx, runId);
       await upsertTags(tx, runId, [tag]);
     });
   }
 
   async deleteTag(runId: string, key: string): Promise<void> {
     await this.db.transaction(async (tx) => {
-      await this.activeRow(tx, runId, true);
+      await this.activeRow(tx, runId);
       const res = await tx.run('DELETE FROM tags WHERE run_uuid = ? AND key = ?', [runId, key]);
       if (!res.changes) throw new NotFound(`No tag with name: ${key} in run with id ${runId}`);
     });
@@ -168,7 +168,7 @@ export class RunsService {
     const tags = batch.tags ?? [];
     validateBatch(metrics, params, tags);
     await this.db.transaction(async (tx) => {
-      await this.activeRow(tx, runId, true);
+      await this.activeRow(tx, runId);
       if (params.length) await insertParams(tx, runId, params);
       if (tags.length) await upsertTags(tx, runId, tags);
       if (metrics.length) await writeMetrics(tx, runId, metrics);
@@ -216,10 +216,14 @@ async function insertParams(tx: Executor, runId: string, params: KeyValue[]): Pr
   );
   const old = new Map(existing.map((p) => [p.key, p.value]));
   for (const p of params) {
-    const prev = old.get(p.key);
+    let prev = old.get(p.key);
     if (prev === undefined) {
-      await tx.run('INSERT INTO params (run_uuid, key, value) VALUES (?, ?, ?)', [runId, p.key, p.value]);
-    } else if (prev !== p.value) {
+      // A concurrent batch (PostgreSQL) may log the same new key first: the insert then waits
+      // for it and does nothing, and its value is compared like any earlier one.
+      const res = await tx.run('INSERT INTO params (run_uuid, key, value) VALUES (?, ?, ?) ON CONFLICT (run_uuid, key) DO NOTHING', [runId, p.key, p.value]);
+      if (!res.changes) prev = (await tx.one<{ value: string }>('SELECT value FROM params WHERE run_uuid = ? AND key = ?', [runId, p.key]))?.value;
+    }
+    if (prev !== undefined && prev !== p.value) {
       throw new InvalidParameter(
         `Changing param values is not allowed. Param with key='${p.key}' was already logged with value='${prev}' for run ID='${runId}'. Attempted logging new value '${p.value}'.`,
       );

@@ -6,7 +6,7 @@
 /** What a key names. `attribute` and `dataset` keys are fixed per domain; the others are free. */
 export type Entity = 'metric' | 'param' | 'tag' | 'attribute' | 'dataset';
 
-/** Comparators that take one number (or, for string keys, `=`/`!=` one string). */
+/** Comparators that take one number. `=` and `!=` also appear in StringOp. */
 export type NumericOp = '=' | '!=' | '<' | '<=' | '>' | '>=';
 /** Comparators that take one string. `<>` in the text is normalised to `!=`. */
 export type StringOp = '=' | '!=' | 'LIKE' | 'ILIKE';

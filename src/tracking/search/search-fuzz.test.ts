@@ -106,14 +106,14 @@ describe('parsers never fail with anything but InvalidParameter', () => {
         checkFilter(text);
         checkOrderBy(text);
       }),
-      { numRuns: 1000 },
+      { numRuns: 500 },
     );
   });
 
   it('on shaped soups of conditions', () => {
     fc.assert(
       fc.property(shapedSoup, (text) => checkFilter(text)),
-      { numRuns: 1000 },
+      { numRuns: 500 },
     );
   });
 

@@ -79,7 +79,7 @@ export class CmaEs {
   /** One candidate in [0, 1]^d: redrawn up to 10 d times when outside the box, then clipped. */
   ask(rng: Rng): Float64Array {
     const n = this.dim;
-    let x = new Float64Array(n);
+    let x: Float64Array = new Float64Array(n);
     for (let attempt = 0; attempt < 10 * n; attempt++) {
       x = this.draw(rng);
       if (x.every((v) => v >= 0 && v <= 1)) return x;

@@ -1,0 +1,30 @@
+import type { FastifyInstance } from 'fastify';
+import { ArtifactLocations, artifactProxyRoutes, openArtifactStore } from '../artifacts/index.js';
+import type { JsonRoute } from '../core/route.js';
+import type { Database } from '../store/index.js';
+import { createTracking, runArtifactRoutes, trackingRoutes } from '../tracking/index.js';
+
+export interface Domains {
+  /** JSON routes of every domain (served over HTTP, or called in-process by the embedded SDK). */
+  routes: JsonRoute[];
+  /** Streaming routes (artifacts) that need raw HTTP access. */
+  plugins: ((app: FastifyInstance) => Promise<void> | void)[];
+  locations: ArtifactLocations;
+  close(): Promise<void>;
+}
+
+/**
+ * Wires every domain to the store and the artifact store. The server serves the result over
+ * HTTP; the embedded SDK calls the same routes in-process. This is the one place that knows the
+ * list of domains: add a new domain's routes here.
+ */
+export function createDomains(db: Database, opts: { home: string; artifacts?: string }): Domains {
+  const locations = new ArtifactLocations(openArtifactStore(opts.artifacts, { home: opts.home }));
+  const tracking = createTracking(db);
+  return {
+    routes: [...trackingRoutes(tracking)],
+    plugins: [artifactProxyRoutes(locations.defaultStore), runArtifactRoutes(tracking, locations)],
+    locations,
+    close: () => locations.close(),
+  };
+}

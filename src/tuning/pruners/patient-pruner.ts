@@ -1,0 +1,40 @@
+/**
+ * @module PatientPruner (Optuna's rule): considers pruning only when the best value of the
+ * last patience + 1 steps has not improved by more than minDelta on the best value before
+ * them; then asks the wrapped pruner, or prunes if there is none.
+ */
+import { InvalidParameter } from '../../core/errors.js';
+import type { Pruner, PrunerContext } from './pruner.js';
+
+export class PatientPruner implements Pruner {
+  /**
+   * @example
+   * const pruner = new PatientPruner(new MedianPruner(), 3); // prune only after 3 steps without progress
+   */
+  constructor(
+    private readonly wrapped: Pruner | null,
+    private readonly patience: number,
+    private readonly minDelta = 0,
+  ) {
+    if (!(Number.isInteger(patience) && patience >= 0)) throw new InvalidParameter(`patience must be an integer >= 0, got ${patience}.`);
+    if (!(minDelta >= 0)) throw new InvalidParameter(`minDelta must be >= 0, got ${minDelta}.`);
+  }
+
+  prune(ctx: PrunerContext): boolean {
+    const iv = ctx.trial.intermediateValues;
+    if (ctx.trial.lastStep === null) return false;
+    const steps = [...iv.keys()].sort((a, b) => a - b);
+    if (steps.length <= this.patience + 1) return false;
+    const cut = steps.length - this.patience - 1;
+    const maximize = ctx.study.directions[0] === 'maximize';
+    const best = (xs: number[]) => {
+      const v = xs.filter((x) => !Number.isNaN(x));
+      return v.length === 0 ? Number.NaN : maximize ? Math.max(...v) : Math.min(...v);
+    };
+    const before = best(steps.slice(0, cut).map((s) => iv.get(s)!));
+    const after = best(steps.slice(cut).map((s) => iv.get(s)!));
+    const stalled = maximize ? before - this.minDelta > after : before + this.minDelta < after;
+    if (!stalled) return false;
+    return this.wrapped ? this.wrapped.prune(ctx) : true;
+  }
+}

@@ -1,0 +1,38 @@
+/**
+ * @module ThresholdPruner (Optuna's rule): prunes when the last value is NaN or outside
+ * [lower, upper], after nWarmupSteps and on the first report of each interval window.
+ */
+import { InvalidParameter } from '../../core/errors.js';
+import { isFirstInInterval } from './percentile-pruner.js';
+import type { Pruner, PrunerContext } from './pruner.js';
+
+export interface ThresholdPrunerOptions {
+  lower?: number;
+  upper?: number;
+  nWarmupSteps?: number;
+  intervalSteps?: number;
+}
+
+export class ThresholdPruner implements Pruner {
+  private readonly lower: number;
+  private readonly upper: number;
+  private readonly warmup: number;
+  private readonly interval: number;
+
+  constructor(opts: ThresholdPrunerOptions) {
+    if (opts.lower === undefined && opts.upper === undefined) throw new InvalidParameter('ThresholdPruner needs lower or upper.');
+    this.lower = opts.lower ?? -Infinity;
+    this.upper = opts.upper ?? Infinity;
+    if (this.lower > this.upper) throw new InvalidParameter(`lower (${this.lower}) must be <= upper (${this.upper}).`);
+    this.warmup = opts.nWarmupSteps ?? 0;
+    this.interval = opts.intervalSteps ?? 1;
+  }
+
+  prune(ctx: PrunerContext): boolean {
+    const step = ctx.trial.lastStep;
+    if (step === null || step < this.warmup) return false;
+    if (!isFirstInInterval(step, ctx.trial.intermediateValues.keys(), this.warmup, this.interval)) return false;
+    const v = ctx.trial.intermediateValues.get(step)!;
+    return Number.isNaN(v) || v < this.lower || v > this.upper;
+  }
+}
