@@ -104,13 +104,13 @@ describe('LocalArtifactStore', () => {
     expect(await readdir(path.join(root, '.trainyard', 'tmp'))).toEqual([]); // Temp files cleaned up.
   });
 
-  it('stops reporting a digest once the file is changed behind its back', async () => {
-    await store.put('edited.txt', chunkedBody('original'));
+  it('keeps reporting the digest it stored after the file is changed behind its back, so tampering is detectable', async () => {
+    const { sha256 } = await store.put('edited.txt', chunkedBody('original'));
     await writeFile(path.join(root, 'edited.txt'), 'edited outside trainyard');
     const stat = await store.stat('edited.txt');
-    expect(stat).toMatchObject({ isDir: false, size: 24 });
-    expect(stat).not.toHaveProperty('sha256');
-    expect(await store.get('edited.txt')).not.toHaveProperty('sha256');
+    expect(stat).toMatchObject({ isDir: false, size: 24, sha256 });
+    expect((await store.get('edited.txt')).sha256).toBe(sha256);
+    expect(sha256).not.toBe(sha256OfBytes('edited outside trainyard'));
   });
 
   it('prunes folders a delete leaves empty, as S3 has none', async () => {

@@ -203,9 +203,12 @@ export class LocalArtifactStore implements ArtifactStore {
   }
 
   async #publish(key: string, abs: string, temp: TempFile, userPath: string): Promise<void> {
-    await publishTempFile(temp.path, abs, userPath);
+    // The record is written first: it is the truth of what Trainyard stored, so a download can
+    // detect a file changed behind Trainyard's back. A crash between the two steps leaves the old
+    // file with the new digest, which verification reports; the client's retried put fixes it.
     const { sha256, size, ino, mtimeMs } = temp;
     await writeDigestRecord(this.#recordPath(key), this.#tmpDir, { sha256, size, ino, mtimeMs });
+    await publishTempFile(temp.path, abs, userPath);
   }
 
   #recordPath(key: string): string {

@@ -2,9 +2,9 @@
  * @module The local adapter's record of each file's sha256, so `stat` and `get` can report it
  * without re-reading the file. Records live in a mirror tree under `<root>/.trainyard/meta/`.
  *
- * A record is a cache, not the truth: it carries the file's size, inode and mtime, and is ignored
- * when they no longer match (the file was replaced or edited outside Trainyard, or a crash fell
- * between the rename and the record). Writing one is therefore best effort.
+ * A record is the digest of what Trainyard stored at that path. It is reported even when the
+ * file's size, inode or mtime no longer match, so a file edited or replaced behind Trainyard's
+ * back fails download verification instead of silently losing its digest.
  */
 import { randomUUID } from 'node:crypto';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
@@ -30,8 +30,8 @@ export async function readDigestRecord(recordPath: string, file: FileIdentity): 
   } catch {
     return undefined; // Missing, a folder, or torn by a crash: all mean "not recorded".
   }
-  const matches = record.size === file.size && record.ino === file.ino && record.mtimeMs === file.mtimeMs;
-  return matches && isSha256Hex(record.sha256) ? record.sha256 : undefined;
+  void file;
+  return isSha256Hex(record.sha256) ? record.sha256 : undefined;
 }
 
 /** Writes a record through a temp file in `tmpDir`; failures only cost the cached digest. */

@@ -50,7 +50,9 @@ export function artifactProxyRoutes(store: ArtifactStore) {
       scope.put(`${prefix}/artifacts/*`, async (req, reply) => {
         const path = pathParam(req);
         if (!path) throw new InvalidParameter('An artifact path is required after /artifacts/.');
-        const res = await store.put(path, req.raw);
+        // A declared length lets the store catch a truncated upload (and size S3 parts).
+        const size = req.headers['content-length'] ? Number(req.headers['content-length']) : undefined;
+        const res = await store.put(path, req.raw, size !== undefined && Number.isSafeInteger(size) ? { size } : undefined);
         return reply.header('X-Trainyard-Sha256', res.sha256).send({});
       });
       scope.get(`${prefix}/artifacts/*`, async (req, reply) => {

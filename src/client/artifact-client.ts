@@ -1,7 +1,9 @@
-import { createReadStream, statSync } from 'node:fs';
+import { createReadStream, createWriteStream, mkdirSync, rmSync, statSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
-import { openArtifactStore, type ArtifactStore } from '../artifacts/index.js';
+import { openArtifactStore, Sha256Tap, type ArtifactStore } from '../artifacts/index.js';
 import { AppError, InvalidParameter } from '../core/errors.js';
 
 export interface ArtifactFileInfo {
@@ -18,6 +20,11 @@ export interface ArtifactFileInfo {
  */
 export interface ArtifactClient {
   upload(artifactUri: string, relPath: string, file: string): Promise<void>;
+  /**
+   * Downloads to `destFile`, hashing as it streams, and checks the sha256 the store recorded at
+   * upload; on a mismatch the file is removed and the error names it.
+   */
+  downloadTo(artifactUri: string, relPath: string, destFile: string): Promise<{ sha256: string; size: number }>;
   download(artifactUri: string, relPath: string): Promise<Readable>;
   /** One level under `relPath`; each entry's `path` is relative to the run's artifact root. */
   list(artifactUri: string, relPath?: string): Promise<ArtifactFileInfo[]>;
@@ -41,6 +48,8 @@ abstract class BaseArtifactClient implements ArtifactClient {
   protected readonly direct = new Map<string, ArtifactStore>();
   protected abstract proxyPut(path: string, file: string, size: number): Promise<void>;
   protected abstract proxyGet(path: string): Promise<Readable>;
+  /** The stream and the sha256 recorded for the file, when known. */
+  protected abstract proxyGetVerified(path: string): Promise<{ stream: Readable; sha256?: string }>;
   protected abstract proxyList(path: string): Promise<ArtifactFileInfo[]>;
 
   private route(artifactUri: string, relPath: string): { proxy: true; path: string } | { proxy: false; store: ArtifactStore; path: string } {
@@ -58,6 +67,20 @@ abstract class BaseArtifactClient implements ArtifactClient {
     const r = this.route(artifactUri, relPath);
     if (r.proxy) return this.proxyGet(r.path);
     return (await r.store.get(r.path)).stream;
+  }
+
+  async downloadTo(artifactUri: string, relPath: string, destFile: string): Promise<{ sha256: string; size: number }> {
+    const r = this.route(artifactUri, relPath);
+    const src = r.proxy ? await this.proxyGetVerified(r.path) : await r.store.get(r.path);
+    mkdirSync(dirname(destFile), { recursive: true });
+    const tap = new Sha256Tap();
+    await pipeline(src.stream, tap, createWriteStream(destFile));
+    const got = tap.result();
+    if (src.sha256 && src.sha256 !== got.sha256) {
+      rmSync(destFile, { force: true });
+      throw new AppError('INVALID_STATE', `Artifact '${relPath}' failed verification: recorded sha256 ${src.sha256}, downloaded ${got.sha256}.`);
+    }
+    return got;
   }
 
   async list(artifactUri: string, relPath = ''): Promise<ArtifactFileInfo[]> {
@@ -97,6 +120,11 @@ export class HttpArtifactClient extends BaseArtifactClient {
     return Readable.fromWeb(res.body as unknown as WebReadableStream);
   }
 
+  protected async proxyGetVerified(path: string): Promise<{ stream: Readable; sha256?: string }> {
+    const res = await this.check(await fetch(this.url(path)));
+    return { stream: Readable.fromWeb(res.body as unknown as WebReadableStream), sha256: res.headers.get('x-trainyard-sha256') ?? undefined };
+  }
+
   protected async proxyList(path: string): Promise<ArtifactFileInfo[]> {
     const res = await this.check(await fetch(`${this.baseUrl}/api/2.0/mlflow-artifacts/artifacts?path=${encodeURIComponent(path)}`));
     const body = (await res.json()) as { files?: ArtifactFileInfo[] };
@@ -116,6 +144,10 @@ export class StoreArtifactClient extends BaseArtifactClient {
 
   protected async proxyGet(path: string): Promise<Readable> {
     return (await this.store.get(path)).stream;
+  }
+
+  protected async proxyGetVerified(path: string): Promise<{ stream: Readable; sha256?: string }> {
+    return this.store.get(path);
   }
 
   protected async proxyList(path: string): Promise<ArtifactFileInfo[]> {
