@@ -17,21 +17,63 @@ export const RUN_ATTRIBUTE_COLUMNS: Record<string, { col: string; nullable?: boo
   end_time: { col: 'r.end_time', nullable: true },
 };
 
+/** One AND-ed condition of a runs filter. */
+export interface FilterTerm extends SqlPart {
+  /**
+   * For a positive metric/param/tag condition: a subquery listing the matching run ids, each
+   * once, read from the (key, value) index. run-search may start from the smallest such list
+   * instead of the experiment's runs.
+   */
+  driver?: SqlPart;
+}
+
 /**
- * WHERE terms for a runs filter. Each metric/param/tag/dataset condition is an `IN (subquery)`
- * over that table's (key, value) index, so a selective condition narrows the runs before they are
- * read instead of probing every run of the experiment. The latest metric value is compared, as in
- * MLflow; NaN never matches a comparison.
+ * The filter's conditions on a run aliased `r`. A metric/param/tag condition is a correlated
+ * EXISTS probe on the run's own rows (one index seek per candidate run through the (run_uuid,
+ * key) index) rather than `r.run_uuid IN (subquery)`: on 100,000 runs the IN form built a list of
+ * every matching run before reading any (50,000 entries for `metrics.m > 0.5`, ~300 ms), while
+ * the search only needs to test the candidates it reaches. The latest metric value is compared,
+ * as in MLflow; NaN never matches a comparison.
  */
+export function runFilterTerms(filter: string | undefined, dialect: Dialect): FilterTerm[] {
+  return parseFilter(filter, RUNS_GRAMMAR).map((c) => comparisonTerm(c, dialect));
+}
+
+/** The filter as WHERE terms and their parameters, in order. */
 export function runFilterSql(filter: string | undefined, dialect: Dialect): { where: string[]; params: SqlValue[] } {
-  const where: string[] = [];
-  const params: SqlValue[] = [];
-  for (const c of parseFilter(filter, RUNS_GRAMMAR)) {
-    const part = comparisonSql(c, dialect);
-    where.push(part.sql);
-    params.push(...part.params);
+  const terms = runFilterTerms(filter, dialect);
+  return { where: terms.map((t) => t.sql), params: terms.flatMap((t) => t.params) };
+}
+
+/**
+ * PostgreSQL indexes params/tags by (key, left(value, 200)) because a btree entry is capped near
+ * 2.7 kB and values reach 8 kB; an equality only uses that index when it also compares the prefix.
+ */
+function valueCompare(col: string, c: Comparison, dialect: Dialect): SqlPart {
+  const cmp = compareColumn(col, c, dialect);
+  if (dialect !== 'postgres') return cmp;
+  if (c.kind === 'string' && c.op === '=') return { sql: `${cmp.sql} AND left(${col}, 200) = left(?, 200)`, params: [...cmp.params, c.value] };
+  if (c.kind === 'list' && c.op === 'IN') {
+    return { sql: `${cmp.sql} AND left(${col}, 200) IN (${c.value.map(() => 'left(?, 200)').join(', ')})`, params: [...cmp.params, ...c.value] };
   }
-  return { where, params };
+  return cmp;
+}
+
+/** A metric/param/tag condition: probe the run's row for `key` in `table`. */
+function keyedTerm(table: string, extra: string, c: Comparison, dialect: Dialect): FilterTerm {
+  const rows = `FROM ${table} f WHERE f.run_uuid = r.run_uuid AND f.key = ?${extra}`;
+  if (c.kind === 'null') {
+    // IS NULL: no such row; IS NOT NULL: one exists (and can drive the search).
+    const exists = { sql: `EXISTS (SELECT 1 ${rows})`, params: [c.key] };
+    if (c.op === 'IS NULL') return { sql: `NOT ${exists.sql}`, params: exists.params };
+    return { ...exists, driver: { sql: `SELECT run_uuid FROM ${table} f WHERE f.key = ?${extra}`, params: [c.key] } };
+  }
+  const cmp = valueCompare('f.value', c, dialect);
+  return {
+    sql: `EXISTS (SELECT 1 ${rows} AND ${cmp.sql})`,
+    params: [c.key, ...cmp.params],
+    driver: { sql: `SELECT run_uuid FROM ${table} f WHERE f.key = ?${extra} AND ${cmp.sql}`, params: [c.key, ...cmp.params] },
+  };
 }
 
 function inSubquery(select: string, keyParams: SqlValue[], c: Comparison, col: string, dialect: Dialect): SqlPart {
@@ -42,14 +84,14 @@ function inSubquery(select: string, keyParams: SqlValue[], c: Comparison, col: s
   return { sql: `r.run_uuid IN (${select} AND ${cmp.sql})`, params: [...keyParams, ...cmp.params] };
 }
 
-function comparisonSql(c: Comparison, dialect: Dialect): SqlPart {
+function comparisonTerm(c: Comparison, dialect: Dialect): FilterTerm {
   switch (c.entity) {
     case 'metric':
-      return inSubquery('SELECT run_uuid FROM latest_metrics WHERE key = ? AND count > 0 AND is_nan = 0', [c.key], c, 'value', dialect);
+      return keyedTerm('latest_metrics', ' AND f.count > 0 AND f.is_nan = 0', c, dialect);
     case 'param':
-      return inSubquery('SELECT run_uuid FROM params WHERE key = ?', [c.key], c, 'value', dialect);
+      return keyedTerm('params', '', c, dialect);
     case 'tag':
-      return inSubquery('SELECT run_uuid FROM tags WHERE key = ?', [c.key], c, 'value', dialect);
+      return keyedTerm('tags', '', c, dialect);
     case 'dataset':
       if (c.key === 'context') {
         return inSubquery('SELECT run_uuid FROM run_input_tags WHERE key = ?', [TAG_DATASET_CONTEXT], c, 'value', dialect);

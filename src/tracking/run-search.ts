@@ -2,10 +2,11 @@ import { InvalidParameter } from '../core/errors.js';
 import type { Database, SqlValue } from '../store/index.js';
 import type { Run, ViewType } from './entities.js';
 import { parseExperimentId } from './experiments-service.js';
-import { afterPosition, decodePageToken, encodePageToken, orderByClause, positionColumns, queryFingerprint, readPosition, type SortKey } from './keyset.js';
+import { afterPosition, decodePageToken, encodePageToken, orderByClause, positionColumns, queryFingerprint, readPosition, type Position, type SortKey } from './keyset.js';
 import { loadRuns, type Projection, type RunRow } from './run-loader.js';
-import { RUN_ATTRIBUTE_COLUMNS, runFilterSql } from './run-filter-sql.js';
+import { RUN_ATTRIBUTE_COLUMNS, runFilterTerms, type FilterTerm } from './run-filter-sql.js';
 import { parseOrderBy, RUNS_GRAMMAR } from './search/index.js';
+import type { SqlPart } from './sql-compare.js';
 import { LIMITS } from './validation.js';
 
 const NUMERIC_ATTRIBUTES = new Set(['start_time', 'end_time', 'experiment_id']);
@@ -19,9 +20,33 @@ export interface RunSearchInput {
   pageToken?: string;
 }
 
+/** A page's query, in parts, so each plan below can assemble it its own way. */
+interface PageQuery {
+  db: Database;
+  keys: SortKey[];
+  /** One LEFT JOIN per metric/param/tag order term (aliases o0, o1, ...), undefined for attributes. */
+  joins: (SqlPart | undefined)[];
+  /** The first order term when it is a metric: the plan that walks its values in order applies. */
+  walkMetric?: { key: string; ascending: boolean };
+  /** Experiment and lifecycle conditions on `r`. */
+  base: SqlPart;
+  terms: FilterTerm[];
+  pos?: Position;
+  after?: SqlPart;
+  limit: number;
+}
+
 /**
  * runs/search: filter, order and keyset pages in SQL; then the page's runs are loaded in a few
  * IN-list queries. `projection` limits what is loaded per run (the native column projection).
+ *
+ * Two plans, both exact (measured on 100,000 runs x 20 metrics/20 params, SQLite, 2-core machine,
+ * filter `metrics.m00 > 0.5 AND params.p00 = 'lr-3'` ordered by `metrics.m01 DESC`, 100 a page;
+ * the single-query form this replaced took ~400-650 ms):
+ * - ordered by a metric: walk that metric's values in index order (a bounded number of them),
+ *   testing each run against the filter, and stop once the page is full (~15-40 ms);
+ * - otherwise, or when the walk cannot prove its page complete: start from the filter condition
+ *   with the fewest matching runs (counted on its index), test the others per run, sort.
  */
 export async function searchRuns(db: Database, input: RunSearchInput, projection?: Projection): Promise<{ runs: Run[]; next_page_token?: string }> {
   const max = input.maxResults ?? 1000;
@@ -30,21 +55,21 @@ export async function searchRuns(db: Database, input: RunSearchInput, projection
   }
   if (!input.experimentIds.length) return { runs: [] };
   const expIds = input.experimentIds.map((id) => parseExperimentId(id, 'experiment_ids'));
-  const joins: string[] = [];
-  const joinParams: SqlValue[] = [];
+  const joins: (SqlPart | undefined)[] = [];
   const keys: SortKey[] = [];
+  let walkMetric: PageQuery['walkMetric'];
   parseOrderBy(input.orderBy, RUNS_GRAMMAR).forEach((term, i) => {
     if (term.entity === 'metric') {
-      joins.push(`LEFT JOIN latest_metrics o${i} ON o${i}.run_uuid = r.run_uuid AND o${i}.key = ?`);
-      joinParams.push(term.key);
+      joins.push({ sql: `LEFT JOIN latest_metrics o${i} ON o${i}.run_uuid = r.run_uuid AND o${i}.key = ?`, params: [term.key] });
+      if (i === 0) walkMetric = { key: term.key, ascending: term.ascending };
       // MLflow's order: values, then NaN, then runs without the metric, in both directions.
       keys.push({ expr: `o${i}.value`, missing: `CASE WHEN o${i}.series_id IS NULL OR o${i}.count = 0 THEN 2 WHEN o${i}.is_nan = 1 THEN 1 ELSE 0 END`, ascending: term.ascending, type: 'number' });
     } else if (term.entity === 'param' || term.entity === 'tag') {
-      joins.push(`LEFT JOIN ${term.entity}s o${i} ON o${i}.run_uuid = r.run_uuid AND o${i}.key = ?`);
-      joinParams.push(term.key);
+      joins.push({ sql: `LEFT JOIN ${term.entity}s o${i} ON o${i}.run_uuid = r.run_uuid AND o${i}.key = ?`, params: [term.key] });
       keys.push({ expr: `o${i}.value`, missing: `CASE WHEN o${i}.value IS NULL THEN 1 ELSE 0 END`, ascending: term.ascending, type: 'string' });
     } else if (term.entity === 'attribute' && RUN_ATTRIBUTE_COLUMNS[term.key]) {
       const attr = RUN_ATTRIBUTE_COLUMNS[term.key]!;
+      joins.push(undefined);
       keys.push({ expr: attr.col, missing: attr.nullable ? `CASE WHEN ${attr.col} IS NULL THEN 1 ELSE 0 END` : undefined, ascending: term.ascending, type: NUMERIC_ATTRIBUTES.has(term.key) ? 'number' : 'string' });
     } else {
       throw new InvalidParameter(`Invalid order_by key '${term.key}' for runs.`);
@@ -54,26 +79,104 @@ export async function searchRuns(db: Database, input: RunSearchInput, projection
   keys.push({ expr: 'r.run_uuid', ascending: true, type: 'string' });
 
   const view = input.viewType ?? 'ACTIVE_ONLY';
-  const where: string[] = [`r.experiment_id IN (${expIds.map(() => '?').join(',')})`];
-  const params: SqlValue[] = [...expIds];
-  if (view === 'ACTIVE_ONLY') where.push("r.lifecycle_stage = 'active'");
-  if (view === 'DELETED_ONLY') where.push("r.lifecycle_stage = 'deleted'");
-  const filter = runFilterSql(input.filter, db.dialect);
-  where.push(...filter.where);
-  params.push(...filter.params);
+  const base: string[] = [`r.experiment_id IN (${expIds.map(() => '?').join(',')})`];
+  if (view === 'ACTIVE_ONLY') base.push("r.lifecycle_stage = 'active'");
+  if (view === 'DELETED_ONLY') base.push("r.lifecycle_stage = 'deleted'");
+  const terms = runFilterTerms(input.filter, db.dialect);
   const fp = queryFingerprint(['runs', [...input.experimentIds].sort(), input.filter ?? '', input.orderBy ?? [], view]);
   const pos = decodePageToken(input.pageToken, fp);
-  if (pos) {
-    const after = afterPosition(keys, pos);
-    where.push(after.sql);
-    params.push(...after.params);
-  }
-  const rows = await db.all<RunRow & Record<string, unknown>>(
-    `SELECT r.*, ${positionColumns(keys)} FROM runs r ${joins.join(' ')} WHERE ${where.join(' AND ')} ORDER BY ${orderByClause(keys)} LIMIT ?`,
-    [...joinParams, ...params, max + 1],
-  );
+  const q: PageQuery = {
+    db, keys, joins, walkMetric, terms, pos,
+    base: { sql: base.join(' AND '), params: expIds },
+    after: pos ? afterPosition(keys, pos) : undefined,
+    limit: max + 1,
+  };
+  const rows = (await walkedPage(q)) ?? (await drivenPage(q));
   const page = rows.slice(0, max);
   const runs = await loadRuns(db, page, projection);
   const next = rows.length > max ? encodePageToken(readPosition(page[page.length - 1]!, keys.length), fp) : undefined;
   return next ? { runs, next_page_token: next } : { runs };
+}
+
+type Row = RunRow & Record<string, unknown>;
+
+const select = (q: PageQuery) => `SELECT r.*, ${positionColumns(q.keys)}`;
+const orderLimit = (q: PageQuery) => `ORDER BY ${orderByClause(q.keys)} LIMIT ?`;
+// SQLite plans joins in the written order after CROSS JOIN, so the chosen starting set really is
+// read first; PostgreSQL has no CROSS JOIN ... ON, and plans the order itself from its statistics.
+const joinKeyword = (db: Database) => (db.dialect === 'sqlite' ? 'CROSS JOIN' : 'JOIN');
+
+function whereOf(q: PageQuery, terms: FilterTerm[]): SqlPart {
+  const parts = [q.base, ...terms, ...(q.after ? [q.after] : [])];
+  return { sql: parts.map((p) => p.sql).join(' AND '), params: parts.flatMap((p) => p.params) };
+}
+
+// Walk budget: index entries of the order metric read before giving up on this plan. 40 per row
+// of the page finds a full page when >= 2.5% of the walked runs match; a failed walk of 4,000
+// entries cost ~30 ms on the 100k-run data set before the other plan runs.
+const WALK_PER_ROW = 40;
+const WALK_MIN = 4000;
+
+/**
+ * The ordered walk: the order metric's present (non-NaN) values in index order, at most `budget`
+ * of them, joined to their runs and filtered; the page is the first `limit` rows by the full
+ * order. It is complete when the walk ran out of values, or when its last row comes strictly
+ * before the last walked value (rows not walked all come after it). Otherwise, or when the page
+ * reaches into NaN/missing values, returns undefined and the driven plan answers.
+ */
+async function walkedPage(q: PageQuery): Promise<Row[] | undefined> {
+  const m = q.walkMetric;
+  if (!m || (q.pos && q.pos[0]![0] !== 0)) return undefined;
+  const budget = Math.max(WALK_MIN, WALK_PER_ROW * q.limit);
+  const sqlite = q.db.dialect === 'sqlite';
+  const dir = m.ascending ? 'ASC' : 'DESC';
+  // Values from the page token's on: the full keyset condition below finishes the job.
+  const from: SqlPart = q.pos ? { sql: ` AND value ${m.ascending ? '>=' : '<='} ?`, params: [q.pos[0]![1]] } : { sql: '', params: [] };
+  // The partial index holds exactly the present values, with run_uuid: reading it never touches
+  // the table. SQLite's planner, without statistics, preferred the plain (key, value) index.
+  const source = `FROM latest_metrics${sqlite ? ' INDEXED BY latest_metrics_present' : ''} WHERE key = ? AND count > 0 AND is_nan = 0${from.sql}`;
+  const inner = `SELECT run_uuid, value, series_id, 1 AS count, 0 AS is_nan ${source} ORDER BY value ${dir} LIMIT ?`;
+  const rest = q.joins.slice(1).filter((j): j is SqlPart => !!j);
+  const where = whereOf(q, q.terms);
+  const rows = await q.db.all<Row>(
+    `${select(q)} FROM (${inner}) o0 ${joinKeyword(q.db)} runs r ON r.run_uuid = o0.run_uuid ${rest.map((j) => j.sql).join(' ')} WHERE ${where.sql} ${orderLimit(q)}`,
+    [m.key, ...from.params, budget, ...rest.flatMap((j) => j.params), ...where.params, q.limit],
+  );
+  const edge = await q.db.one<{ value: number }>(`SELECT value ${source} ORDER BY value ${dir} LIMIT 1 OFFSET ?`, [m.key, ...from.params, budget - 1]);
+  if (!edge) return rows.length === q.limit ? rows : undefined; // walked every value
+  if (rows.length < q.limit) return undefined;
+  const last = Number(rows[rows.length - 1]!.pos_v0);
+  return (m.ascending ? last < Number(edge.value) : last > Number(edge.value)) ? rows : undefined;
+}
+
+// A starting list longer than this is not counted further: reading the experiment's runs is as
+// cheap by then.
+const DRIVER_CAP = 50_000;
+
+/**
+ * The driven plan: start from the filter condition that matches the fewest runs (each counted on
+ * its (key, value) index, up to DRIVER_CAP), look each up, test the other conditions per run and
+ * sort. Without such a condition, read the experiments' runs.
+ */
+async function drivenPage(q: PageQuery): Promise<Row[]> {
+  let best: { term: FilterTerm; n: number } | undefined;
+  for (const term of q.terms) {
+    if (!term.driver) continue;
+    const row = await q.db.one<{ n: number }>(`SELECT count(*) AS n FROM (${term.driver.sql} LIMIT ${DRIVER_CAP}) d`, term.driver.params);
+    const n = Number(row?.n ?? 0);
+    if (n < DRIVER_CAP && (!best || n < best.n)) best = { term, n };
+  }
+  const joins = q.joins.filter((j): j is SqlPart => !!j);
+  const joinSql = joins.map((j) => j.sql).join(' ');
+  const joinParams = joins.flatMap((j) => j.params);
+  if (!best) {
+    const where = whereOf(q, q.terms);
+    return q.db.all<Row>(`${select(q)} FROM runs r ${joinSql} WHERE ${where.sql} ${orderLimit(q)}`, [...joinParams, ...where.params, q.limit]);
+  }
+  const driver = best.term.driver!;
+  const where = whereOf(q, q.terms.filter((t) => t !== best!.term));
+  return q.db.all<Row>(
+    `${select(q)} FROM (${driver.sql}) d ${joinKeyword(q.db)} runs r ON r.run_uuid = d.run_uuid ${joinSql} WHERE ${where.sql} ${orderLimit(q)}`,
+    [...driver.params, ...joinParams, ...where.params, q.limit],
+  );
 }

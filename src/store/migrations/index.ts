@@ -1,6 +1,7 @@
 import type { Migration } from './migration.js';
 import { migration001 } from './001-tracking.js';
+import { migration004 } from './004-registry.js';
 
 /** Every migration, in order. Append only. */
-export const MIGRATIONS: readonly Migration[] = [migration001];
+export const MIGRATIONS: readonly Migration[] = [migration001, migration004];
 export type { Migration };

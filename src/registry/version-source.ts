@@ -1,0 +1,127 @@
+import type { ArtifactLocations } from '../artifacts/index.js';
+import { InvalidParameter, NotFound, isAppError } from '../core/errors.js';
+import type { VersionFile } from './entities.js';
+import { collectFiles } from './source-files.js';
+import { REGISTRY_LIMITS } from './validation.js';
+
+/**
+ * @module Where a new version's files are: `runs:/<run_id>/<path>`, an `mlflow-artifacts:` URI,
+ * a logged model (`models:/m-<id>`), another version (`models:/<name>/<version>` or
+ * `models:/<name>@<alias>`), or a path under the given run's own artifact location. Nothing is
+ * copied: the version points at the files and records their digests, which `load` verifies.
+ */
+
+export interface SourceLookups {
+  /** The run's artifact URI; NotFound when there is no such run. */
+  runArtifactUri(runId: string): Promise<string>;
+  /** A logged model's artifact location and source run; NotFound when unknown. */
+  loggedModel(modelId: string): Promise<{ artifactUri: string; runId?: string }>;
+  /** An existing registered version's storage; NotFound when unknown. */
+  registeredVersion(name: string, ref: string): Promise<{ storage: string; runId?: string; modelId?: string }>;
+}
+
+export interface ResolvedSource {
+  /** The artifact URI the files are read from (MLflow's download URI). */
+  storage: string;
+  runId?: string;
+  modelId?: string;
+  files: VersionFile[];
+}
+
+const PROXY = 'mlflow-artifacts:';
+const LOGGED_MODEL_ID = /^m-[0-9a-f]{32}$/;
+/** `mlflow-artifacts:/<exp>/<run>/artifacts/...`: the run a proxied artifact belongs to. */
+const PROXY_RUN = /^mlflow-artifacts:\/+\d+\/([0-9a-f]{32})\/artifacts(\/|$)/;
+
+function joinUri(base: string, rel: string): string {
+  const r = rel.replace(/^\/+|\/+$/g, '');
+  return r ? `${base.replace(/\/+$/, '')}/${r}` : base.replace(/\/+$/, '');
+}
+
+/** MLflow refuses `..` in a source; so do we, also behind percent-encoding. */
+function checkTraversal(source: string): void {
+  let s = source;
+  for (let i = 0; i < 4; i++) {
+    if (s.split(/[/\\]/).includes('..')) throw new InvalidParameter(`Invalid model version source: '${source.slice(0, 200)}'. A source may not contain '..'.`);
+    try {
+      const d = decodeURIComponent(s);
+      if (d === s) break;
+      s = d;
+    } catch {
+      break;
+    }
+  }
+  if (source.includes('\u0000')) throw new InvalidParameter(`Invalid model version source: it contains a NUL character.`);
+}
+
+export class SourceResolver {
+  constructor(
+    private readonly lookups: SourceLookups,
+    private readonly locations: ArtifactLocations,
+  ) {}
+
+  /** Resolves `source`, checks it against `runId` when both name a run, and digests its files. */
+  async resolve(source: string, runId: string | undefined): Promise<ResolvedSource> {
+    if (source.length > REGISTRY_LIMITS.source) throw new InvalidParameter(`Parameter 'source' had length ${source.length}, which exceeded length limit of ${REGISTRY_LIMITS.source}.`);
+    checkTraversal(source);
+    const target = await this.locate(source, runId);
+    if (runId && target.runId && runId !== target.runId) {
+      throw new InvalidParameter(`Parameter 'run_id' (${runId}) does not match the run of source '${source}' (${target.runId}).`);
+    }
+    const { store, path } = this.locations.resolve(target.storage);
+    let files: VersionFile[];
+    try {
+      files = await collectFiles(store, path);
+    } catch (e) {
+      if (isAppError(e) && e.code === 'RESOURCE_DOES_NOT_EXIST') throw new NotFound(`Model version source '${source}' does not exist: ${e.message}.`);
+      throw e;
+    }
+    return { ...target, runId: target.runId ?? runId, files };
+  }
+
+  private async locate(source: string, runId: string | undefined): Promise<Omit<ResolvedSource, 'files'>> {
+    if (source.startsWith('runs:/')) {
+      const m = /^runs:\/+([^/]+)(?:\/(.*))?$/.exec(source);
+      if (!m) throw new InvalidParameter(`Invalid model version source '${source}': expected runs:/<run_id>/<path>.`);
+      const uri = await this.named(() => this.lookups.runArtifactUri(m[1]!), source);
+      return { storage: joinUri(uri, m[2] ?? ''), runId: m[1]! };
+    }
+    if (source.startsWith('models:/')) return this.locateModel(source);
+    if (source.startsWith(PROXY)) return { storage: source.replace(/\/+$/, ''), runId: PROXY_RUN.exec(source)?.[1] };
+    // Any other location (a folder, s3://...) only inside the given run's own artifact location,
+    // as MLflow allows local sources only inside the run's artifact directory.
+    if (runId) {
+      const uri = await this.named(() => this.lookups.runArtifactUri(runId), source);
+      const base = uri.replace(/\/+$/, '');
+      if (source === base || source.startsWith(`${base}/`)) return { storage: source.replace(/\/+$/, ''), runId };
+    }
+    throw new InvalidParameter(
+      `Invalid model version source '${source.slice(0, 200)}': use runs:/<run_id>/<path>, models:/<model_id>, models:/<name>/<version>, an mlflow-artifacts: URI, or a path under the artifact location of the run given in 'run_id'.`,
+    );
+  }
+
+  private async locateModel(source: string): Promise<Omit<ResolvedSource, 'files'>> {
+    const rest = source.slice('models:/'.length).replace(/^\/+/, '');
+    if (LOGGED_MODEL_ID.test(rest.replace(/\/+$/, ''))) {
+      const id = rest.replace(/\/+$/, '');
+      const lm = await this.named(() => this.lookups.loggedModel(id), source);
+      return { storage: lm.artifactUri, runId: lm.runId, modelId: id };
+    }
+    const at = /^(.+)@([\w-]+)$/.exec(rest);
+    const slash = /^(.+)\/([^/]+)$/.exec(rest);
+    const [name, ref] = at ? [at[1]!, `@${at[2]}`] : slash ? [slash[1]!, slash[2]!] : [undefined, undefined];
+    if (!name || !ref) throw new InvalidParameter(`Invalid model version source '${source}': expected models:/<model_id>, models:/<name>/<version> or models:/<name>@<alias>.`);
+    const v = await this.named(() => this.lookups.registeredVersion(name, ref), source);
+    return { storage: v.storage, runId: v.runId, modelId: v.modelId };
+  }
+
+  /** Runs a lookup, turning its 404 into one that names the source. */
+  private async named<T>(fn: () => Promise<T>, source: string): Promise<T> {
+    try {
+      return await fn();
+    } catch (e) {
+      if (isAppError(e) && e.code === 'RESOURCE_DOES_NOT_EXIST') throw new NotFound(`Model version source '${source}' does not exist: ${e.message}.`);
+      throw e;
+    }
+  }
+}

@@ -1,0 +1,168 @@
+import type { Database } from '../../store/index.js';
+import { DELIVERY_ID_HEADER, SIGNATURE_HEADER, signPayload, TIMESTAMP_HEADER } from './webhook-signature.js';
+
+export interface DispatcherOptions {
+  /** First retry after this long; each later one waits twice as long (capped at an hour). */
+  retryBaseMs: number;
+  /** Attempts in all, the first included, before a delivery is marked FAILED. */
+  maxAttempts: number;
+  /** A receiver that has not answered by then counts as failed (and is retried). */
+  timeoutMs: number;
+  /** Longest sleep between looks at the outbox (other replicas may have queued work). */
+  pollMs: number;
+}
+
+export const DEFAULT_DISPATCHER_OPTIONS: DispatcherOptions = { retryBaseMs: 2_000, maxAttempts: 6, timeoutMs: 10_000, pollMs: 5_000 };
+
+const BATCH = 20;
+const MAX_BACKOFF_MS = 3_600_000;
+
+interface Due {
+  id: string;
+  webhook_id: string;
+  payload: string;
+  attempts: number;
+  url: string;
+  secret: string | null;
+  hook_status: string;
+}
+
+export interface SendResult {
+  ok: boolean;
+  status?: number;
+  body?: string;
+  error?: string;
+  durationMs: number;
+}
+
+/** POSTs one signed payload; never throws (a failure is a result). */
+export async function sendSigned(url: string, secret: string | null, deliveryId: string, payload: string, timeoutMs: number): Promise<SendResult> {
+  const started = Date.now();
+  const timestamp = Math.floor(started / 1000);
+  const headers: Record<string, string> = {
+    'content-type': 'application/json',
+    'user-agent': 'trainyard-webhooks',
+    [DELIVERY_ID_HEADER]: deliveryId,
+    [TIMESTAMP_HEADER]: String(timestamp),
+  };
+  if (secret) headers[SIGNATURE_HEADER] = signPayload(secret, deliveryId, timestamp, payload);
+  try {
+    const res = await fetch(url, { method: 'POST', headers, body: payload, redirect: 'manual', signal: AbortSignal.timeout(timeoutMs) });
+    const body = (await res.text().catch(() => '')).slice(0, 2_000);
+    return { ok: res.status >= 200 && res.status < 300, status: res.status, body, durationMs: Date.now() - started };
+  } catch (e) {
+    const err = e as Error & { cause?: Error };
+    return { ok: false, error: (err.cause?.message ?? err.message).slice(0, 500), durationMs: Date.now() - started };
+  }
+}
+
+/** Receivers' answers worth retrying: no answer, timeouts, throttling and server errors. */
+function retryable(r: SendResult): boolean {
+  return r.status === undefined || r.status === 408 || r.status === 429 || r.status >= 500;
+}
+
+/**
+ * Sends the outbox's due deliveries with retries and exponential backoff, keeping one row per
+ * attempt. A delivery is leased before it is sent, so replicas sharing a database do not send
+ * it twice; a lease left by a dead replica expires and the delivery is picked up again.
+ */
+export class WebhookDispatcher {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  private again = false;
+  private closed = false;
+
+  constructor(
+    private readonly db: Database,
+    private readonly opts: DispatcherOptions = DEFAULT_DISPATCHER_OPTIONS,
+  ) {}
+
+  start(): void {
+    this.schedule(0);
+  }
+
+  /** New deliveries were queued: look now. */
+  kick(): void {
+    if (this.closed) return;
+    if (this.running) this.again = true;
+    else this.schedule(0);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.timer) clearTimeout(this.timer);
+    await this.running?.catch(() => {});
+  }
+
+  private schedule(ms: number): void {
+    if (this.closed) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => void this.tick(), Math.max(0, ms));
+    this.timer.unref();
+  }
+
+  private async tick(): Promise<void> {
+    if (this.running || this.closed) return;
+    this.running = (async () => {
+      try {
+        do {
+          this.again = false;
+          while (!this.closed && (await this.sendBatch()) === BATCH);
+        } while (this.again && !this.closed);
+        const next = await this.db.one<{ t: number | null }>("SELECT min(next_attempt_at) AS t FROM webhook_deliveries WHERE status = 'PENDING'");
+        const wait = next?.t === null || next?.t === undefined ? this.opts.pollMs : Math.min(this.opts.pollMs, Number(next.t) - Date.now());
+        this.schedule(wait);
+      } catch {
+        // The database is closing or unreachable: look again later rather than crash the server.
+        this.schedule(this.opts.pollMs);
+      }
+    })();
+    try {
+      await this.running;
+    } finally {
+      this.running = undefined;
+    }
+  }
+
+  /** Claims and sends up to BATCH due deliveries; returns how many it found. */
+  private async sendBatch(): Promise<number> {
+    const now = Date.now();
+    const due = await this.db.all<Due>(
+      `SELECT d.id, d.webhook_id, d.payload, d.attempts, w.url, w.secret, w.status AS hook_status
+       FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id
+       WHERE d.status = 'PENDING' AND d.next_attempt_at <= ? AND (d.lease_until IS NULL OR d.lease_until < ?)
+       ORDER BY d.next_attempt_at LIMIT ?`,
+      [now, now, BATCH],
+    );
+    await Promise.all(due.map((d) => this.deliver(d)));
+    return due.length;
+  }
+
+  private async deliver(d: Due): Promise<void> {
+    const leaseUntil = Date.now() + this.opts.timeoutMs * 2;
+    const claimed = await this.db.run(
+      "UPDATE webhook_deliveries SET lease_until = ? WHERE id = ? AND status = 'PENDING' AND (lease_until IS NULL OR lease_until < ?)",
+      [leaseUntil, d.id, Date.now()],
+    );
+    if (!claimed.changes) return;
+    const attempt = Number(d.attempts) + 1;
+    const result: SendResult = d.hook_status === 'ACTIVE'
+      ? await sendSigned(d.url, d.secret, d.id, d.payload, this.opts.timeoutMs)
+      : { ok: false, status: undefined, error: 'the webhook was disabled before delivery', durationMs: 0 };
+    const now = Date.now();
+    const done = result.ok || d.hook_status !== 'ACTIVE' || !retryable(result) || attempt >= this.opts.maxAttempts;
+    const status = result.ok ? 'DELIVERED' : done ? 'FAILED' : 'PENDING';
+    const next = done ? now : now + Math.min(MAX_BACKOFF_MS, this.opts.retryBaseMs * 2 ** (attempt - 1));
+    const error = result.error ?? (result.ok ? null : `HTTP ${result.status}: ${(result.body ?? '').slice(0, 200)}`);
+    await this.db.transaction(async (tx) => {
+      await tx.run(
+        'INSERT INTO webhook_attempts (delivery_id, attempt, at, status_code, error, duration_ms) VALUES (?, ?, ?, ?, ?, ?)',
+        [d.id, attempt, now, result.status ?? null, error, result.durationMs],
+      );
+      await tx.run(
+        'UPDATE webhook_deliveries SET status = ?, attempts = ?, next_attempt_at = ?, lease_until = NULL, last_status = ?, last_error = ?, finished_at = ? WHERE id = ?',
+        [status, attempt, next, result.status ?? null, error, done ? now : null, d.id],
+      );
+    });
+  }
+}
