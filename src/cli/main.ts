@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { VERSION } from '../core/version.js';
 import { registerExperimentCommands } from './commands/experiments.js';
+import { registerModelCommands } from './commands/models.js';
 import { registerRunCommands } from './commands/runs.js';
 import { registerServerCommand } from './commands/server.js';
 import { fail } from './output.js';
@@ -16,6 +17,7 @@ export function buildProgram(): Command {
   registerServerCommand(program);
   registerExperimentCommands(program);
   registerRunCommands(program);
+  registerModelCommands(program);
   return program;
 }
 

@@ -8,6 +8,7 @@ import { DIFF_ARTIFACT, TAGS } from './capture/run-context.js';
 import type { Connection } from './connect.js';
 import { profileDataset, type DatasetProfile } from './dataset/profile-dataset.js';
 import { LogBuffer, type LogBufferOptions } from './log-buffer.js';
+import { logModelPackage, type LogModelOptions, type ModelPackageInfo } from './models.js';
 
 const API = '/api/2.0/mlflow';
 
@@ -133,6 +134,16 @@ export class ActiveRun {
     for (const file of walk(localPath)) {
       await this.conn.artifacts.upload(this.info.artifact_uri, [dest, ...relative(localPath, file).split(sep)].filter(Boolean).join('/'), file);
     }
+  }
+
+  /**
+   * Logs a model package: the folder's files plus an MLmodel manifest (flavors, signature,
+   * environment, every file's digest, this run and its dataset digests) under `artifactPath`
+   * (default `model`). Register it with `ty.models.register(name, pkg)`.
+   */
+  async logModel(dir: string, opts: LogModelOptions): Promise<ModelPackageInfo> {
+    await this.flush();
+    return logModelPackage(this.conn, this.info, dir, opts);
   }
 
   /** Writes `text` as an artifact file. */

@@ -6,6 +6,9 @@
  */
 export { Trainyard, type TrainyardOptions, type RunOptions } from './trainyard.js';
 export { ActiveRun, type LogDatasetOptions } from './active-run.js';
+export { Models, type LogModelOptions, type LoadOptions, type ModelPackageInfo } from './models.js';
+export { IntegrityError, type ModelSignature, type SchemaField } from '../registry/package/index.js';
+export type { ModelVersion, RegisteredModel, Lineage, PromotionJson } from '../registry/index.js';
 export { connect, type Connection, type ConnectOptions } from './connect.js';
 export { profileDataset, type DatasetProfile } from './dataset/profile-dataset.js';
 export type { CaptureOptions } from './capture/run-context.js';

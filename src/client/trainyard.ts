@@ -5,6 +5,7 @@ import { captureRunContext, TAGS, type CaptureOptions } from './capture/run-cont
 import { connect, type Connection, type ConnectOptions } from './connect.js';
 import { trackOpenRun, untrackRun } from './exit-hooks.js';
 import type { LogBufferOptions } from './log-buffer.js';
+import { Models } from './models.js';
 
 const API = '/api/2.0/mlflow';
 
@@ -41,6 +42,7 @@ export interface RunOptions {
  */
 export class Trainyard {
   private conn: Promise<Connection> | null = null;
+  private modelsApi: Models | undefined;
 
   constructor(private readonly options: TrainyardOptions = {}) {}
 
@@ -48,6 +50,11 @@ export class Trainyard {
   connection(): Promise<Connection> {
     if (!this.conn) this.conn = connect(this.options);
     return this.conn;
+  }
+
+  /** The model registry: register, promote and load model versions. */
+  get models(): Models {
+    return (this.modelsApi ??= new Models(() => this.connection()));
   }
 
   /** The experiment's id, creating the experiment if it does not exist. */

@@ -1,5 +1,7 @@
 import { InvalidParameter } from '../core/errors.js';
-import type { Executor } from '../store/index.js';
+import type { Database, Executor } from '../store/index.js';
+import { modelRow } from './registry-rows.js';
+import { parseVersion } from './validation.js';
 
 /**
  * @module The audit log of registry transitions: every alias move, stage change, promotion
@@ -104,4 +106,14 @@ function auditJson(r: AuditRow): AuditRecord {
   if (r.request_id !== null) out.request_id = r.request_id;
   if (r.details !== null) out.details = JSON.parse(r.details) as Record<string, unknown>;
   return out;
+}
+
+/** The audit log by model name (the read side the routes use). */
+export class AuditService {
+  constructor(private readonly db: Database) {}
+
+  async list(name: string, opts: { maxResults?: number; pageToken?: string; version?: string }) {
+    const m = await modelRow(this.db, name);
+    return listAudit(this.db, m.id, { maxResults: opts.maxResults, pageToken: opts.pageToken, ...(opts.version ? { version: parseVersion(opts.version) } : {}) });
+  }
 }

@@ -26,6 +26,3 @@ export interface EventSink {
   /** Tells the deliverer there is new work (call after the commit). */
   wake(): void;
 }
-
-/** For callers that need no events (unit tests, tools). */
-export const NO_EVENTS: EventSink = { publish: async () => {}, wake: () => {} };

@@ -79,6 +79,26 @@ export class SourceResolver {
     return { ...target, runId: target.runId ?? runId, files };
   }
 
+  /**
+   * One file named by `runs:/<run>/<path>`, an `mlflow-artifacts:` URI, or a path relative to
+   * `runId`'s artifact root (evaluation reports). Returns its URI; a 404 names it when missing.
+   */
+  async locateFile(ref: string, runId: string | undefined, field: string): Promise<string> {
+    checkTraversal(ref);
+    let uri: string;
+    if (ref.startsWith('runs:/') || ref.startsWith(PROXY)) uri = (await this.locate(ref, undefined)).storage;
+    else if (/^[a-z][\w+.-]*:/i.test(ref) || ref.startsWith('/')) throw new InvalidParameter(`Invalid value '${ref.slice(0, 200)}' for parameter '${field}': use runs:/<run_id>/<path>, an mlflow-artifacts: URI, or a path inside the version's run artifacts.`);
+    else if (runId) uri = joinUri(await this.named(() => this.lookups.runArtifactUri(runId), ref), ref);
+    else throw new InvalidParameter(`Parameter '${field}' is a relative path but the version has no source run; give runs:/<run_id>/<path> instead.`);
+    const { store, path } = this.locations.resolve(uri);
+    const st = await store.stat(path).catch((e: unknown) => {
+      if (isAppError(e) && e.code === 'RESOURCE_DOES_NOT_EXIST') return undefined;
+      throw e;
+    });
+    if (!st || st.isDir) throw new NotFound(`The ${field} '${ref}' does not exist${st?.isDir ? ' as a file (it is a folder)' : ''}.`);
+    return uri;
+  }
+
   private async locate(source: string, runId: string | undefined): Promise<Omit<ResolvedSource, 'files'>> {
     if (source.startsWith('runs:/')) {
       const m = /^runs:\/+([^/]+)(?:\/(.*))?$/.exec(source);

@@ -38,7 +38,11 @@ function fieldsOf(req: FastifyRequest): Fields {
 }
 
 export function contextOf(req: FastifyRequest): RequestContext {
-  return { user: (req as FastifyRequest & { user?: string }).user, baseUrl: `${req.protocol}://${req.host}` };
+  // Until auth lands, X-Trainyard-User names the caller (registry reviews need two people);
+  // an authenticated user, once set by auth, takes precedence.
+  const header = req.headers['x-trainyard-user'];
+  const user = (req as FastifyRequest & { user?: string }).user ?? (typeof header === 'string' && header.trim() ? header.trim() : undefined);
+  return { user, baseUrl: `${req.protocol}://${req.host}` };
 }
 
 /** Registers JSON routes; MLflow-scoped ones under both of MLflow's prefixes. */

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { ArtifactLocations, artifactProxyRoutes, openArtifactStore } from '../artifacts/index.js';
 import type { JsonRoute } from '../core/route.js';
 import type { Database } from '../store/index.js';
+import { createRegistry, registryRouteTable, withLoggedModelMetrics } from '../registry/index.js';
 import { createTracking, runArtifactRoutes, trackingRoutes } from '../tracking/index.js';
 
 export interface Domains {
@@ -21,10 +22,14 @@ export interface Domains {
 export function createDomains(db: Database, opts: { home: string; artifacts?: string }): Domains {
   const locations = new ArtifactLocations(openArtifactStore(opts.artifacts, { home: opts.home }));
   const tracking = createTracking(db);
+  const registry = createRegistry(db, { tracking, locations });
   return {
-    routes: [...trackingRoutes(tracking)],
+    routes: [...withLoggedModelMetrics(trackingRoutes(tracking), registry.loggedModels), ...registryRouteTable(registry)],
     plugins: [artifactProxyRoutes(locations.defaultStore), runArtifactRoutes(tracking, locations)],
     locations,
-    close: () => locations.close(),
+    close: async () => {
+      await registry.close();
+      await locations.close();
+    },
   };
 }

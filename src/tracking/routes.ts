@@ -12,6 +12,12 @@ import type { Projection } from './run-loader.js';
 import { searchRuns } from './run-search.js';
 import { LIMITS } from './validation.js';
 
+/** Caps a list so its SQL parameters stay well inside SQLite's and PostgreSQL's limits. */
+function maxItems<T>(list: T[], max: number, name: string): T[] {
+  if (list.length > max) throw new InvalidParameter(`Parameter '${name}' may hold at most ${max} items, got ${list.length}.`);
+  return list;
+}
+
 /** One metric from a request body; `where` names its place for error messages. */
 function readMetric(f: Fields, where: string): MetricPoint {
   const key = optString(f, 'key');
@@ -64,7 +70,7 @@ export function trackingRoutes(t: Tracking): JsonRoute[] {
     return res.next_page_token ? res : { experiments: res.experiments };
   };
   const runSearchInput = (f: Fields) => ({
-    experimentIds: optStringArray(f, 'experiment_ids') ?? [],
+    experimentIds: maxItems(optStringArray(f, 'experiment_ids') ?? [], 1000, 'experiment_ids'),
     filter: optString(f, 'filter'),
     viewType: optEnum(f, 'run_view_type', VIEW_TYPES),
     maxResults: optInt(f, 'max_results'),

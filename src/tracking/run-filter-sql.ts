@@ -25,6 +25,10 @@ export interface FilterTerm extends SqlPart {
    * instead of the experiment's runs.
    */
   driver?: SqlPart;
+  /** A metric/param/tag condition: it reads only the run id column it was built with. */
+  probe?: boolean;
+  /** An equality or IN-list condition on a metric/param/tag: usually the one that rejects most runs. */
+  equality?: boolean;
 }
 
 /**
@@ -35,8 +39,8 @@ export interface FilterTerm extends SqlPart {
  * the search only needs to test the candidates it reaches. The latest metric value is compared,
  * as in MLflow; NaN never matches a comparison.
  */
-export function runFilterTerms(filter: string | undefined, dialect: Dialect): FilterTerm[] {
-  return parseFilter(filter, RUNS_GRAMMAR).map((c) => comparisonTerm(c, dialect));
+export function runFilterTerms(filter: string | undefined, dialect: Dialect, runId = 'r.run_uuid'): FilterTerm[] {
+  return parseFilter(filter, RUNS_GRAMMAR).map((c) => comparisonTerm(c, dialect, runId));
 }
 
 /** The filter as WHERE terms and their parameters, in order. */
@@ -59,17 +63,23 @@ function valueCompare(col: string, c: Comparison, dialect: Dialect): SqlPart {
   return cmp;
 }
 
-/** A metric/param/tag condition: probe the run's row for `key` in `table`. */
-function keyedTerm(table: string, extra: string, c: Comparison, dialect: Dialect): FilterTerm {
-  const rows = `FROM ${table} f WHERE f.run_uuid = r.run_uuid AND f.key = ?${extra}`;
+/**
+ * A metric/param/tag condition: probe the row for `key` in `table` of the run whose id is in
+ * column `runId` (`r.run_uuid`; a plan that reaches run ids before reading `runs` may probe them
+ * there first and read only the runs that pass).
+ */
+function keyedTerm(table: string, extra: string, c: Comparison, dialect: Dialect, runId: string): FilterTerm {
+  const rows = `FROM ${table} f WHERE f.run_uuid = ${runId} AND f.key = ?${extra}`;
   if (c.kind === 'null') {
     // IS NULL: no such row; IS NOT NULL: one exists (and can drive the search).
-    const exists = { sql: `EXISTS (SELECT 1 ${rows})`, params: [c.key] };
-    if (c.op === 'IS NULL') return { sql: `NOT ${exists.sql}`, params: exists.params };
+    const exists = { sql: `EXISTS (SELECT 1 ${rows})`, params: [c.key], probe: true };
+    if (c.op === 'IS NULL') return { ...exists, sql: `NOT ${exists.sql}` };
     return { ...exists, driver: { sql: `SELECT run_uuid FROM ${table} f WHERE f.key = ?${extra}`, params: [c.key] } };
   }
   const cmp = valueCompare('f.value', c, dialect);
   return {
+    probe: true,
+    equality: c.op === '=' || c.op === 'IN',
     sql: `EXISTS (SELECT 1 ${rows} AND ${cmp.sql})`,
     params: [c.key, ...cmp.params],
     driver: { sql: `SELECT run_uuid FROM ${table} f WHERE f.key = ?${extra} AND ${cmp.sql}`, params: [c.key, ...cmp.params] },
@@ -84,14 +94,14 @@ function inSubquery(select: string, keyParams: SqlValue[], c: Comparison, col: s
   return { sql: `r.run_uuid IN (${select} AND ${cmp.sql})`, params: [...keyParams, ...cmp.params] };
 }
 
-function comparisonTerm(c: Comparison, dialect: Dialect): FilterTerm {
+function comparisonTerm(c: Comparison, dialect: Dialect, runId: string): FilterTerm {
   switch (c.entity) {
     case 'metric':
-      return keyedTerm('latest_metrics', ' AND f.count > 0 AND f.is_nan = 0', c, dialect);
+      return keyedTerm('latest_metrics', ' AND f.count > 0 AND f.is_nan = 0', c, dialect, runId);
     case 'param':
-      return keyedTerm('params', '', c, dialect);
+      return keyedTerm('params', '', c, dialect, runId);
     case 'tag':
-      return keyedTerm('tags', '', c, dialect);
+      return keyedTerm('tags', '', c, dialect, runId);
     case 'dataset':
       if (c.key === 'context') {
         return inSubquery('SELECT run_uuid FROM run_input_tags WHERE key = ?', [TAG_DATASET_CONTEXT], c, 'value', dialect);

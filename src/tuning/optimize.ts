@@ -5,6 +5,7 @@
 import type { FrozenTrial } from './frozen-trial.js';
 import type { Study } from './study.js';
 import type { Trial } from './trial.js';
+import { checkObjectiveValues } from './trial-input.js';
 import { TrialPruned } from './trial-pruned.js';
 
 export type Objective = (trial: Trial) => number | readonly number[] | Promise<number | readonly number[]>;
@@ -64,7 +65,7 @@ export async function runOptimize(study: Study, objective: Objective, opts: Opti
       }
       let values: number[];
       try {
-        values = study.checkValues(result as number | readonly number[], `Trial ${trial.number}`);
+        values = checkObjectiveValues(result, study.directions.length, `Trial ${trial.number}`);
       } catch (e) {
         // A NaN or a wrong-arity return fails the trial but not the study (Optuna does the same).
         frozen = await study.tell(trial, { state: 'FAIL', failReason: (e as Error).message });

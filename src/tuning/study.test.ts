@@ -44,6 +44,28 @@ describe('Study', () => {
     expect(await run()).not.toEqual(await run());
   });
 
+  it('repeats bit for bit on the CMA-ES path of the default sampler too', async () => {
+    const run = async () => {
+      const study = await createStudy({ seed: 21 });
+      await study.optimize((t) => (t.suggestFloat('a', -3, 3) - 1) ** 2 + t.suggestInt('b', 1, 64, { log: true }) / 10, { nTrials: 50 });
+      return (await study.getTrials()).map((t) => JSON.stringify([t.params, t.values]));
+    };
+    expect(await run()).toEqual(await run());
+  });
+
+  it('fails trials whose worker stopped beating, at the next ask', async () => {
+    const storage = new InMemoryStudyStorage();
+    const study = await createStudy({ storage, seed: 1, heartbeatIntervalMs: 10 });
+    const orphan = await study.ask(); // a worker that beats once, then dies
+    await storage.recordHeartbeat(study.studyId, orphan.number);
+    await new Promise((r) => setTimeout(r, 40));
+    await study.optimize((t) => t.suggestFloat('x', 0, 1), { nTrials: 2 });
+    const trials = await study.getTrials();
+    expect(trials[0]!.state).toBe('FAIL');
+    expect(String(trials[0]!.systemAttrs.fail_reason)).toMatch(/No heartbeat/);
+    expect(trials.slice(1).map((t) => t.state)).toEqual(['COMPLETE', 'COMPLETE']);
+  });
+
   it('returns the cached value on re-suggest and rejects a redefinition', async () => {
     const study = await createStudy({ seed: 1 });
     const t = await study.ask();

@@ -7,12 +7,15 @@ import type { Distribution, ParamValue } from './distributions.js';
 import { isFinished, SystemAttr, type FrozenTrial, type JsonValue, type StudyDirection, type TrialState } from './frozen-trial.js';
 import { runOptimize, type Objective, type OptimizeOptions } from './optimize.js';
 import { paretoFrontIndices } from './pareto.js';
+// The leaf module, not store/index.js: the index loads the SQLite and PostgreSQL drivers,
+// which an in-memory study does not need.
+import { Mutex } from '../store/mutex.js';
 import type { Pruner } from './pruners/pruner.js';
 import type { Sampler, StudyInfo } from './samplers/sampler.js';
 import type { StudyRecord, StudyStorage, TrialPatch } from './storage.js';
 import { Trial, type TrialHost } from './trial.js';
 import { bestOf, lossVector } from './trial-order.js';
-import { validateNewTrial, type TrialInput } from './trial-input.js';
+import { checkObjectiveValues, validateNewTrial, type TrialInput } from './trial-input.js';
 
 export interface TellOptions {
   /** The objective value(s); required for COMPLETE, not allowed for PRUNED/FAIL. */
@@ -35,16 +38,6 @@ export interface StudyOptions {
   refreshIntervalMs?: number;
 }
 
-/** A serialised async lock: `ask` runs one at a time per Study object. */
-class Mutex {
-  private tail: Promise<unknown> = Promise.resolve();
-  run<T>(fn: () => Promise<T>): Promise<T> {
-    const result = this.tail.then(fn);
-    this.tail = result.catch(() => undefined);
-    return result;
-  }
-}
-
 export class Study implements TrialHost {
   readonly storage: StudyStorage;
   readonly studyId: string;
@@ -57,6 +50,7 @@ export class Study implements TrialHost {
   readonly info: StudyInfo;
   private readonly heartbeatIntervalMs: number | undefined;
   private readonly refreshIntervalMs: number;
+  /** `ask` runs one at a time per Study object, so in-process workers never race a claim. */
   private readonly askLock = new Mutex();
   private snapshot: readonly FrozenTrial[] = [];
   private lastRefresh = 0;
@@ -115,7 +109,7 @@ export class Study implements TrialHost {
    * await study.tell(trial, x * x);
    */
   ask(fixedDistributions?: Readonly<Record<string, Distribution>>): Promise<Trial> {
-    return this.askLock.run(async () => {
+    return this.locked(async () => {
       if (this.heartbeatIntervalMs) await this.storage.failStaleTrials(this.studyId, 2 * this.heartbeatIntervalMs);
       const asked = await this.storage.ask(this.studyId);
       const all = await this.storage.getAllTrials(this.studyId);
@@ -150,7 +144,7 @@ export class Study implements TrialHost {
     if (!['COMPLETE', 'PRUNED', 'FAIL'].includes(state)) throw new InvalidParameter(`tell(): state must be COMPLETE, PRUNED or FAIL, got ${String(state)}.`);
     const number = typeof trial === 'number' ? trial : trial.number;
     let values: number[] | null = null;
-    if (state === 'COMPLETE') values = this.checkValues(opts.values, `tell(trial ${number})`);
+    if (state === 'COMPLETE') values = checkObjectiveValues(opts.values, this.directions.length, `tell(trial ${number})`);
     else if (opts.values !== undefined) throw new InvalidParameter(`tell(trial ${number}): values are not allowed with state ${state}.`);
 
     if (typeof trial !== 'number' && trial.isFinished) return this.alreadyFinished(number, opts);
@@ -262,6 +256,15 @@ export class Study implements TrialHost {
     return (await this.storage.getStudy(this.studyId)).userAttrs;
   }
 
+  private async locked<T>(fn: () => Promise<T>): Promise<T> {
+    const release = await this.askLock.acquire();
+    try {
+      return await fn();
+    } finally {
+      release();
+    }
+  }
+
   /** @internal */
   knownDistribution(name: string, trials: readonly FrozenTrial[]): Distribution | undefined {
     const cached = this.kinds.get(name);
@@ -302,20 +305,6 @@ export class Study implements TrialHost {
   private setSnapshot(all: readonly FrozenTrial[]): void {
     this.snapshot = all;
     this.lastRefresh = Date.now();
-  }
-
-  /** Validates objective values: one finite-or-infinite, non-NaN number per objective. */
-  checkValues(values: number | readonly number[] | undefined, where: string): number[] {
-    if (values === undefined) throw new InvalidParameter(`${where}: a COMPLETE trial needs its value(s).`);
-    const arr = typeof values === 'number' ? [values] : Array.isArray(values) ? [...values] : null;
-    if (arr === null) throw new InvalidParameter(`${where}: values must be a number or an array of numbers, got ${typeof values}.`);
-    if (arr.length !== this.directions.length) {
-      throw new InvalidParameter(`${where}: the study has ${this.directions.length} objective(s) but ${arr.length} value(s) were given.`);
-    }
-    arr.forEach((v, i) => {
-      if (typeof v !== 'number' || Number.isNaN(v)) throw new InvalidParameter(`${where}: value ${i} is ${String(v)}; objectives must return numbers, not NaN.`);
-    });
-    return arr;
   }
 
   private async alreadyFinished(number: number, opts: TellOptions, stored?: FrozenTrial): Promise<FrozenTrial> {

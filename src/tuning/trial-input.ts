@@ -28,6 +28,21 @@ export interface TrialInput {
   readonly systemAttrs?: Readonly<Record<string, JsonValue>>;
 }
 
+/**
+ * Objective values as a study stores them: one number per objective, NaN refused (infinities
+ * are allowed, as in Optuna). `where` prefixes the message.
+ */
+export function checkObjectiveValues(values: unknown, nObjectives: number, where: string): number[] {
+  if (values === undefined || values === null) throw new InvalidParameter(`${where}: a COMPLETE trial needs its value(s).`);
+  const arr = typeof values === 'number' ? [values] : Array.isArray(values) ? [...(values as unknown[])] : null;
+  if (arr === null) throw new InvalidParameter(`${where}: values must be a number or an array of numbers, got ${typeof values}.`);
+  if (arr.length !== nObjectives) throw new InvalidParameter(`${where}: the study has ${nObjectives} objective(s) but ${arr.length} value(s) were given.`);
+  arr.forEach((v, i) => {
+    if (typeof v !== 'number' || Number.isNaN(v)) throw new InvalidParameter(`${where}: value ${i} is ${String(v)}; objectives must return numbers, not NaN.`);
+  });
+  return arr as number[];
+}
+
 /** Rebuilds a distribution through its constructor so malformed ones are caught. */
 function checkedDistribution(name: string, d: Distribution): Distribution {
   if (!d || typeof d !== 'object') throw new InvalidParameter(`Parameter '${name}': missing distribution.`);
@@ -42,15 +57,8 @@ export function validateNewTrial(input: TrialInput, directions: readonly StudyDi
   if (state === 'RUNNING' || !['COMPLETE', 'PRUNED', 'FAIL', 'WAITING'].includes(state)) {
     throw new InvalidParameter(`${where}: state must be COMPLETE, PRUNED, FAIL or WAITING, got ${String(state)}.`);
   }
-  let values: number[] | null = input.values ? [...input.values] : input.value !== undefined ? [input.value] : null;
-  if (state === 'COMPLETE' && values === null) throw new InvalidParameter(`${where}: a COMPLETE trial needs value or values.`);
-  if (state === 'WAITING') values = null;
-  if (values !== null) {
-    if (values.length !== directions.length) throw new InvalidParameter(`${where}: the study has ${directions.length} objective(s) but ${values.length} value(s) were given.`);
-    values.forEach((v, i) => {
-      if (typeof v !== 'number' || Number.isNaN(v)) throw new InvalidParameter(`${where}: value ${i} is ${String(v)}; values must be numbers, not NaN.`);
-    });
-  }
+  const given = input.values ?? input.value;
+  const values = state === 'WAITING' || (state !== 'COMPLETE' && given == null) ? null : checkObjectiveValues(given, directions.length, where);
   const params: Record<string, StoredParam> = {};
   const dists = input.distributions ?? {};
   for (const [name, value] of Object.entries(input.params ?? {})) {

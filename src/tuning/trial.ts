@@ -106,7 +106,8 @@ export class Trial {
   sampleRelative(): void {
     const sampler = this.host.sampler;
     this.relativeSpace = sampler.inferRelativeSearchSpace(this.ctx);
-    this.relative = Object.keys(this.relativeSpace).length ? sampler.sampleRelative(this.ctx, this.relativeSpace) : {};
+    // Called even for an empty space, as in Optuna: Grid and NSGA-II do their bookkeeping here.
+    this.relative = sampler.sampleRelative(this.ctx, this.relativeSpace);
   }
 
   /** Parameters suggested so far, as the objective saw them. */
@@ -158,7 +159,7 @@ export class Trial {
     if (this.intermediate.has(step)) return;
     this.intermediate.set(step, value);
     const p = this.patch();
-    p.intermediateValues = [...(p.intermediateValues ?? []), [step, value]];
+    ((p.intermediateValues ??= []) as [number, number][]).push([step, value]);
     this.schedule();
     this.host.refreshSoon();
   }
@@ -179,8 +180,7 @@ export class Trial {
   setUserAttr(key: string, value: JsonValue): void {
     this.assertRunning('setUserAttr');
     this.userAttrsLocal[key] = value;
-    const p = this.patch();
-    p.userAttrs = { ...p.userAttrs, [key]: value };
+    (this.patch().userAttrs ??= {})[key] = value;
     this.schedule();
   }
 
@@ -203,8 +203,7 @@ export class Trial {
   setSystemAttr(key: string, value: JsonValue): void {
     this.assertRunning('setSystemAttr');
     this.systemAttrsLocal[key] = value;
-    const p = this.patch();
-    p.systemAttrs = { ...p.systemAttrs, [key]: value };
+    (this.patch().systemAttrs ??= {})[key] = value;
     this.schedule();
   }
 
@@ -259,8 +258,7 @@ export class Trial {
     const internal = this.draw(name, dist);
     this.internal[name] = internal;
     this.dists[name] = dist;
-    const p = this.patch();
-    p.params = { ...p.params, [name]: { internal, distribution: dist } };
+    (this.patch().params ??= {})[name] = { internal, distribution: dist };
     this.schedule();
     return fromInternal(dist, internal);
   }
@@ -280,6 +278,7 @@ export class Trial {
     return this.host.sampler.sampleIndependent(this.ctx, name, dist);
   }
 
+  /** The pending patch; mutated in place until the scheduled flush takes it. */
   private patch(): TrialPatch {
     return (this.pending ??= {});
   }

@@ -14,6 +14,20 @@ export interface DispatcherOptions {
 
 export const DEFAULT_DISPATCHER_OPTIONS: DispatcherOptions = { retryBaseMs: 2_000, maxAttempts: 6, timeoutMs: 10_000, pollMs: 5_000 };
 
+/** TRAINYARD_WEBHOOK_RETRY_BASE_MS, _MAX_ATTEMPTS, _TIMEOUT_MS and _POLL_MS override the defaults. */
+export function dispatcherOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): Partial<DispatcherOptions> {
+  const out: Partial<DispatcherOptions> = {};
+  const read = (key: keyof DispatcherOptions, name: string) => {
+    const v = env[name];
+    if (v && /^\d+$/.test(v) && Number(v) > 0) out[key] = Number(v);
+  };
+  read('retryBaseMs', 'TRAINYARD_WEBHOOK_RETRY_BASE_MS');
+  read('maxAttempts', 'TRAINYARD_WEBHOOK_MAX_ATTEMPTS');
+  read('timeoutMs', 'TRAINYARD_WEBHOOK_TIMEOUT_MS');
+  read('pollMs', 'TRAINYARD_WEBHOOK_POLL_MS');
+  return out;
+}
+
 const BATCH = 20;
 const MAX_BACKOFF_MS = 3_600_000;
 

@@ -1,7 +1,8 @@
 /**
  * @module PatientPruner (Optuna's rule): considers pruning only when the best value of the
- * last patience + 1 steps has not improved by more than minDelta on the best value before
- * them; then asks the wrapped pruner, or prunes if there is none.
+ * last patience + 1 steps is worse than the best value before them by more than minDelta
+ * (for minimize: best_before + minDelta < best_after); then asks the wrapped pruner, or
+ * prunes if there is none.
  */
 import { InvalidParameter } from '../../core/errors.js';
 import type { Pruner, PrunerContext } from './pruner.js';

@@ -86,7 +86,7 @@ export class CmaEsSampler implements Sampler {
   sampleRelative(ctx: SamplerContext, space: SearchSpace): Record<string, number> {
     const names = Object.keys(space);
     const dists = names.map((n) => space[n] as NumericDistribution);
-    if (this.usable(ctx).length < this.nStartup) return {};
+    if (names.length === 0 || this.usable(ctx).length < this.nStartup) return {};
     const sig = signature(space);
     const st = this.state(ctx, sig, names, dists);
     const x = st.opt.ask(ctx.rng);

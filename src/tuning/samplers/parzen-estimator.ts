@@ -16,6 +16,7 @@ import type { Distribution, NumericDistribution } from '../distributions.js';
 import type { Rng } from '../prng.js';
 import { logDiffNdtr, logSumExp } from '../special-functions.js';
 import { fromTransformed, isDiscrete, toTransformed, transformedBounds } from '../transform.js';
+import { neighbourBandwidths, neighbourBandwidthsSorted } from './parzen-bandwidth.js';
 import { sampleTruncatedNormal } from './truncated-normal.js';
 
 const LN_SQRT_2PI = 0.9189385332046728;
@@ -191,29 +192,6 @@ export class ParzenEstimator {
   }
 }
 
-/**
- * Rank of each of values[0..n) in ascending order (equal values take consecutive ranks). Sorts
- * a typed copy natively: an index sort with a comparator closure cost ~1 ms per parameter at
- * n = 1000.
- */
-function sortRanks(values: Float64Array, n: number): { sorted: Float64Array; rank: Int32Array } {
-  const sorted = values.slice(0, n).sort();
-  const taken = new Int32Array(n);
-  const rank = new Int32Array(n);
-  for (let i = 0; i < n; i++) {
-    const v = values[i]!;
-    let lo = 0;
-    let hi = n;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (sorted[mid]! < v) lo = mid + 1;
-      else hi = mid;
-    }
-    rank[i] = lo + taken[lo]!++;
-  }
-  return { sorted, rank };
-}
-
 function categoricalDim(nChoices: number, obs: Float64Array, prior: boolean, priorWeight: number): CategoricalDim {
   const m = obs.length;
   const k = m + (prior ? 1 : 0);
@@ -234,7 +212,12 @@ function numericDim(d: NumericDistribution, obs: Float64Array, prior: boolean, n
   const m = obs.length;
   const k = m + (prior ? 1 : 0);
   const mus = new Float64Array(k);
-  for (let i = 0; i < m; i++) mus[i] = Math.min(high, Math.max(low, toTransformed(d, obs[i]!)));
+  // Clipping keeps ranges that changed between trials usable (and keeps presorted input sorted);
+  // a value <= 0 from before a switch to log scale maps to the lower bound, not NaN.
+  for (let i = 0; i < m; i++) {
+    const t = toTransformed(d, obs[i]!);
+    mus[i] = Number.isNaN(t) ? low : Math.min(high, Math.max(low, t));
+  }
   if (prior) mus[m] = 0.5 * (low + high);
   const sigmas = new Float64Array(k);
   if (opts.multivariate && opts.bandwidth === 'v3') {
@@ -262,51 +245,4 @@ function numericDim(d: NumericDistribution, obs: Float64Array, prior: boolean, n
     consts[i] = discrete ? -logZ : -Math.log(s) - logZ - LN_SQRT_2PI;
   }
   return { kind: 'numeric', dist: d, low, high, discrete, half, mus, sigmas, invSigmas, consts };
-}
-
-/** Writes into sigmas[0..n) the neighbour-rule bandwidths of mus[0..n). */
-function neighbourBandwidths(mus: Float64Array, n: number, low: number, high: number, considerEndpoints: boolean, sigmas: Float64Array): void {
-  if (n === 0) return;
-  const { sorted, rank } = sortRanks(mus, n);
-  const at = (r: number): number => (r < 0 ? low : r >= n ? high : sorted[r]!);
-  const bySortedRank = new Float64Array(n);
-  for (let r = 0; r < n; r++) bySortedRank[r] = Math.max(at(r) - at(r - 1), at(r + 1) - at(r));
-  if (!considerEndpoints && n >= 2) {
-    bySortedRank[0] = at(1) - at(0);
-    bySortedRank[n - 1] = at(n - 1) - at(n - 2);
-  }
-  for (let i = 0; i < n; i++) sigmas[i] = bySortedRank[rank[i]!]!;
-}
-
-/**
- * The same rule for mus[0..m) already ascending; with `withPrior`, the prior centre mus[m]
- * takes part as a neighbour (its own bandwidth is overwritten by the caller).
- */
-function neighbourBandwidthsSorted(mus: Float64Array, m: number, withPrior: boolean, low: number, high: number, considerEndpoints: boolean, sigmas: Float64Array): void {
-  const n = m + (withPrior ? 1 : 0);
-  if (n === 0) return;
-  let sorted: Float64Array = mus;
-  let p = n; // rank of the prior, n when it takes no part
-  if (withPrior) {
-    const c = mus[m]!;
-    p = 0;
-    let hi = m;
-    while (p < hi) {
-      const mid = (p + hi) >> 1;
-      if (mus[mid]! < c) p = mid + 1;
-      else hi = mid;
-    }
-    sorted = new Float64Array(n);
-    sorted.set(mus.subarray(0, p));
-    sorted[p] = c;
-    sorted.set(mus.subarray(p, m), p + 1);
-  }
-  const at = (r: number): number => (r < 0 ? low : r >= n ? high : sorted[r]!);
-  const bySortedRank = new Float64Array(n);
-  for (let r = 0; r < n; r++) bySortedRank[r] = Math.max(at(r) - at(r - 1), at(r + 1) - at(r));
-  if (!considerEndpoints && n >= 2) {
-    bySortedRank[0] = at(1) - at(0);
-    bySortedRank[n - 1] = at(n - 1) - at(n - 2);
-  }
-  for (let i = 0; i < m; i++) sigmas[i] = bySortedRank[i < p ? i : i + 1]!;
 }

@@ -43,6 +43,7 @@ export class QMCSampler implements Sampler {
 
   sampleRelative(ctx: SamplerContext, space: SearchSpace): Record<string, number> {
     const names = Object.keys(space);
+    if (names.length === 0) return {};
     let index = 0;
     for (const t of ctx.trials) {
       const i = t.systemAttrs[INDEX_KEY];

@@ -166,3 +166,17 @@ describe('TPESampler', () => {
     expect(split.above.map((x) => x.number)).toContain(running.number);
   });
 });
+
+describe('TPESampler with a range that changes between trials', () => {
+  it('keeps sampling inside the current range, also after a switch to log scale', async () => {
+    const study = await createStudy({ seed: 6, sampler: new TPESampler({ nStartupTrials: 3 }) });
+    await study.optimize((t) => t.suggestFloat('x', -1, 1) ** 2, { nTrials: 10 });
+    await study.optimize((t) => {
+      const x = t.suggestFloat('x', 0.01, 10, { log: true });
+      expect(x).toBeGreaterThanOrEqual(0.01);
+      expect(x).toBeLessThanOrEqual(10);
+      return x;
+    }, { nTrials: 15 });
+    expect((await study.getTrials()).every((t) => t.state === 'COMPLETE')).toBe(true);
+  });
+});
