@@ -39,6 +39,7 @@ const ASK_N = Number(arg('ask', '1000'));
 export const OURS: Record<string, (() => Sampler) | null> = {
   default: null,
   tpe: () => new TPESampler(),
+  'tpe-optuna31': () => new TPESampler({ optuna31Compat: true }),
   cmaes: () => new CmaEsSampler(),
   random: () => new RandomSampler(),
 };
@@ -94,7 +95,7 @@ const askOptuna = summarise(JSON.parse(readFileSync(optAskFile, 'utf8')) as AskT
 askOurs['TPESampler (independent), re-measured after Optuna'] = summarise(await askTimes(() => new TPESampler(), ASK_N));
 log('ask() done');
 
-const quality = { seeds: SEEDS, budget: BUDGET, problems: PROBLEMS.map((p) => ({ id: p.id, objectives: p.objectives, optimum: p.optimum })), ours, optuna };
+const quality = { seconds: (Date.now() - started) / 1000, seeds: SEEDS, budget: BUDGET, problems: PROBLEMS.map((p) => ({ id: p.id, objectives: p.objectives, optimum: p.optimum })), ours, optuna };
 writeFileSync(join(results, 'tuning-quality.json'), JSON.stringify(quality));
 const ask = { nTrials: ASK_N, ours: askOurs, optunaTpe: askOptuna };
 writeFileSync(join(results, 'tuning-ask.json'), JSON.stringify(ask, null, 2));

@@ -6,6 +6,7 @@ import { connect, type Connection, type ConnectOptions } from './connect.js';
 import { trackOpenRun, untrackRun } from './exit-hooks.js';
 import type { LogBufferOptions } from './log-buffer.js';
 import { Models } from './models.js';
+import { Studies } from './studies.js';
 
 const API = '/api/2.0/mlflow';
 
@@ -43,6 +44,7 @@ export interface RunOptions {
 export class Trainyard {
   private conn: Promise<Connection> | null = null;
   private modelsApi: Models | undefined;
+  private studiesApi: Studies | undefined;
 
   constructor(private readonly options: TrainyardOptions = {}) {}
 
@@ -55,6 +57,11 @@ export class Trainyard {
   /** The model registry: register, promote and load model versions. */
   get models(): Models {
     return (this.modelsApi ??= new Models(() => this.connection()));
+  }
+
+  /** Hyperparameter tuning: create or load studies and run trials (ask/tell, optimize). */
+  get studies(): Studies {
+    return (this.studiesApi ??= new Studies(() => this.connection()));
   }
 
   /** The experiment's id, creating the experiment if it does not exist. */

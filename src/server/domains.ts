@@ -4,6 +4,7 @@ import type { JsonRoute } from '../core/route.js';
 import type { Database } from '../store/index.js';
 import { createRegistry, registryRouteTable, withLoggedModelMetrics } from '../registry/index.js';
 import { createTracking, runArtifactRoutes, trackingRoutes } from '../tracking/index.js';
+import { StudyService, tuningRoutes } from '../tuning/index.js';
 
 export interface Domains {
   /** JSON routes of every domain (served over HTTP, or called in-process by the embedded SDK). */
@@ -23,8 +24,9 @@ export function createDomains(db: Database, opts: { home: string; artifacts?: st
   const locations = new ArtifactLocations(openArtifactStore(opts.artifacts, { home: opts.home }));
   const tracking = createTracking(db);
   const registry = createRegistry(db, { tracking, locations });
+  const tuning = new StudyService(db, { tracking });
   return {
-    routes: [...withLoggedModelMetrics(trackingRoutes(tracking), registry.loggedModels), ...registryRouteTable(registry)],
+    routes: [...withLoggedModelMetrics(trackingRoutes(tracking), registry.loggedModels), ...registryRouteTable(registry), ...tuningRoutes(tuning)],
     plugins: [artifactProxyRoutes(locations.defaultStore), runArtifactRoutes(tracking, locations)],
     locations,
     close: async () => {

@@ -39,6 +39,11 @@ export {
 } from './distributions.js';
 export type { FinishTrial, NewStudy, NewTrial, StoredParam, StudyRecord, StudyStorage, TrialPatch } from './storage.js';
 export { InMemoryStudyStorage, type InMemoryStudyStorageOptions } from './in-memory-storage.js';
+// Persistence, the server-side service and its HTTP routes (no driver is loaded by these imports).
+export { SqlStudyStorage, type SqlStudyStorageOptions } from './sql-study-storage.js';
+export { StudyService, type StudyServiceOptions, type CreateStudyInput, type StudySummary } from './service/study-service.js';
+export { tuningRoutes } from './routes.js';
+export { trialJson, studyJson, parseDistribution } from './study-json.js';
 
 export type { Sampler, SamplerContext, SearchSpace, StudyInfo, TrialView } from './samplers/sampler.js';
 export { RandomSampler } from './samplers/random-sampler.js';

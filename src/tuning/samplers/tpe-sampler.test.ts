@@ -85,6 +85,16 @@ describe('Parzen estimator', () => {
     expect(p[2]).toBeGreaterThan(p[1]!);
   });
 
+  it('with optuna31Compat reproduces Optuna 3.1 densities (reference values from its _ParzenEstimator)', () => {
+    const o = { ...opts, optuna31Compat: true };
+    const f = new ParzenEstimator([floatDistribution('x', -10, 10)], [Float64Array.from([-7.5, -2.25, 0.5, 1.0, 3.75, 8.0])], defaultWeights(6), o);
+    const fx = [-1.4164188975, -1.1818306375, -0.9150934774, -0.900200439, -0.9232751595, -1.2095550053];
+    f.logPdf([Float64Array.from([-9.0, -4.0, 0.0, 0.75, 2.0, 6.5])], 6).forEach((v, i) => expect(v).toBeCloseTo(fx[i]!, 6));
+    const li = new ParzenEstimator([intDistribution('n', 1, 1000, { log: true })], [Float64Array.from([2, 5, 9, 40, 300])], defaultWeights(5), o);
+    const lx = [-1.3232914033, -0.9801886076, -0.9090345821, -1.1002686336, -1.321147995];
+    li.logPdf([Float64Array.from([1, 3, 8, 50, 700])], 5).forEach((v, i) => expect(v).toBeCloseTo(lx[i]!, 6));
+  });
+
   it('gives the same densities with presorted kernels as with the generic path', () => {
     const rng = new Rng(9);
     const d = floatDistribution('x', 1e-3, 10, { log: true });

@@ -40,6 +40,13 @@ export interface TPESamplerOptions {
   bandwidth?: 'v3' | 'v5';
   /** Sampler for the startup trials (default RandomSampler). */
   startupSampler?: Sampler;
+  /**
+   * Reproduce Optuna 3.1's densities exactly: its truncated-normal log-pdf omits 1/sigma, so
+   * continuous kernels are unnormalised, and log ints are continuous in ln space (default
+   * false: normalised kernels, discrete log ints as Optuna >= 4.7). For attributing
+   * differences to Optuna, not for general use.
+   */
+  optuna31Compat?: boolean;
 }
 
 const SPLIT_KEY = 'tpe:split';
@@ -74,6 +81,7 @@ export class TPESampler implements Sampler {
       considerMagicClip: opts.considerMagicClip ?? true,
       considerEndpoints: opts.considerEndpoints ?? false,
       bandwidth: opts.bandwidth ?? 'v3',
+      optuna31Compat: opts.optuna31Compat ?? false,
     };
     this.multivariate = opts.multivariate ?? false;
     this.group = opts.group ?? false;

@@ -1,0 +1,89 @@
+/**
+ * @module The SDK's optimize loop: ask -> objective -> tell, with a concurrency cap, a trial
+ * budget and a timeout. Same rules as the engine's: TrialPruned -> PRUNED; a NaN or wrong-arity
+ * result fails the trial, not the loop; any other error fails the trial and, unless `catch`
+ * covers it, stops starting trials and is rethrown once the running ones finish.
+ */
+import { TrialPruned, type FrozenTrial } from '../tuning/index.js';
+import type { Study } from './studies.js';
+import type { Trial } from './study-trial.js';
+
+export type Objective = (trial: Trial) => number | readonly number[] | Promise<number | readonly number[]>;
+
+export interface OptimizeOptions {
+  /** Trials to start in this call; unbounded when omitted (stop with timeoutMs or stop()). */
+  nTrials?: number;
+  /** Start no new trial after this many ms. */
+  timeoutMs?: number;
+  /** Trials at once in this process; default 1. */
+  concurrency?: number;
+  /** Errors to record as FAIL and keep going: error classes or a predicate. */
+  catch?: ReadonlyArray<abstract new (...args: never[]) => unknown> | ((error: unknown) => boolean);
+  /** Called after each trial is finished. */
+  callbacks?: ReadonlyArray<(study: Study, trial: FrozenTrial) => void | Promise<void>>;
+}
+
+function caught(opts: OptimizeOptions, e: unknown): boolean {
+  const c = opts.catch;
+  if (!c) return false;
+  return typeof c === 'function' ? c(e) : c.some((cls) => e instanceof cls);
+}
+
+function errorText(e: unknown): string {
+  return e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+}
+
+/** The values to tell, or the reason the result cannot be told (then the trial fails). */
+function checkResult(result: unknown, n: number): { values: number[] } | { reason: string } {
+  const arr = typeof result === 'number' ? [result] : Array.isArray(result) ? (result as unknown[]) : null;
+  if (!arr) return { reason: `the objective returned ${typeof result}, not a number or an array of numbers` };
+  if (arr.length !== n) return { reason: `the study has ${n} objective(s) but the objective returned ${arr.length} value(s)` };
+  const bad = arr.findIndex((v) => typeof v !== 'number' || Number.isNaN(v));
+  if (bad >= 0) return { reason: `value ${bad} is ${String(arr[bad])}; objectives must return numbers, not NaN` };
+  return { values: arr as number[] };
+}
+
+export async function runOptimize(study: Study, objective: Objective, opts: OptimizeOptions, isStopped: () => boolean): Promise<void> {
+  const concurrency = Math.max(1, Math.floor(opts.concurrency ?? 1));
+  const start = Date.now();
+  let started = 0;
+  let fatal: { error: unknown } | null = null;
+  const more = (): boolean =>
+    !isStopped() && fatal === null && (opts.nTrials === undefined || started < opts.nTrials) && (opts.timeoutMs === undefined || Date.now() - start < opts.timeoutMs);
+
+  const runOne = async (): Promise<void> => {
+    const trial = await study.ask();
+    let frozen: FrozenTrial;
+    let result: unknown;
+    try {
+      result = await objective(trial);
+    } catch (e) {
+      if (e instanceof TrialPruned) {
+        frozen = await study.tell(trial, { state: 'PRUNED', skipIfFinished: true });
+      } else {
+        frozen = await study.tell(trial, { state: 'FAIL', failReason: errorText(e).slice(0, 4000), skipIfFinished: true });
+        if (!caught(opts, e)) fatal ??= { error: e };
+      }
+      for (const cb of opts.callbacks ?? []) await cb(study, frozen);
+      return;
+    }
+    const checked = checkResult(result, study.directions.length);
+    frozen = 'values' in checked
+      ? await study.tell(trial, checked.values)
+      : await study.tell(trial, { state: 'FAIL', failReason: `Trial ${trial.number}: ${checked.reason}.` });
+    for (const cb of opts.callbacks ?? []) await cb(study, frozen);
+  };
+
+  const worker = async (): Promise<void> => {
+    while (more()) {
+      started++;
+      try {
+        await runOne();
+      } catch (e) {
+        fatal ??= { error: e };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  if (fatal) throw (fatal as { error: unknown }).error;
+}
