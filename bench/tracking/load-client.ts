@@ -1,12 +1,16 @@
 /**
  * @module One benchmark client, run as its own process (forked by load.ts): on each `go` message,
- * a closed loop of requests over keep-alive connections (Node's global fetch), counting what
+ * a closed loop of requests over one keep-alive connection (http-client.ts, or Node's global
+ * fetch with `client: 'fetch'`), counting what
  * completes inside the measurement window. log-batch bodies are built before the window opens so
  * the client spends its CPU on sending, not on JSON.stringify: on a 2-core machine the clients
  * share the CPUs with the server.
  */
 
+import { KeepAliveClient, type HttpResponse } from './http-client.js';
+
 export type LoadMode = 'batch' | 'metric' | 'health';
+export type ClientKind = 'raw' | 'fetch';
 
 export interface GoMessage {
   url: string;
@@ -15,6 +19,7 @@ export interface GoMessage {
   keys: number;
   steps: number;
   seed: number;
+  client: ClientKind;
   /** Wall-clock ms (Date.now) at which to start; the window is [startAt + warmupMs, + durationMs]. */
   startAt: number;
   warmupMs: number;
@@ -34,14 +39,25 @@ export interface ClientResult {
 // point is ever sent twice (duplicates would take the write path's slower re-insert branch).
 const BODIES_PER_RUN = 200;
 
-async function post(url: string, body: string): Promise<Response> {
-  return fetch(url, { method: 'POST', body, headers: { 'content-type': 'application/json' } });
+type Send = (method: 'GET' | 'POST', path: string, body?: string) => Promise<HttpResponse>;
+
+function sender(base: string, kind: ClientKind): { send: Send; close: () => void } {
+  if (kind === 'raw') {
+    const c = new KeepAliveClient(base);
+    return { send: (method, path, body) => c.request(method, path, body), close: () => c.close() };
+  }
+  return {
+    send: async (method, path, body) => {
+      const res = await fetch(base + path, body === undefined ? { method } : { method, body, headers: { 'content-type': 'application/json' } });
+      return { status: res.status, body: await res.text() };
+    },
+    close: () => undefined,
+  };
 }
 
-async function createRun(url: string, seed: number): Promise<string> {
-  const res = await post(`${url}/api/2.0/mlflow/runs/create`, JSON.stringify({ experiment_id: '0', run_name: `bench-client-${seed}` }));
-  const json = (await res.json()) as { run: { info: { run_id: string } } };
-  return json.run.info.run_id;
+async function createRun(send: Send, seed: number): Promise<string> {
+  const res = await send('POST', '/api/2.0/mlflow/runs/create', JSON.stringify({ experiment_id: '0', run_name: `bench-client-${seed}` }));
+  return (JSON.parse(res.body) as { run: { info: { run_id: string } } }).run.info.run_id;
 }
 
 function metricParts(keys: number, steps: number, seed: number): string[] {
@@ -67,11 +83,9 @@ let parts: { shape: string; list: string[] } | undefined;
 async function run(go: GoMessage): Promise<ClientResult> {
   const shape = `${go.keys}x${go.steps}`;
   if (go.mode === 'batch' && parts?.shape !== shape) parts = { shape, list: metricParts(go.keys, go.steps, go.seed) };
-  let runId = go.mode === 'health' ? '' : await createRun(go.url, go.seed);
-  const batchUrl = `${go.url}/api/2.0/mlflow/runs/log-batch`;
-  const metricUrl = `${go.url}/api/2.0/mlflow/runs/log-metric`;
-  const healthUrl = `${go.url}/health`;
-  await (await fetch(healthUrl)).text(); // opens the keep-alive connection
+  const { send, close } = sender(go.url, go.client);
+  let runId = go.mode === 'health' ? '' : await createRun(send, go.seed);
+  await send('GET', '/health'); // the connection is open before the clock starts
   const from = go.startAt + go.warmupMs;
   const to = from + go.durationMs;
   while (Date.now() < go.startAt) await new Promise((r) => setTimeout(r, 1));
@@ -81,29 +95,29 @@ async function run(go: GoMessage): Promise<ClientResult> {
   let j = 0;
   let step = 0;
   while (Date.now() < to) {
-    let res: Response;
+    let res: HttpResponse;
     if (go.mode === 'batch') {
       if (j === parts!.list.length) {
-        runId = await createRun(go.url, go.seed);
+        runId = await createRun(send, go.seed);
         j = 0;
       }
-      res = await post(batchUrl, `{"run_id":"${runId}","metrics":${parts!.list[j++]}}`);
+      res = await send('POST', '/api/2.0/mlflow/runs/log-batch', `{"run_id":"${runId}","metrics":${parts!.list[j++]}}`);
     } else if (go.mode === 'metric') {
       step++;
-      res = await post(metricUrl, `{"run_id":"${runId}","key":"loss","value":${1 / step},"timestamp":${1_767_000_000_000 + step},"step":${step}}`);
+      res = await send('POST', '/api/2.0/mlflow/runs/log-metric', `{"run_id":"${runId}","key":"loss","value":${1 / step},"timestamp":${1_767_000_000_000 + step},"step":${step}}`);
     } else {
-      res = await fetch(healthUrl);
+      res = await send('GET', '/health');
     }
-    const text = await res.text();
     const now = Date.now();
-    if (!res.ok) {
+    if (res.status !== 200) {
       result.errors++;
-      result.firstError ??= `${res.status} ${text.slice(0, 200)}`;
+      result.firstError ??= `${res.status} ${res.body.slice(0, 200)}`;
     } else if (now >= from && now <= to) {
       result.ops++;
       result.points += pointsPerOp;
     }
   }
+  close();
   const cpu = process.cpuUsage(cpu0);
   result.cpuSec = (cpu.user + cpu.system) / 1e6;
   return result;

@@ -6,7 +6,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ClientResult, GoMessage, LoadMode } from './load-client.js';
+import type { ClientKind, ClientResult, GoMessage, LoadMode } from './load-client.js';
 import { round } from './stats.js';
 
 export interface LoadResult {
@@ -30,6 +30,7 @@ export interface LoadOptions {
   durationMs: number;
   keys?: number;
   steps?: number;
+  client?: ClientKind;
 }
 
 export class ClientPool {
@@ -64,7 +65,7 @@ export class ClientPool {
       await Promise.all(
         this.children.slice(0, opts.clients).map((c, i) =>
           this.request(c, {
-            type: 'go', url: opts.url, mode: opts.mode, keys: opts.keys ?? 10, steps: opts.steps ?? 100, seed: i + 1,
+            type: 'go', url: opts.url, mode: opts.mode, keys: opts.keys ?? 10, steps: opts.steps ?? 100, seed: i + 1, client: opts.client ?? 'raw',
             startAt, warmupMs: opts.warmupMs, durationMs: opts.durationMs,
           } satisfies { type: 'go' } & GoMessage),
         ),

@@ -5,4 +5,4 @@ export { openDatabase, createDatabase } from './open-database.js';
 export { migrate } from './migrate.js';
 export { MIGRATIONS } from './migrations/index.js';
 export type { Migration } from './migrations/migration.js';
-export { Mutex } from './mutex.js';
+export { Mutex } from '../core/mutex.js';

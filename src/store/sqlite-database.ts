@@ -2,7 +2,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { Database, Executor, RunResult, SqlValue } from './database.js';
-import { Mutex } from './mutex.js';
+import { Mutex } from '../core/mutex.js';
 
 type Statement = BetterSqlite3.Statement;
 

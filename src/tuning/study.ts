@@ -9,7 +9,7 @@ import { runOptimize, type Objective, type OptimizeOptions } from './optimize.js
 import { paretoFrontIndices } from './pareto.js';
 // The leaf module, not store/index.js: the index loads the SQLite and PostgreSQL drivers,
 // which an in-memory study does not need.
-import { Mutex } from '../store/mutex.js';
+import { Mutex } from '../core/mutex.js';
 import type { Pruner } from './pruners/pruner.js';
 import type { Sampler, StudyInfo } from './samplers/sampler.js';
 import type { StudyRecord, StudyStorage, TrialPatch } from './storage.js';
