@@ -67,8 +67,8 @@ describe.each(DIALECTS)('4 worker processes on one study (%s)', (dialect) => {
 
   it('keeps trials unique across workers and retries the trial of a worker killed mid-trial', async () => {
     const name = `workers-${dialect}`;
-    // Beats every 150 ms; a trial silent for 300 ms is failed at the next ask and retried once.
-    await api(server.url, 'POST', '/api/v1/studies', { name, direction: 'minimize', sampler: 'tpe', seed: 1, heartbeat_interval_ms: 150, max_retry: 1 });
+    // Beats every 250 ms; a trial silent for 500 ms is failed at the next ask and retried once.
+    await api(server.url, 'POST', '/api/v1/studies', { name, direction: 'minimize', sampler: 'tpe', seed: 1, heartbeat_interval_ms: 250, max_retry: 1 });
     const tsWorker = here('./helpers/tuning-worker.mjs');
     let killed: number | null = null;
     const victim = startWorker(process.execPath, [tsWorker, server.url, name, '8'], (n) => {

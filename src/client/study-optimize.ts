@@ -4,7 +4,7 @@
  * result fails the trial, not the loop; any other error fails the trial and, unless `catch`
  * covers it, stops starting trials and is rethrown once the running ones finish.
  */
-import { TrialPruned, type FrozenTrial } from '../tuning/index.js';
+import { AppError, TrialPruned, type FrozenTrial } from '../tuning/index.js';
 import type { Study } from './studies.js';
 import type { Trial } from './study-trial.js';
 
@@ -62,15 +62,20 @@ export async function runOptimize(study: Study, objective: Objective, opts: Opti
         frozen = await study.tell(trial, { state: 'PRUNED', skipIfFinished: true });
       } else {
         frozen = await study.tell(trial, { state: 'FAIL', failReason: errorText(e).slice(0, 4000), skipIfFinished: true });
-        if (!caught(opts, e)) fatal ??= { error: e };
+        // INVALID_STATE from a suggest or report: the server already finished this trial (its
+        // heartbeats were missed and it was failed and queued for retry); carry on with the next.
+        const gone = e instanceof AppError && e.code === 'INVALID_STATE';
+        if (!gone && !caught(opts, e)) fatal ??= { error: e };
       }
       for (const cb of opts.callbacks ?? []) await cb(study, frozen);
       return;
     }
     const checked = checkResult(result, study.directions.length);
+    // skipIfFinished: the server may have failed the trial meanwhile (a missed heartbeat) and
+    // queued its retry; like Optuna's optimize, that is not this loop's error.
     frozen = 'values' in checked
-      ? await study.tell(trial, checked.values)
-      : await study.tell(trial, { state: 'FAIL', failReason: `Trial ${trial.number}: ${checked.reason}.` });
+      ? await study.tell(trial, { values: checked.values, skipIfFinished: true })
+      : await study.tell(trial, { state: 'FAIL', failReason: `Trial ${trial.number}: ${checked.reason}.`, skipIfFinished: true });
     for (const cb of opts.callbacks ?? []) await cb(study, frozen);
   };
 

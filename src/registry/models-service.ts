@@ -1,8 +1,8 @@
 import { AlreadyExists, InvalidParameter, NotFound } from '../core/errors.js';
 import type { Database, Executor, SqlValue } from '../store/index.js';
 import { isUniqueViolation } from '../store/index.js';
-import { afterPosition, decodePageToken, encodePageToken, orderByClause, positionColumns, queryFingerprint, readPosition, type SortKey } from '../tracking/keyset.js';
-import { parseOrderBy, REGISTERED_MODELS_GRAMMAR } from '../tracking/search/index.js';
+import { afterPosition, decodePageToken, encodePageToken, orderByClause, positionColumns, queryFingerprint, readPosition, type SortKey } from '../tracking/index.js';
+import { parseOrderBy, REGISTERED_MODELS_GRAMMAR } from '../tracking/index.js';
 import type { KeyValue, ModelRow, RegisteredModel } from './entities.js';
 import type { EventSink } from './events.js';
 import { loadModels } from './registry-loader.js';

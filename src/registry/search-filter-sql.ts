@@ -2,8 +2,8 @@ import { InvalidParameter } from '../core/errors.js';
 import type { Dialect, SqlValue } from '../store/index.js';
 // The search grammar and the comparison->SQL helper are the tracking slice's shared search
 // toolkit (they have their own index); the registry reuses them rather than re-parsing.
-import { MODEL_VERSIONS_GRAMMAR, parseFilter, REGISTERED_MODELS_GRAMMAR, type Comparison } from '../tracking/search/index.js';
-import { compareColumn } from '../tracking/sql-compare.js';
+import { MODEL_VERSIONS_GRAMMAR, parseFilter, REGISTERED_MODELS_GRAMMAR, type Comparison } from '../tracking/index.js';
+import { compareColumn } from '../tracking/index.js';
 
 export interface WhereParts {
   where: string[];

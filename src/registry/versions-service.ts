@@ -1,7 +1,7 @@
 import { InvalidParameter, NotFound } from '../core/errors.js';
 import type { Database, Executor, SqlValue } from '../store/index.js';
-import { afterPosition, decodePageToken, encodePageToken, orderByClause, positionColumns, queryFingerprint, readPosition, type SortKey } from '../tracking/keyset.js';
-import { MODEL_VERSIONS_GRAMMAR, parseOrderBy } from '../tracking/search/index.js';
+import { afterPosition, decodePageToken, encodePageToken, orderByClause, positionColumns, queryFingerprint, readPosition, type SortKey } from '../tracking/index.js';
+import { MODEL_VERSIONS_GRAMMAR, parseOrderBy } from '../tracking/index.js';
 import { ACTIVE_STAGES, STAGES, type KeyValue, type ModelRow, type ModelVersion, type Stage, type VersionFile, type VersionRow } from './entities.js';
 import type { EventSink } from './events.js';
 import type { PolicyService } from './policy-service.js';

@@ -18,4 +18,4 @@ for _ in range(n):
         time.sleep(0.05)
         trial.report((x - 1) ** 2 + y + 1 / (step + 1), step)
     print("END %d" % trial.number, flush=True)
-    study.tell(trial, (x - 1) ** 2 + y)
+    study.tell(trial, (x - 1) ** 2 + y, skip_if_finished=True)

@@ -232,15 +232,16 @@ class Study:
             try:
                 result = func(trial)
             except TrialPruned:
-                self.tell(trial, state="PRUNED")
+                self.tell(trial, state="PRUNED", skip_if_finished=True)
                 continue
             except Exception as e:  # noqa: BLE001 - recorded on the trial, re-raised unless caught
-                self.tell(trial, state="FAIL", fail_reason="%s: %s" % (type(e).__name__, e))
+                self.tell(trial, state="FAIL", fail_reason="%s: %s" % (type(e).__name__, e), skip_if_finished=True)
                 if isinstance(e, tuple(catch)):
                     continue
                 raise
             vals = list(result) if isinstance(result, (list, tuple)) else [result]
             if len(vals) != len(self.directions) or any(not isinstance(v, (int, float)) or math.isnan(v) for v in vals):
-                self.tell(trial, state="FAIL", fail_reason="objective returned %r for %d objective(s)" % (result, len(self.directions)))
+                self.tell(trial, state="FAIL", fail_reason="objective returned %r for %d objective(s)" % (result, len(self.directions)), skip_if_finished=True)
                 continue
-            self.tell(trial, vals)
+            # skip_if_finished: the server may have failed the trial meanwhile (missed heartbeats).
+            self.tell(trial, vals, skip_if_finished=True)

@@ -1,8 +1,8 @@
 import { InvalidParameter } from '../../core/errors.js';
 import type { Database, SqlValue } from '../../store/index.js';
-import { afterPosition, decodePageToken, encodePageToken, orderByClause, positionColumns, queryFingerprint, readPosition, type SortKey } from '../../tracking/keyset.js';
-import { LOGGED_MODELS_GRAMMAR, parseFilter, parseOrderByItem } from '../../tracking/search/index.js';
-import { compareColumn } from '../../tracking/sql-compare.js';
+import { afterPosition, decodePageToken, encodePageToken, orderByClause, positionColumns, queryFingerprint, readPosition, type SortKey } from '../../tracking/index.js';
+import { LOGGED_MODELS_GRAMMAR, parseFilter, parseOrderByItem } from '../../tracking/index.js';
+import { compareColumn } from '../../tracking/index.js';
 import { loadLoggedModels, type LoggedModelRow } from './logged-model-loader.js';
 
 export interface LoggedModelSearch {
