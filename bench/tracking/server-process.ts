@@ -43,7 +43,7 @@ export async function startServer(opts: { home: string; db?: string; cpuProfDir?
       reject(new Error(`server exited with ${code}: ${stderr}`));
     });
   });
-  child.stdout!.resume();
+  child.stdout!.on('data', (d) => process.env.SERVER_LOG && process.stdout.write(d));
   return {
     url,
     pid: child.pid!,
