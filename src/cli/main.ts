@@ -4,6 +4,7 @@ import { registerExperimentCommands } from './commands/experiments.js';
 import { registerModelCommands } from './commands/models.js';
 import { registerRunCommands } from './commands/runs.js';
 import { registerServerCommand } from './commands/server.js';
+import { registerTuneCommands } from './commands/tune.js';
 import { fail } from './output.js';
 
 /** Builds the `trainyard` command; each domain adds its subcommands. */
@@ -18,6 +19,7 @@ export function buildProgram(): Command {
   registerExperimentCommands(program);
   registerRunCommands(program);
   registerModelCommands(program);
+  registerTuneCommands(program);
   return program;
 }
 

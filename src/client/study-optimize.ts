@@ -58,7 +58,8 @@ export async function runOptimize(study: Study, objective: Objective, opts: Opti
     try {
       result = await objective(trial);
     } catch (e) {
-      if (e instanceof TrialPruned) {
+      // By name too: an objective file may bring its own copy of the package (another TrialPruned class).
+      if (e instanceof TrialPruned || (e as Error)?.name === 'TrialPruned') {
         frozen = await study.tell(trial, { state: 'PRUNED', skipIfFinished: true });
       } else {
         frozen = await study.tell(trial, { state: 'FAIL', failReason: errorText(e).slice(0, 4000), skipIfFinished: true });
