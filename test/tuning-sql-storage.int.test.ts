@@ -48,6 +48,15 @@ for (const dialect of DIALECTS) {
       expect(seen.map((t) => [t.number, t.values])).toEqual([[3, [0.5]]]);
       // The finished trial is now cached: the same object comes back.
       expect((await a.getAllTrials(id, { states: ['COMPLETE'] }))[0]).toBe(seen[0]);
+      // Trials b creates and finishes after a last looked are all seen, in number order.
+      const late = await b.ask(id);
+      await b.updateTrial(id, late.number, { intermediateValues: [[0, 7]] });
+      await b.addTrial(id, { state: 'COMPLETE', values: [1] });
+      const view = await a.getAllTrials(id);
+      expect(view.map((t) => t.number)).toEqual(Array.from({ length: 32 }, (_, i) => i));
+      expect([view[30]!.state, [...view[30]!.intermediateValues], view[31]!.state]).toEqual(['RUNNING', [[0, 7]], 'COMPLETE']);
+      await b.finishTrial(id, late.number, { state: 'PRUNED', values: [7] });
+      expect((await a.getAllTrials(id))[30]!.state).toBe('PRUNED');
     });
 
     it('fails a silent trial and enqueues its params in the same transaction, up to maxRetry times', async () => {

@@ -15,7 +15,7 @@ export interface HttpResponse {
 
 export class KeepAliveClient {
   private socket: Socket;
-  private buf = Buffer.alloc(0);
+  private buf: Buffer = Buffer.alloc(0);
   private pending?: { resolve: (r: HttpResponse) => void; reject: (e: Error) => void };
   private readonly hostHeader: string;
 

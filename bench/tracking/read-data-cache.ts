@@ -6,7 +6,7 @@
  * rebuilds it. Every benchmark run works on its own copy.
  */
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { openDatabase } from '../../src/store/index.js';
@@ -35,6 +35,8 @@ export async function readDatabase(dialect: Dialect, runs: number, points: numbe
       return { db, data: JSON.parse(readFileSync(meta, 'utf8')) as SearchData, cached: true };
     }
     log(`  loading ${runs} runs and a ${points}-point series into SQLite (cached afterwards)`);
+    // One cached copy at a time: each is ~1 GB.
+    for (const f of readdirSync(cacheDir)) if (f.startsWith('sqlite-')) rmSync(join(cacheDir, f), { force: true });
     const store = await openDatabase(db.location, db.home);
     const data = await loadSearchData(store, runs, points, log);
     await store.close();
@@ -52,7 +54,9 @@ export async function readDatabase(dialect: Dialect, runs: number, points: numbe
   if (!cached) {
     log(`  loading ${runs} runs and a ${points}-point series into PostgreSQL (kept as template ${template})`);
     await pgAdmin(async (c) => {
-      await c.query(`DROP DATABASE IF EXISTS ${template} WITH (FORCE)`);
+      // Templates of older data-set versions go: each is ~1.5 GB.
+      const old = await c.query<{ datname: string }>("SELECT datname FROM pg_database WHERE datname LIKE 'ty\\_bench\\_tpl\\_%'");
+      for (const { datname } of old.rows) await c.query(`DROP DATABASE IF EXISTS ${datname} WITH (FORCE)`);
       await c.query(`CREATE DATABASE ${template}`);
     });
     const store = await openDatabase(pgUrlFor(template), WORK_DIR);

@@ -36,7 +36,43 @@ export function toPostgresPlaceholders(sql: string): string {
 }
 
 interface Queryable {
-  query(text: string, values?: unknown[]): Promise<pg.QueryResult>;
+  query(config: pg.QueryConfig): Promise<pg.QueryResult>;
+}
+
+/**
+ * Data-modifying statements run as named prepared statements once their text has been seen a few
+ * times: each pooled connection then parses and plans them once. The metric write path's single
+ * statement spent 1.4 ms planning against 1.2 ms executing (EXPLAIN ANALYZE, one point); named,
+ * it went from ~1.9 to ~0.6 ms and a whole log-metric from ~3.6 to ~2.1 ms (in-process, 3
+ * interleaved runs each). Only INSERT/UPDATE/DELETE (and WITH ... holding one) are
+ * named: their plans are keyed lookups whatever the parameters, while a SELECT's best plan can
+ * depend on its parameters (search) and a prepared `SELECT *` fails after a migration adds a
+ * column ("cached plan must not change result type") on a replica that keeps running.
+ */
+const statementNames = new Map<string, string>();
+const sightings = new Map<string, number>();
+const NAME_AFTER = 3;
+const MAX_NAMED = 500;
+const MODIFYING = /^\s*(INSERT|UPDATE|DELETE)\b|^\s*WITH\b[\s\S]*\b(INSERT|UPDATE|DELETE)\b/i;
+
+function queryConfig(sql: string, params: readonly SqlValue[]): pg.QueryConfig {
+  const text = toPostgresPlaceholders(sql);
+  const values = params as unknown[];
+  let name = statementNames.get(text);
+  if (name) return { name, text, values };
+  if (statementNames.size < MAX_NAMED && MODIFYING.test(text)) {
+    const n = (sightings.get(text) ?? 0) + 1;
+    if (n < NAME_AFTER) {
+      if (sightings.size > 5000) sightings.clear();
+      sightings.set(text, n);
+    } else {
+      sightings.delete(text);
+      name = `ty_${statementNames.size}`;
+      statementNames.set(text, name);
+      return { name, text, values };
+    }
+  }
+  return { text, values };
 }
 
 class PostgresExecutor implements Executor {
@@ -44,7 +80,7 @@ class PostgresExecutor implements Executor {
   constructor(private readonly conn: Queryable) {}
 
   async all<T>(sql: string, params: readonly SqlValue[] = []): Promise<T[]> {
-    const res = await this.conn.query(toPostgresPlaceholders(sql), params as unknown[]);
+    const res = await this.conn.query(queryConfig(sql, params));
     return res.rows as T[];
   }
   async one<T>(sql: string, params: readonly SqlValue[] = []): Promise<T | undefined> {
@@ -52,7 +88,7 @@ class PostgresExecutor implements Executor {
     return rows[0];
   }
   async run(sql: string, params: readonly SqlValue[] = []): Promise<RunResult> {
-    const res = await this.conn.query(toPostgresPlaceholders(sql), params as unknown[]);
+    const res = await this.conn.query(queryConfig(sql, params));
     return { changes: res.rowCount ?? 0 };
   }
   async runMany(sql: string, rows: readonly (readonly SqlValue[])[]): Promise<boolean[]> {

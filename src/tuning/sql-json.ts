@@ -29,5 +29,6 @@ export function toJsonText(value: unknown): string {
 /** Reads what `toJsonText` wrote. */
 export function fromJsonText<T>(text: string | null | undefined, fallback: T): T {
   if (text === null || text === undefined) return fallback;
-  return JSON.parse(text, reviver) as T;
+  // A reviver makes JSON.parse call back for every key (~3x slower); most texts have no tag.
+  return (text.includes(TAG) ? JSON.parse(text, reviver) : JSON.parse(text)) as T;
 }

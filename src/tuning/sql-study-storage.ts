@@ -3,20 +3,22 @@
  * several processes and servers can work on one study and nothing is lost on a restart.
  *
  * How the contract's atomicity requirements (see storage.ts) are met:
- * - `ask`: one transaction. PostgreSQL claims the oldest WAITING trial with
+ * - `ask` (sql-claim-trial.ts): PostgreSQL claims the oldest WAITING trial with
  *   `FOR UPDATE SKIP LOCKED` (a trial another asker holds is skipped, never shared); with none
- *   left it takes the next number from the study row's counter and inserts. SQLite runs every
- *   write transaction on its one writer connection (BEGIN IMMEDIATE), one at a time.
+ *   left it takes the next number from the study row's counter and inserts, in one statement.
+ *   SQLite runs it as one write transaction on its one writer connection (BEGIN IMMEDIATE).
  * - `updateTrial` / `finishTrial`: lock the trial row, check RUNNING, write everything, commit;
  *   a failed check throws inside the transaction, so nothing is written.
  * - Finished trials never change, so each instance keeps their FrozenTrials and `getAllTrials`
- *   reads only (number, state) for the whole study plus the trials it has not seen finished.
+ *   reads only the trials it has not seen finished.
  */
 import { AlreadyExists, InvalidParameter, NotFound } from '../core/errors.js';
 import { newId } from '../core/ids.js';
 import { isUniqueViolation, type Database, type Executor } from '../store/database.js';
 import { FrozenTrial, isFinished, type JsonValue, type StudyDirection, type TrialState } from './frozen-trial.js';
 import { fromJsonText, toJsonText } from './sql-json.js';
+import { claimTrial } from './sql-claim-trial.js';
+import { SeenTrials } from './sql-seen-trials.js';
 import { failStale, type RetryPolicy } from './sql-stale-trials.js';
 import { loadTrials } from './sql-trial-rows.js';
 import { allocateNumber, applyPatch, insertTrial, lockRunning } from './sql-trial-writes.js';
@@ -59,8 +61,8 @@ function toRecord(r: StudyRow): StudyRecord {
  */
 export class SqlStudyStorage implements StudyStorage {
   private readonly now: () => number;
-  /** Per study id: finished trials by number (they never change again). */
-  private readonly finished = new Map<string, Map<number, FrozenTrial>>();
+  /** Per study id: what this instance has seen of its trials (see `getAllTrials`). */
+  private readonly views = new Map<string, SeenTrials>();
   /** Studies whose trials start with a heartbeat (see `beatOnAsk`). */
   private readonly beating = new Set<string>();
 
@@ -107,7 +109,7 @@ export class SqlStudyStorage implements StudyStorage {
 
   async deleteStudy(studyId: string): Promise<void> {
     const res = await this.db.transaction((tx) => tx.run('DELETE FROM tuning_studies WHERE id = ?', [studyId]));
-    this.finished.delete(studyId);
+    this.views.delete(studyId);
     if (!res.changes) throw new NotFound(`Study ${studyId} does not exist.`);
   }
 
@@ -152,22 +154,13 @@ export class SqlStudyStorage implements StudyStorage {
   async ask(studyId: string): Promise<FrozenTrial> {
     const now = this.now();
     const heartbeat = this.beating.has(studyId) ? now : null;
-    return this.db.transaction(async (tx) => {
-      const skipLocked = tx.dialect === 'postgres' ? ' FOR UPDATE SKIP LOCKED' : '';
-      const waiting = await tx.one<{ number: number }>(
-        `SELECT number FROM tuning_trials WHERE study_id = ? AND state = 'WAITING' ORDER BY number LIMIT 1${skipLocked}`,
-        [studyId],
-      );
-      let number: number;
-      if (waiting) {
-        number = Number(waiting.number);
-        await tx.run("UPDATE tuning_trials SET state = 'RUNNING', datetime_start = ?, heartbeat = ? WHERE study_id = ? AND number = ?", [now, heartbeat, studyId, number]);
-      } else {
-        number = await allocateNumber(tx, studyId);
-        await insertTrial(tx, studyId, { number, state: 'RUNNING', values: null, userAttrs: {}, systemAttrs: {}, datetimeStart: now, datetimeComplete: null, heartbeat });
-      }
-      return (await loadTrials(tx, studyId, [number])).get(number)!;
-    });
+    const { number, fresh } = await claimTrial(this.db, studyId, now, heartbeat);
+    // A trial just created holds nothing yet: no need to read it back.
+    const asked = fresh
+      ? new FrozenTrial({ number, state: 'RUNNING', values: null, internalParams: {}, distributions: {}, intermediateValues: new Map(), userAttrs: {}, systemAttrs: {}, datetimeStart: now, datetimeComplete: null })
+      : (await loadTrials(this.db, studyId, [number])).get(number)!;
+    this.remember(studyId, asked);
+    return asked;
   }
 
   async updateTrial(studyId: string, number: number, patch: TrialPatch): Promise<void> {
@@ -188,37 +181,26 @@ export class SqlStudyStorage implements StudyStorage {
       ]);
       return (await loadTrials(tx, studyId, [number])).get(number)!;
     });
-    this.cache(studyId).set(number, frozen);
+    this.remember(studyId, frozen);
     return frozen;
   }
 
   async getTrial(studyId: string, number: number): Promise<FrozenTrial> {
-    const cached = this.finished.get(studyId)?.get(number);
+    const cached = this.views.get(studyId)?.finished.get(number);
     if (cached) return cached;
     const t = (await loadTrials(this.db, studyId, [number])).get(number);
     if (!t) throw new NotFound(`Trial ${number} does not exist in study ${studyId}.`);
-    if (isFinished(t.state)) this.cache(studyId).set(number, t);
+    if (isFinished(t.state)) this.view(studyId).finished.set(number, t);
     return t;
   }
 
+  /** Reads only what may have changed since this instance last looked (see sql-seen-trials.ts). */
   async getAllTrials(studyId: string, opts: { states?: readonly TrialState[] } = {}): Promise<readonly FrozenTrial[]> {
-    const states = await this.db.all<{ number: number; state: TrialState }>('SELECT number, state FROM tuning_trials WHERE study_id = ? ORDER BY number', [studyId]);
-    if (states.length === 0) {
-      await this.studyRow(this.db, studyId);
-      return [];
-    }
-    const cache = this.cache(studyId);
-    const missing = states.filter((s) => !cache.has(s.number)).map((s) => s.number);
-    // A first read of a big study loads it whole: three scans beat IN lists of thousands.
-    const loaded = missing.length ? await loadTrials(this.db, studyId, missing.length > 200 ? 'all' : missing) : new Map<number, FrozenTrial>();
-    const out: FrozenTrial[] = [];
-    for (const s of states) {
-      const t = cache.get(s.number) ?? loaded.get(s.number);
-      if (!t) continue;
-      if (isFinished(t.state)) cache.set(t.number, t);
-      if (!opts.states || opts.states.includes(t.state)) out.push(t);
-    }
-    return out;
+    const seen = this.view(studyId);
+    const loaded = await loadTrials(this.db, studyId, seen.query());
+    if (seen.maxSeen < 0 && loaded.size === 0) await this.studyRow(this.db, studyId);
+    const all = seen.merge(loaded);
+    return opts.states ? all.filter((t) => opts.states!.includes(t.state)) : all;
   }
 
   async recordHeartbeat(studyId: string, number: number): Promise<void> {
@@ -271,9 +253,13 @@ export class SqlStudyStorage implements StudyStorage {
     return row;
   }
 
-  private cache(studyId: string): Map<number, FrozenTrial> {
-    let c = this.finished.get(studyId);
-    if (!c) this.finished.set(studyId, (c = new Map()));
-    return c;
+  private remember(studyId: string, t: FrozenTrial): void {
+    this.view(studyId).remember(t);
+  }
+
+  private view(studyId: string): SeenTrials {
+    let v = this.views.get(studyId);
+    if (!v) this.views.set(studyId, (v = new SeenTrials()));
+    return v;
   }
 }

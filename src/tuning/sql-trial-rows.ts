@@ -22,16 +22,32 @@ export const TRIAL_COLUMNS = 'number, state, objective_values, user_attrs, syste
 // Numbers per IN list: far below SQLite's 32766 and PostgreSQL's 65535 bound parameters.
 const CHUNK = 500;
 
-/**
- * The trials `numbers` of a study (every trial when `numbers` is 'all'), keyed by number. Numbers
- * that do not exist are simply absent.
- */
-export async function loadTrials(ex: Executor, studyId: string, numbers: readonly number[] | 'all'): Promise<Map<number, FrozenTrial>> {
+/** Which trials of a study to load: every one, some numbers, or those after a number plus some. */
+export type TrialSelection = 'all' | readonly number[] | { after: number; numbers: readonly number[] };
+
+/** The selected trials of a study, keyed by number. Numbers that do not exist are simply absent. */
+export async function loadTrials(ex: Executor, studyId: string, which: TrialSelection): Promise<Map<number, FrozenTrial>> {
   const out = new Map<number, FrozenTrial>();
-  if (numbers === 'all') {
+  if (which === 'all') {
     await loadChunk(ex, studyId, '', [], out);
     return out;
   }
+  if (!Array.isArray(which)) {
+    const { after, numbers } = which as { after: number; numbers: readonly number[] };
+    if (ex.dialect === 'postgres' && numbers.length <= CHUNK) {
+      // One read per table: PostgreSQL answers the OR from the primary key (a BitmapOr), and
+      // every round trip here is spent under the study's ask lock.
+      const list = numbers.length ? ` OR number IN (${numbers.map(() => '?').join(',')})` : '';
+      await loadChunk(ex, studyId, ` AND (number > ?${list})`, [after, ...numbers], out);
+      return out;
+    }
+    // Two indexed reads (a range, then point lookups): SQLite answers `number > ? OR number IN
+    // (...)` with a scan of the whole study, measured at ~0.4 ms per call on 2,000 trials.
+    await loadChunk(ex, studyId, ' AND number > ?', [after], out);
+    if (numbers.length) for (const [n, t] of await loadTrials(ex, studyId, numbers)) out.set(n, t);
+    return out;
+  }
+  const numbers = which as readonly number[];
   for (let i = 0; i < numbers.length; i += CHUNK) {
     const part = numbers.slice(i, i + CHUNK);
     await loadChunk(ex, studyId, ` AND number IN (${part.map(() => '?').join(',')})`, part, out);

@@ -126,6 +126,20 @@ export function runStudyStorageConformance(name: string, make: () => StudyStorag
       expect([stored.state, stored.values, stored.params, stored.intermediateValues.size, stored.userAttrs]).toEqual(['PRUNED', [3], {}, 0, {}]);
     });
 
+    it('stores big patches whole: 1,200 params and 2,500 reports in one write', async () => {
+      const s = await make();
+      const { id } = await s.createStudy({ name: 'big', directions: ['minimize'] });
+      const t = await s.ask(id);
+      const params = Object.fromEntries(Array.from({ length: 1200 }, (_, i) => [`p${i}`, { internal: i / 1200, distribution: x }]));
+      const reports = Array.from({ length: 2500 }, (_, i) => [i, i * 0.5] as [number, number]);
+      await s.updateTrial(id, t.number, { params, intermediateValues: [...reports, [0, 99]] });
+      const done = await s.finishTrial(id, t.number, { state: 'COMPLETE', values: [1] });
+      expect(Object.keys(done.params)).toHaveLength(1200);
+      expect(done.params.p600).toBe(0.5);
+      expect(done.intermediateValues.size).toBe(2500);
+      expect(done.intermediateValues.get(0)).toBe(0);
+    });
+
     it('answers NotFound for unknown studies and trials, and deletes a study with its trials', async () => {
       const s = await make();
       await expect(s.getAllTrials('study_nope')).rejects.toBeInstanceOf(NotFound);

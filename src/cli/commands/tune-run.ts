@@ -34,7 +34,9 @@ export async function loadObjective(file: string): Promise<Objective> {
   if (!existsSync(path)) throw new Error(`Objective file '${file}' does not exist.`);
   const { tsImport } = await import('tsx/esm/api');
   const mod = (await tsImport(pathToFileURL(path).href, import.meta.url)) as { default?: unknown };
-  const fn = mod.default;
+  // Outside an ESM package tsx loads the file as CommonJS: `export default` is then `.default.default`.
+  let fn = mod.default;
+  if (fn && typeof fn === 'object' && typeof (fn as { default?: unknown }).default === 'function') fn = (fn as { default: unknown }).default;
   if (typeof fn !== 'function') throw new Error(`'${file}' must default-export the objective: export default async (trial) => { ...; return value; }`);
   return fn as Objective;
 }

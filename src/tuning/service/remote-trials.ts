@@ -51,7 +51,20 @@ export class RemoteTrials {
       if (s.study.latestTrials().length === 0) await s.study.getTrials();
       checkSuggestions(s, null, space);
     }
-    const trial = await s.study.ask(Object.fromEntries(space.map((x) => [x.name, x.distribution])));
+    // The search space is drawn after the study's ask lock is released: the lock (one ask at a
+    // time per study) then covers only the claim and the joint draw. Drawing the space inside it
+    // (Study.ask(space)) added a second transaction to every ask's turn and, with 8 workers,
+    // doubled the p50 round trip (bench/results/tuning-distributed.md).
+    const trial = await s.study.ask();
+    if (space.length) {
+      try {
+        for (const { name, distribution } of space) suggestOne(trial, name, distribution);
+        await trial.flush();
+      } catch (e) {
+        await s.study.tell(trial, { state: 'FAIL', failReason: `ask() failed: ${(e as Error).message}` }).catch(() => undefined);
+        throw e;
+      }
+    }
     const live: LiveTrial = { trial, runId: null, logged: new Set() };
     if (this.runs && s.config.tracking) {
       live.runId = await this.runs.startTrial(s.config.tracking, s.record.name, trial.number);
