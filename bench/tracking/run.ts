@@ -67,7 +67,9 @@ async function main(): Promise<void> {
   }
   const commit = (() => {
     try {
-      return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: REPO, encoding: 'utf8' }).trim();
+      const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: REPO, encoding: 'utf8' }).trim();
+      const dirty = execFileSync('git', ['status', '--porcelain', '--', 'src', 'bench/tracking'], { cwd: REPO, encoding: 'utf8' }).trim();
+      return dirty ? `${head} + uncommitted changes` : head;
     } catch {
       return 'unknown';
     }
