@@ -10,7 +10,7 @@ import { fail } from './output.js';
 /** Builds the `trainyard` command; each domain adds its subcommands. */
 export function buildProgram(): Command {
   const program = new Command('trainyard')
-    .description('Trainyard: experiment tracking, model registry, tuning, pipelines and training launch')
+    .description('Trainyard: experiment tracking, artifacts, model registry and hyperparameter tuning')
     .version(VERSION)
     .option('--uri <uri>', 'server to talk to (default $TRAINYARD_URI; unset = the local store under ./trainyard-data)')
     .exitOverride()
