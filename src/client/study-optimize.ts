@@ -5,6 +5,7 @@
  * covers it, stops starting trials and is rethrown once the running ones finish.
  */
 import { AppError, TrialPruned, type FrozenTrial } from '../tuning/index.js';
+import { errorText, isCaught, runTrialLoop } from '../tuning/index.js';
 import type { Study } from './studies.js';
 import type { Trial } from './study-trial.js';
 
@@ -23,16 +24,6 @@ export interface OptimizeOptions {
   callbacks?: ReadonlyArray<(study: Study, trial: FrozenTrial) => void | Promise<void>>;
 }
 
-function caught(opts: OptimizeOptions, e: unknown): boolean {
-  const c = opts.catch;
-  if (!c) return false;
-  return typeof c === 'function' ? c(e) : c.some((cls) => e instanceof cls);
-}
-
-function errorText(e: unknown): string {
-  return e instanceof Error ? `${e.name}: ${e.message}` : String(e);
-}
-
 /** The values to tell, or the reason the result cannot be told (then the trial fails). */
 function checkResult(result: unknown, n: number): { values: number[] } | { reason: string } {
   const arr = typeof result === 'number' ? [result] : Array.isArray(result) ? (result as unknown[]) : null;
@@ -44,14 +35,7 @@ function checkResult(result: unknown, n: number): { values: number[] } | { reaso
 }
 
 export async function runOptimize(study: Study, objective: Objective, opts: OptimizeOptions, isStopped: () => boolean): Promise<void> {
-  const concurrency = Math.max(1, Math.floor(opts.concurrency ?? 1));
-  const start = Date.now();
-  let started = 0;
-  let fatal: { error: unknown } | null = null;
-  const more = (): boolean =>
-    !isStopped() && fatal === null && (opts.nTrials === undefined || started < opts.nTrials) && (opts.timeoutMs === undefined || Date.now() - start < opts.timeoutMs);
-
-  const runOne = async (): Promise<void> => {
+  await runTrialLoop(opts, isStopped, async (fail) => {
     const trial = await study.ask();
     let frozen: FrozenTrial;
     let result: unknown;
@@ -66,7 +50,7 @@ export async function runOptimize(study: Study, objective: Objective, opts: Opti
         // INVALID_STATE from a suggest or report: the server already finished this trial (its
         // heartbeats were missed and it was failed and queued for retry); carry on with the next.
         const gone = e instanceof AppError && e.code === 'INVALID_STATE';
-        if (!gone && !caught(opts, e)) fatal ??= { error: e };
+        if (!gone && !isCaught(opts, e)) fail(e);
       }
       for (const cb of opts.callbacks ?? []) await cb(study, frozen);
       return;
@@ -78,18 +62,5 @@ export async function runOptimize(study: Study, objective: Objective, opts: Opti
       ? await study.tell(trial, { values: checked.values, skipIfFinished: true })
       : await study.tell(trial, { state: 'FAIL', failReason: `Trial ${trial.number}: ${checked.reason}.`, skipIfFinished: true });
     for (const cb of opts.callbacks ?? []) await cb(study, frozen);
-  };
-
-  const worker = async (): Promise<void> => {
-    while (more()) {
-      started++;
-      try {
-        await runOne();
-      } catch (e) {
-        fatal ??= { error: e };
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: concurrency }, worker));
-  if (fatal) throw (fatal as { error: unknown }).error;
+  });
 }

@@ -68,3 +68,4 @@ export { getParamImportances, type ParamImportanceOptions } from './importance/p
 export { pedAnovaImportances, type PedAnovaOptions } from './importance/ped-anova.js';
 export { hypervolume } from './hypervolume.js';
 export { AppError, InvalidParameter, InvalidState, NotFound, AlreadyExists } from '../core/errors.js';
+export { runTrialLoop, isCaught, errorText, type TrialLoopLimits } from './trial-loop.js';

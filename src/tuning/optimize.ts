@@ -7,6 +7,7 @@ import type { Study } from './study.js';
 import type { Trial } from './trial.js';
 import { checkObjectiveValues } from './trial-input.js';
 import { TrialPruned } from './trial-pruned.js';
+import { errorText, isCaught, runTrialLoop } from './trial-loop.js';
 
 export type Objective = (trial: Trial) => number | readonly number[] | Promise<number | readonly number[]>;
 
@@ -26,23 +27,8 @@ export interface OptimizeOptions {
   callbacks?: ReadonlyArray<(study: Study, trial: FrozenTrial) => void | Promise<void>>;
 }
 
-function caught(opts: OptimizeOptions, e: unknown): boolean {
-  const c = opts.catch;
-  if (!c) return false;
-  if (typeof c === 'function') return c(e);
-  return c.some((cls) => e instanceof cls);
-}
-
 export async function runOptimize(study: Study, objective: Objective, opts: OptimizeOptions, isStopped: () => boolean): Promise<void> {
-  const concurrency = Math.max(1, Math.floor(opts.concurrency ?? 1));
-  const start = Date.now();
-  let started = 0;
-  let fatal: { error: unknown } | null = null;
-
-  const more = (): boolean =>
-    !isStopped() && fatal === null && (opts.nTrials === undefined || started < opts.nTrials) && (opts.timeoutMs === undefined || Date.now() - start < opts.timeoutMs);
-
-  const runOne = async (): Promise<void> => {
+  await runTrialLoop(opts, isStopped, async (fail) => {
     const trial = await study.ask();
     const beat = startHeartbeat(study, trial.number);
     let frozen: FrozenTrial | undefined;
@@ -55,7 +41,7 @@ export async function runOptimize(study: Study, objective: Objective, opts: Opti
           frozen = await study.tell(trial, { state: 'PRUNED', skipIfFinished: true });
         } else {
           frozen = await study.tell(trial, { state: 'FAIL', failReason: errorText(e), skipIfFinished: true });
-          if (!caught(opts, e)) fatal ??= { error: e };
+          if (!isCaught(opts, e)) fail(e);
         }
         return;
       }
@@ -76,24 +62,7 @@ export async function runOptimize(study: Study, objective: Objective, opts: Opti
       beat?.stop();
       if (frozen !== undefined) for (const cb of opts.callbacks ?? []) await cb(study, frozen);
     }
-  };
-
-  const worker = async (): Promise<void> => {
-    while (more()) {
-      started++;
-      try {
-        await runOne();
-      } catch (e) {
-        fatal ??= { error: e };
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: concurrency }, worker));
-  if (fatal) throw (fatal as { error: unknown }).error;
-}
-
-function errorText(e: unknown): string {
-  return e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+  });
 }
 
 function startHeartbeat(study: Study, number: number): { stop(): void } | null {
