@@ -111,3 +111,4 @@ export { signPayload, verifySignature, SIGNATURE_HEADER, DELIVERY_ID_HEADER, TIM
 export type { WebhookJson } from './webhooks/webhooks-service.js';
 export type { DispatcherOptions } from './webhooks/webhook-dispatcher.js';
 export * from './package/index.js';
+export { modelVersionArtifactRoutes } from './artifact-routes.js';

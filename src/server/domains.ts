@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { ArtifactLocations, artifactProxyRoutes, openArtifactStore } from '../artifacts/index.js';
 import type { JsonRoute } from '../core/route.js';
 import type { Database } from '../store/index.js';
-import { createRegistry, registryRouteTable, withLoggedModelMetrics } from '../registry/index.js';
+import { createRegistry, modelVersionArtifactRoutes, registryRouteTable, withLoggedModelMetrics } from '../registry/index.js';
 import { createTracking, runArtifactRoutes, trackingRoutes } from '../tracking/index.js';
 import { StudyService, tuningRoutes } from '../tuning/index.js';
 
@@ -27,7 +27,7 @@ export function createDomains(db: Database, opts: { home: string; artifacts?: st
   const tuning = new StudyService(db, { tracking });
   return {
     routes: [...withLoggedModelMetrics(trackingRoutes(tracking), registry.loggedModels), ...registryRouteTable(registry), ...tuningRoutes(tuning)],
-    plugins: [artifactProxyRoutes(locations.defaultStore), runArtifactRoutes(tracking, locations)],
+    plugins: [artifactProxyRoutes(locations.defaultStore), runArtifactRoutes(tracking, locations), modelVersionArtifactRoutes(registry.versions, locations)],
     locations,
     close: async () => {
       await registry.close();
