@@ -5,21 +5,14 @@
  * covers it, stops starting trials and is rethrown once the running ones finish.
  */
 import { AppError, TrialPruned, type FrozenTrial } from '../tuning/index.js';
-import { errorText, isCaught, runTrialLoop } from '../tuning/index.js';
+import { errorText, isCaught, runTrialLoop, type TrialLoopLimits } from '../tuning/index.js';
 import type { Study } from './studies.js';
 import type { Trial } from './study-trial.js';
 
 export type Objective = (trial: Trial) => number | readonly number[] | Promise<number | readonly number[]>;
 
-export interface OptimizeOptions {
-  /** Trials to start in this call; unbounded when omitted (stop with timeoutMs or stop()). */
-  nTrials?: number;
-  /** Start no new trial after this many ms. */
-  timeoutMs?: number;
-  /** Trials at once in this process; default 1. */
-  concurrency?: number;
-  /** Errors to record as FAIL and keep going: error classes or a predicate. */
-  catch?: ReadonlyArray<abstract new (...args: never[]) => unknown> | ((error: unknown) => boolean);
+/** The trial budget, timeout, concurrency and `catch` of the shared loop, plus callbacks. */
+export interface OptimizeOptions extends TrialLoopLimits {
   /** Called after each trial is finished. */
   callbacks?: ReadonlyArray<(study: Study, trial: FrozenTrial) => void | Promise<void>>;
 }

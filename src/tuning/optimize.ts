@@ -7,22 +7,12 @@ import type { Study } from './study.js';
 import type { Trial } from './trial.js';
 import { checkObjectiveValues } from './trial-input.js';
 import { TrialPruned } from './trial-pruned.js';
-import { errorText, isCaught, runTrialLoop } from './trial-loop.js';
+import { errorText, isCaught, runTrialLoop, type TrialLoopLimits } from './trial-loop.js';
 
 export type Objective = (trial: Trial) => number | readonly number[] | Promise<number | readonly number[]>;
 
-export interface OptimizeOptions {
-  /** Trials to start in this call; unbounded when omitted (then stop with timeoutMs or stop()). */
-  nTrials?: number;
-  /** Start no new trial after this many ms (running ones finish, as in Optuna). */
-  timeoutMs?: number;
-  /** Trials run at once in this process; default 1. */
-  concurrency?: number;
-  /**
-   * Errors to record as FAIL and keep going; others fail the trial, let running trials finish,
-   * and are rethrown. Error classes (Optuna's `catch=(ValueError,)`) or a predicate.
-   */
-  catch?: ReadonlyArray<abstract new (...args: never[]) => unknown> | ((error: unknown) => boolean);
+/** The trial budget, timeout, concurrency and `catch` of the shared loop, plus callbacks. */
+export interface OptimizeOptions extends TrialLoopLimits {
   /** Called after each trial is finished. */
   callbacks?: ReadonlyArray<(study: Study, trial: FrozenTrial) => void | Promise<void>>;
 }

@@ -5,8 +5,11 @@
  */
 
 export interface TrialLoopLimits {
+  /** Trials to start in this call; unbounded when omitted (then stop with timeoutMs or stop()). */
   nTrials?: number;
+  /** Start no new trial after this many ms (running ones finish, as in Optuna). */
   timeoutMs?: number;
+  /** Trials run at once in this process; default 1. */
   concurrency?: number;
   /** Errors to record as FAIL and keep going: error classes or a predicate. */
   catch?: ReadonlyArray<abstract new (...args: never[]) => unknown> | ((error: unknown) => boolean);
