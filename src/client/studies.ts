@@ -7,7 +7,7 @@
  */
 import { InvalidParameter, TrialPruned, type Distribution, type FrozenTrial, type JsonValue, type ParamValue, type StudyDirection, type TrialState } from '../tuning/index.js';
 import type { Connection } from './connect.js';
-import { frozenFromJson, jsonNumber, Trial } from './study-trial.js';
+import { frozenFromJson, jsonNumber, Trial, type AskedJson } from './study-trial.js';
 import { runOptimize, type Objective, type OptimizeOptions } from './study-optimize.js';
 
 const BASE = '/api/v1/studies';
@@ -70,7 +70,7 @@ export class Studies {
   /**
    * @example
    * const study = await ty.studies.create({ name: 'lr-search', direction: 'minimize', sampler: 'tpe', experiment: 'mnist' });
-   * await study.optimize(async (trial) => train(await trial.suggestFloat('lr', 1e-5, 1e-1, { log: true })), { nTrials: 50, concurrency: 4 });
+   * await study.optimize(async (trial) => train(trial.suggestFloat('lr', 1e-5, 1e-1, { log: true })), { nTrials: 50, concurrency: 4 });
    */
   async create(opts: CreateStudyOptions): Promise<Study> {
     const c = await this.connection();
@@ -138,7 +138,7 @@ export class Study {
    * `stop()` is called; `concurrency` trials at once in this process.
    *
    * @example
-   * await study.optimize(async (trial) => (await trial.suggestFloat('x', -10, 10) - 2) ** 2, { nTrials: 100 });
+   * await study.optimize((trial) => (trial.suggestFloat('x', -10, 10) - 2) ** 2, { nTrials: 100 });
    */
   optimize(objective: Objective, opts: OptimizeOptions = {}): Promise<void> {
     this.stopped = false;
@@ -150,24 +150,30 @@ export class Study {
   }
 
   /**
-   * Starts a trial. Params of `searchSpace` are drawn in the same round trip (their later
-   * `suggest*` calls answer locally); the rest one round trip per suggest.
+   * Starts a trial with a value drawn by the server for every parameter the study has seen, plus
+   * those of `searchSpace`, and the pruner's view (see study-trial.ts): `suggest*`, `report` and
+   * `shouldPrune` then answer without a round trip.
    */
   async ask(searchSpace: Readonly<Record<string, Distribution>> = {}): Promise<Trial> {
-    const res = await this.conn.call<{ trial: any; heartbeat_interval_ms: number | null }>('POST', `${studyPath(this.name)}/ask`, { search_space: searchSpace });
-    const number = res.trial.number as number;
+    const res = await this.conn.call<AskedJson & { heartbeat_interval_ms: number | null }>('POST', `${studyPath(this.name)}/ask`, { propose: Object.keys(searchSpace).length ? searchSpace : true });
+    const number = res.trial.number;
     const base = `${studyPath(this.name)}/trials/${number}`;
-    const trial = new Trial((method, path, fields) => this.conn.call(method, base + path, fields), res.trial);
+    const trial = new Trial((method, path, fields) => this.conn.call(method, base + path, fields), res, { name: this.name, directions: this.directions, seed: this.info.seed });
     if (res.heartbeat_interval_ms) beat(trial, res.heartbeat_interval_ms, () => this.conn.call('POST', `${base}/heartbeat`));
     return trial;
   }
 
-  /** Finishes a trial: values (one per objective), or `{ state: 'PRUNED' | 'FAIL' }`. */
+  /**
+   * Finishes a trial: values (one per objective), or `{ state: 'PRUNED' | 'FAIL' }`. What the
+   * trial did and has not sent yet goes in the same request (one write on the server).
+   */
   async tell(trial: Trial | number, result?: number | readonly number[] | TellOptions): Promise<FrozenTrial> {
     const opts: TellOptions = typeof result === 'number' || Array.isArray(result) ? { values: result as number | number[] } : ((result as TellOptions | undefined) ?? {});
     const number = typeof trial === 'number' ? trial : trial.number;
     const values = opts.values === undefined ? undefined : typeof opts.values === 'number' ? [opts.values] : opts.values;
+    const rest = typeof trial === 'number' || trial.isFinished ? {} : await trial.drain();
     const res = await this.conn.call<{ trial: unknown }>('POST', `${studyPath(this.name)}/trials/${number}/tell`, {
+      ...rest,
       values: values?.map(jsonNumber),
       state: opts.state,
       fail_reason: opts.failReason,

@@ -1,20 +1,43 @@
 /**
- * @module A trial as the SDK sees it: the server (or the embedded store's service) draws every
- * value, so `suggest*` and `report` are async. `await trial.suggestFloat(...)` also works on the
- * engine's own synchronous Trial, so one objective runs in both.
+ * @module A trial as the SDK sees it, synchronous as in Optuna and as the engine's own Trial:
+ * `trial.suggestFloat(...)`, `trial.report(v, step)` and `trial.shouldPrune()` answer at once,
+ * against a server too.
+ *
+ * How, with the sampler and the pruner on the server: `ask` brings back a value for every
+ * parameter the study has seen, drawn there by the study's sampler with the whole study in view
+ * (the proposals), and the pruner's rule condensed to JSON (the prune view). `suggest*` takes the
+ * proposal when the name and distribution match; a parameter the study has not seen (or a new
+ * range for it) is drawn here, uniformly, as samplers do for a parameter with no history.
+ * `shouldPrune()` applies the pruner's rule to the view and this trial's reports (the same
+ * function the server uses). What the trial did is sent in the background, one request at a
+ * time, each answering a fresher view, and the rest rides on `tell`: a trial that only
+ * suggests and returns costs two requests, ask and tell.
+ *
+ * `await trial.suggestFloat(...)` still works (awaiting a value is the value), so objectives
+ * written for the earlier async SDK run unchanged.
  */
 import type { HttpMethod } from '../core/route.js';
+import { distributionsCompatible, distributionsEqual, fromInternal, toInternal } from '../tuning/distributions.js';
 import {
   categoricalDistribution,
+  decidePrune,
   floatDistribution,
   FrozenTrial,
   intDistribution,
+  InvalidParameter,
+  InvalidState,
+  reviveView,
+  SystemAttr,
   type CategoricalChoice,
   type Distribution,
   type JsonValue,
   type ParamValue,
+  type PruneView,
+  type StudyDirection,
   type TrialState,
 } from '../tuning/index.js';
+import { Rng } from '../tuning/prng.js';
+import { sampleUniformInternal } from '../tuning/transform.js';
 
 /** How a trial reaches its study: `call(method, pathBelowTheTrial, fields)`. */
 export type TrialCall = <T>(method: HttpMethod, path: string, fields?: Record<string, unknown>) => Promise<T>;
@@ -50,69 +73,167 @@ export function frozenFromJson(t: any): FrozenTrial {
   });
 }
 
+/** What `POST .../ask` answers (with `propose`). */
+export interface AskedJson {
+  trial: { number: number; params: Record<string, ParamValue>; distributions: Record<string, Distribution>; fixed_params?: Record<string, ParamValue>; user_attrs?: Record<string, JsonValue>; datetime_start?: number | null };
+  proposals?: Record<string, { distribution: Distribution; value: ParamValue }>;
+  prune_view?: JsonValue;
+  prune_view_etag?: string;
+}
+
+/** What a trial has done and not yet sent; the request fields of `update` and `tell`. */
+interface Pending {
+  params: Record<string, { distribution: Distribution; value: ParamValue }>;
+  intermediate: Map<number, number>;
+  userAttrs: Record<string, JsonValue>;
+  systemAttrs: Record<string, JsonValue>;
+}
+
+/** The study facts a trial decides with. */
+export interface TrialStudy {
+  name: string;
+  directions: readonly StudyDirection[];
+  seed: number;
+}
+
 export class Trial {
   readonly number: number;
   /** Params an enqueued (or retried) trial was told to take. */
   readonly fixedParams: Readonly<Record<string, ParamValue>>;
-  private readonly drawn: Record<string, ParamValue>;
-  private readonly dists: Record<string, Distribution>;
-  private prune = false;
+  readonly datetimeStart: number | null;
+  private readonly internal: Record<string, number> = {};
+  private readonly dists: Record<string, Distribution> = {};
+  private readonly proposals: NonNullable<AskedJson['proposals']>;
+  private readonly intermediate = new Map<number, number>();
+  private readonly userAttrsLocal: Record<string, JsonValue>;
+  private readonly systemAttrsLocal: Record<string, JsonValue> = {};
+  private view: PruneView = { kind: 'nop' };
+  private viewEtag: string | undefined;
+  private rng: Rng | null = null;
+  private pending: Pending | null = null;
+  private soon: ReturnType<typeof setImmediate> | null = null;
+  private chain: Promise<void> = Promise.resolve();
   private finished = false;
+  private lastError: unknown = null;
 
   /** @internal Made by `Study.ask()`. */
   constructor(
     private readonly call: TrialCall,
-    asked: { number: number; params: Record<string, ParamValue>; distributions: Record<string, Distribution>; fixed_params?: Record<string, ParamValue> },
+    asked: AskedJson,
+    private readonly study: TrialStudy,
   ) {
-    this.number = asked.number;
-    this.drawn = { ...asked.params };
-    this.dists = { ...asked.distributions };
-    this.fixedParams = asked.fixed_params ?? {};
+    const t = asked.trial;
+    this.number = t.number;
+    this.fixedParams = t.fixed_params ?? {};
+    this.datetimeStart = t.datetime_start ?? null;
+    this.userAttrsLocal = { ...(t.user_attrs ?? {}) };
+    for (const [name, d] of Object.entries(t.distributions)) {
+      this.dists[name] = d;
+      this.internal[name] = toInternal(d, t.params[name]!);
+    }
+    this.proposals = asked.proposals ?? {};
+    this.takeView(asked);
   }
 
-  /** Params drawn so far. */
+  /** Params suggested so far. */
   get params(): Readonly<Record<string, ParamValue>> {
-    return { ...this.drawn };
+    const out: Record<string, ParamValue> = {};
+    for (const name in this.internal) out[name] = fromInternal(this.dists[name]!, this.internal[name]!);
+    return out;
+  }
+
+  get distributions(): Readonly<Record<string, Distribution>> {
+    return { ...this.dists };
+  }
+
+  get userAttrs(): Readonly<Record<string, JsonValue>> {
+    return { ...this.userAttrsLocal };
   }
 
   /**
-   * A float in [low, high]; `log` samples log-uniformly, `step` on a grid (not both). One round
-   * trip, unless the value was drawn at ask (a search space passed to `ask`) or suggested before.
+   * A float in [low, high]; `log` samples log-uniformly, `step` on a grid (not both).
+   * Re-suggesting a name returns the same value.
    *
    * @example
-   * const lr = await trial.suggestFloat('lr', 1e-5, 1e-1, { log: true });
+   * const lr = trial.suggestFloat('lr', 1e-5, 1e-1, { log: true });
    */
-  async suggestFloat(name: string, low: number, high: number, opts: NumericOptions = {}): Promise<number> {
-    return (await this.suggest(name, floatDistribution(name, low, high, opts))) as number;
+  suggestFloat(name: string, low: number, high: number, opts: NumericOptions = {}): number {
+    return this.suggest(name, floatDistribution(name, low, high, opts)) as number;
   }
 
   /** An integer in [low, high], both inclusive. */
-  async suggestInt(name: string, low: number, high: number, opts: NumericOptions = {}): Promise<number> {
-    return (await this.suggest(name, intDistribution(name, low, high, opts))) as number;
+  suggestInt(name: string, low: number, high: number, opts: NumericOptions = {}): number {
+    return this.suggest(name, intDistribution(name, low, high, opts)) as number;
   }
 
   /** One of `choices` (null, booleans, numbers, strings). */
-  async suggestCategorical<T extends CategoricalChoice>(name: string, choices: readonly T[]): Promise<T> {
-    return (await this.suggest(name, categoricalDistribution(name, choices))) as T;
+  suggestCategorical<T extends CategoricalChoice>(name: string, choices: readonly T[]): T {
+    return this.suggest(name, categoricalDistribution(name, choices)) as T;
   }
 
   /**
-   * Records an intermediate value at `step` and resolves whether the study's pruner says stop
-   * (also what `shouldPrune()` answers afterwards).
+   * Records an intermediate value at `step` (an integer >= 0); a step reported twice keeps its
+   * first value, as in Optuna. Sent in the background.
    *
    * @example
-   * await trial.report(loss, epoch);
+   * trial.report(loss, epoch);
    * if (trial.shouldPrune()) throw new TrialPruned();
    */
-  async report(value: number, step: number): Promise<boolean> {
-    const res = await this.call<{ should_prune: boolean }>('POST', '/report', { value: jsonNumber(value), step });
-    this.prune = res.should_prune;
-    return this.prune;
+  report(value: number, step: number): void {
+    this.assertRunning('report');
+    if (this.study.directions.length > 1) throw new InvalidState('report() is not supported for multi-objective studies (pruners need one objective).');
+    if (typeof value !== 'number') throw new InvalidParameter(`report(): value must be a number, got ${typeof value}.`);
+    if (!Number.isInteger(step) || step < 0) throw new InvalidParameter(`report(): step must be an integer >= 0, got ${step}.`);
+    if (this.intermediate.has(step)) return;
+    this.intermediate.set(step, value);
+    this.patch().intermediate.set(step, value);
+    this.schedule();
   }
 
-  /** The pruner's answer to the last `report` (false before any). */
+  /**
+   * Whether the study's pruner says to stop now, by its rules applied to this trial's reports and
+   * the other trials as of the latest view from the server (refreshed with every background send).
+   */
   shouldPrune(): boolean {
-    return this.prune;
+    this.assertRunning('shouldPrune');
+    if (this.study.directions.length > 1) throw new InvalidState('shouldPrune() is not supported for multi-objective studies.');
+    return decidePrune(this.view, {
+      study: { name: this.study.name, directions: this.study.directions },
+      trial: this.toFrozen(),
+      setSystemAttr: (k, v) => this.setSystemAttr(k, v),
+    });
+  }
+
+  setUserAttr(key: string, value: JsonValue): void {
+    this.assertRunning('setUserAttr');
+    this.userAttrsLocal[key] = value;
+    this.patch().userAttrs[key] = value;
+    this.schedule();
+  }
+
+  /** Constraint values for this trial; it is feasible when every value is <= 0. */
+  setConstraints(values: readonly number[]): void {
+    if (!Array.isArray(values) || values.some((v) => typeof v !== 'number' || Number.isNaN(v))) {
+      throw new InvalidParameter(`setConstraints(): expected an array of numbers (NaN not allowed), got ${JSON.stringify(values)}.`);
+    }
+    this.setSystemAttr(SystemAttr.constraints, [...values]);
+  }
+
+  /** Waits until everything the trial did so far is on the server. */
+  async flush(): Promise<void> {
+    this.cancelSoon();
+    if (this.pending) this.enqueueSend();
+    await this.chain;
+    if (this.pending) throw this.lastError ?? new Error(`Trial ${this.number}: could not send its updates.`);
+  }
+
+  /** @internal For `tell`: waits for the send in flight and hands over the rest as request fields. */
+  async drain(): Promise<Record<string, unknown>> {
+    this.cancelSoon();
+    await this.chain;
+    const p = this.pending;
+    this.pending = null;
+    return p ? pendingFields(p) : {};
   }
 
   /** @internal */
@@ -125,15 +246,130 @@ export class Trial {
     return this.finished;
   }
 
-  private async suggest(name: string, d: Distribution): Promise<ParamValue> {
-    const known = this.dists[name];
-    // Drawn before with the same distribution: the server would answer the same, so skip the trip.
-    if (known && JSON.stringify(known) === JSON.stringify(d) && name in this.drawn) return this.drawn[name]!;
-    const { value } = await this.call<{ value: ParamValue }>('POST', '/suggest', { name, distribution: d as unknown as JsonValue });
-    this.drawn[name] = value;
+  private suggest(name: string, d: Distribution): ParamValue {
+    this.assertRunning(`suggest '${name}'`);
+    const own = this.dists[name];
+    if (own !== undefined) {
+      if (!distributionsEqual(own, d)) throw new InvalidParameter(`Parameter '${name}' was already suggested in this trial with ${JSON.stringify(own)}; it cannot be redefined as ${JSON.stringify(d)}.`);
+      return fromInternal(own, this.internal[name]!);
+    }
+    const proposal = this.proposals[name];
+    // The server proposes the distribution the study's trials used: the engine's "one kind per
+    // name" rule, checked here so the error comes from the suggest call, as embedded.
+    if (proposal && !distributionsCompatible(proposal.distribution, d)) {
+      throw new InvalidParameter(`Parameter '${name}' is ${JSON.stringify(d)} here but ${JSON.stringify(proposal.distribution)} in earlier trials of this study; use a new name for a different kind of parameter.`);
+    }
+    let internal: number;
+    if (name in this.fixedParams) {
+      try {
+        internal = toInternal(d, this.fixedParams[name]!);
+      } catch (e) {
+        throw new InvalidParameter(`Parameter '${name}': enqueued value is invalid: ${(e as Error).message}`);
+      }
+    } else if (proposal && distributionsEqual(proposal.distribution, d)) {
+      internal = toInternal(d, proposal.value);
+    } else {
+      this.rng ??= Rng.derive(this.study.seed, 'worker', this.number);
+      internal = sampleUniformInternal(d, this.rng);
+    }
+    this.internal[name] = internal;
     this.dists[name] = d;
+    const value = fromInternal(d, internal);
+    this.patch().params[name] = { distribution: d, value };
+    this.schedule();
     return value;
   }
+
+  private setSystemAttr(key: string, value: JsonValue): void {
+    this.assertRunning('setSystemAttr');
+    this.systemAttrsLocal[key] = value;
+    this.patch().systemAttrs[key] = value;
+    this.schedule();
+  }
+
+  private toFrozen(): FrozenTrial {
+    return new FrozenTrial({
+      number: this.number,
+      state: 'RUNNING',
+      values: null,
+      internalParams: { ...this.internal },
+      distributions: { ...this.dists },
+      intermediateValues: new Map(this.intermediate),
+      userAttrs: { ...this.userAttrsLocal },
+      systemAttrs: { ...this.systemAttrsLocal },
+      datetimeStart: this.datetimeStart,
+      datetimeComplete: null,
+    });
+  }
+
+  private patch(): Pending {
+    return (this.pending ??= { params: {}, intermediate: new Map(), userAttrs: {}, systemAttrs: {} });
+  }
+
+  /**
+   * Sends the pending changes after the current macrotask, so a `tell` right after a synchronous
+   * objective carries them instead (one request fewer). One send at a time, in order, each taking
+   * everything pending by then; a failed send puts its changes back for the next send or the
+   * tell, so nothing is lost.
+   */
+  private schedule(): void {
+    if (this.soon) return;
+    this.soon = setImmediate(() => {
+      this.soon = null;
+      this.enqueueSend();
+    });
+  }
+
+  private enqueueSend(): void {
+    this.chain = this.chain.then(async () => {
+      const p = this.pending;
+      if (!p || this.finished) return;
+      this.pending = null;
+      try {
+        const res = await this.call<{ prune_view?: JsonValue; prune_view_etag?: string }>('POST', '/update', { ...pendingFields(p), view_etag: this.viewEtag });
+        this.takeView(res);
+        this.lastError = null;
+      } catch (e) {
+        this.lastError = e;
+        this.pending = this.pending ? merge(p, this.pending) : p;
+      }
+    });
+  }
+
+  private cancelSoon(): void {
+    if (this.soon) clearImmediate(this.soon);
+    this.soon = null;
+  }
+
+  private takeView(res: { prune_view?: JsonValue; prune_view_etag?: string }): void {
+    if (res.prune_view !== undefined) this.view = reviveView(res.prune_view);
+    if (res.prune_view_etag !== undefined) this.viewEtag = res.prune_view_etag;
+  }
+
+  private assertRunning(what: string): void {
+    if (this.finished) throw new InvalidState(`Trial ${this.number} is already finished; cannot ${what}.`);
+  }
+}
+
+function pendingFields(p: Pending): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  if (Object.keys(p.params).length) out.params = p.params;
+  if (p.intermediate.size) out.intermediate_values = [...p.intermediate].map(([step, value]) => ({ step, value: jsonNumber(value) }));
+  if (Object.keys(p.userAttrs).length) out.user_attrs = p.userAttrs;
+  if (Object.keys(p.systemAttrs).length) out.system_attrs = p.systemAttrs;
+  return out;
+}
+
+/** An unsent patch followed by a newer one: the newer wins per key, reports keep their first value. */
+function merge(older: Pending, newer: Pending): Pending {
+  const intermediate = new Map(older.intermediate);
+  for (const [s, v] of newer.intermediate) if (!intermediate.has(s)) intermediate.set(s, v);
+  return {
+    params: { ...older.params, ...newer.params },
+    intermediate,
+    userAttrs: { ...older.userAttrs, ...newer.userAttrs },
+    systemAttrs: { ...older.systemAttrs, ...newer.systemAttrs },
+  };
 }
 
 /** A double for JSON: NaN and infinities as the API's strings. */

@@ -55,7 +55,8 @@ export { CmaEsSampler, type CmaEsSamplerOptions } from './samplers/cmaes-sampler
 export { NSGAIISampler, type NSGAIISamplerOptions } from './samplers/nsga2-sampler.js';
 export { AutoSampler, type AutoSamplerOptions } from './samplers/auto-sampler.js';
 
-export type { Pruner, PrunerContext } from './pruners/pruner.js';
+export type { Pruner, PrunerContext, PruneDecisionContext, PruneViewContext } from './pruners/pruner.js';
+export { decidePrune, reviveView, viewJson, type PruneView } from './pruners/prune-view.js';
 export { NopPruner } from './pruners/nop-pruner.js';
 export { PercentilePruner, type PercentilePrunerOptions } from './pruners/percentile-pruner.js';
 export { MedianPruner } from './pruners/median-pruner.js';
@@ -64,7 +65,8 @@ export { HyperbandPruner, type HyperbandOptions } from './pruners/hyperband-prun
 export { PatientPruner } from './pruners/patient-pruner.js';
 export { ThresholdPruner, type ThresholdPrunerOptions } from './pruners/threshold-pruner.js';
 
-export { getParamImportances, type ParamImportanceOptions } from './importance/param-importances.js';
+export { getParamImportances, IMPORTANCE_EVALUATORS, type ImportanceEvaluator, type ParamImportanceOptions } from './importance/param-importances.js';
+export { fanovaImportances, type FanovaOptions } from './importance/fanova.js';
 export { pedAnovaImportances, type PedAnovaOptions } from './importance/ped-anova.js';
 export { hypervolume } from './hypervolume.js';
 export { AppError, InvalidParameter, InvalidState, NotFound, AlreadyExists } from '../core/errors.js';

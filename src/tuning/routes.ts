@@ -13,16 +13,27 @@
  * | GET | /api/v1/studies | max_results, page_token | { studies, next_page_token? } |
  * | GET, DELETE | /api/v1/studies/:study | | { study } / {} |
  * | POST | /api/v1/studies/:study/enqueue | params, user_attrs, skip_if_exists | {} |
- * | POST | /api/v1/studies/:study/ask | search_space? | { trial, heartbeat_interval_ms } |
+ * | POST | /api/v1/studies/:study/ask | search_space?, propose? | { trial, heartbeat_interval_ms, proposals?, prune_view?, prune_view_etag? } |
  * | POST | /api/v1/studies/:study/trials/:number/suggest | name + distribution, or search_space | { value } / { params } |
  * | POST | /api/v1/studies/:study/trials/:number/report | value, step | { should_prune } |
- * | POST | /api/v1/studies/:study/trials/:number/tell | values (or value), state, fail_reason, skip_if_finished | { trial } |
+ * | POST | /api/v1/studies/:study/trials/:number/update | params, intermediate_values, user_attrs, system_attrs, view_etag | { state, prune_view?, prune_view_etag? } |
+ * | POST | /api/v1/studies/:study/trials/:number/tell | values (or value), state, fail_reason, skip_if_finished, + update's fields | { trial } |
  * | POST | /api/v1/studies/:study/trials/:number/heartbeat | | { state } |
  * | GET | /api/v1/studies/:study/trials/:number | | { trial } |
  * | GET | /api/v1/studies/:study/trials | states, max_results, page_token | { trials, total, next_page_token? } |
  * | POST | /api/v1/studies/:study/trials | trials (warm start: finished or WAITING) | { numbers } |
  * | GET | /api/v1/studies/:study/best-trial, /best-trials | | { trial } / { trials } |
  * | GET | /api/v1/studies/:study/importances | objective, params, target_quantile, n_steps | { importances } |
+ *
+ * Two ways to run a trial. Define-by-run over the wire: `suggest` draws one value per request and
+ * `report` answers the pruner's decision (the Python client). Or two requests per trial (the TS
+ * SDK): `ask` with `propose: true` (or a search space of names to add) also answers `proposals`, a
+ * value drawn now for every parameter the study has seen (`{ name: { distribution, value } }`,
+ * recorded only once the worker says it used it), and `prune_view`, the pruner's rule condensed
+ * to JSON (pruners/prune-view.ts). The worker suggests locally (its own uniform draw for a name or
+ * distribution without a proposal), decides pruning locally from the view, and sends what it did
+ * as `params` / `intermediate_values` / attrs with `update` (which answers a fresh view; it is
+ * left out when `view_etag` matches) or with `tell`, in tell's one transaction.
  *
  * A distribution is `{ "type": "float" | "int", "low", "high", "log"?, "step"? }` or
  * `{ "type": "categorical", "choices": [...] }`.
@@ -45,6 +56,7 @@ import type { JsonRoute } from '../core/route.js';
 import type { CategoricalChoice } from './distributions.js';
 import type { JsonValue, StudyDirection, TrialState } from './frozen-trial.js';
 import { fixedParamsOf } from './service/remote-trials.js';
+import { parseWorkerPatch } from './service/worker-patch.js';
 import type { StudyService } from './service/study-service.js';
 import { askedJson, parseDistribution, parseSearchSpace, parseTrialInput, studyJson, trialJson } from './study-json.js';
 
@@ -119,8 +131,14 @@ export function tuningRoutes(svc: StudyService): JsonRoute[] {
       return {};
     } },
     { methods: ['POST'], scope: 'absolute', path: `${ST}/ask`, handler: async (f) => {
-      const { study: s, trial } = await svc.ask(study(f), parseSearchSpace(f.search_space, 'search_space'));
-      return { trial: askedJson(trial, fixedParamsOf(trial)), heartbeat_interval_ms: s.config.heartbeat_interval_ms };
+      const propose = f.propose === undefined || f.propose === null || f.propose === false ? null : f.propose === true ? [] : parseSearchSpace(f.propose, 'propose');
+      const r = await svc.ask(study(f), parseSearchSpace(f.search_space, 'search_space'), propose);
+      return {
+        trial: askedJson(r.trial, fixedParamsOf(r.trial)),
+        heartbeat_interval_ms: r.study.config.heartbeat_interval_ms,
+        ...(r.proposals ? { proposals: r.proposals } : {}),
+        ...(r.prune ? { prune_view: r.prune.view, prune_view_etag: r.prune.etag } : {}),
+      };
     } },
     { methods: ['POST'], scope: 'absolute', path: `${T}/suggest`, handler: async (f) => {
       if (f.search_space !== undefined && f.search_space !== null) return { params: await svc.suggest(study(f), number(f), parseSearchSpace(f.search_space, 'search_space')) };
@@ -132,6 +150,10 @@ export function tuningRoutes(svc: StudyService): JsonRoute[] {
       if (f.value === undefined || f.value === null) throw new InvalidParameter(`Missing value for required parameter 'value'.`);
       return { should_prune: await svc.report(study(f), number(f), parseDouble(f.value, 'value'), reqInt(f, 'step', { min: 0 })) };
     } },
+    { methods: ['POST'], scope: 'absolute', path: `${T}/update`, handler: async (f) => {
+      const r = await svc.update(study(f), number(f), parseWorkerPatch(f), optString(f, 'view_etag'));
+      return { state: r.state, ...(r.prune ? { prune_view: r.prune.view, prune_view_etag: r.prune.etag } : {}) };
+    } },
     { methods: ['POST'], scope: 'absolute', path: `${T}/tell`, handler: async (f) => {
       const values = objectiveValues(f);
       const trial = await svc.tell(study(f), number(f), {
@@ -139,7 +161,7 @@ export function tuningRoutes(svc: StudyService): JsonRoute[] {
         state: optEnum(f, 'state', ['COMPLETE', 'PRUNED', 'FAIL'] as const, { caseInsensitive: true }),
         failReason: optString(f, 'fail_reason'),
         skipIfFinished: optBool(f, 'skip_if_finished'),
-      });
+      }, parseWorkerPatch(f));
       return { trial: trialJson(trial) };
     } },
     { methods: ['POST'], scope: 'absolute', path: `${T}/heartbeat`, handler: async (f) => ({ state: await svc.heartbeat(study(f), number(f)) }) },

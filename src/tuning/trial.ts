@@ -13,6 +13,7 @@
 import { InvalidParameter, InvalidState } from '../core/errors.js';
 import {
   categoricalDistribution,
+  containsInternal,
   distributionsCompatible,
   distributionsEqual,
   floatDistribution,
@@ -59,6 +60,8 @@ export class Trial {
   private readonly fixed: Readonly<Record<string, ParamValue>> | null;
   private readonly ctx: SamplerContext;
   private relative: Record<string, number> = {};
+  /** Values drawn by `propose` and not (yet) suggested: a later suggest of the same takes them. */
+  private readonly proposed = new Map<string, { dist: Distribution; internal: number }>();
   private relativeSpace: SearchSpace = {};
   private pending: TrialPatch | null = null;
   private scheduled = false;
@@ -110,6 +113,16 @@ export class Trial {
     this.relative = sampler.sampleRelative(this.ctx, this.relativeSpace);
   }
 
+  /** Params this trial was enqueued (or retried) with: `suggest*` returns these. */
+  get fixedParams(): Readonly<Record<string, ParamValue>> {
+    return this.fixed ?? {};
+  }
+
+  /** @internal The space the sampler drew jointly at ask (its values are proposals too). */
+  get relativeSearchSpace(): SearchSpace {
+    return this.relativeSpace;
+  }
+
   /** Parameters suggested so far, as the objective saw them. */
   get params(): Readonly<Record<string, ParamValue>> {
     const out: Record<string, ParamValue> = {};
@@ -145,6 +158,37 @@ export class Trial {
   /** One of `choices` (null, booleans, numbers, strings). */
   suggestCategorical<T extends CategoricalChoice>(name: string, choices: readonly T[]): T {
     return this.suggest(name, categoricalDistribution(name, choices)) as T;
+  }
+
+  /**
+   * @internal Draws a value for `name` without recording it: what a remote worker receives at ask
+   * for each parameter it may suggest. Recorded only if the worker then uses it (`suggestGiven`),
+   * so a branch the objective never takes leaves nothing in the trial. Drawn once per name.
+   */
+  propose(name: string, dist: Distribution): ParamValue {
+    const own = this.dists[name];
+    if (own !== undefined) return fromInternal(own, this.internal[name]!);
+    return fromInternal(dist, this.draw(name, dist));
+  }
+
+  /**
+   * @internal Records a value a remote worker chose (a proposal it took, or its own draw for a
+   * parameter the study had not seen), under the same define-by-run rules as `suggest*`.
+   */
+  suggestGiven(name: string, dist: Distribution, value: ParamValue): ParamValue {
+    return this.suggest(name, dist, value);
+  }
+
+  /** @internal The define-by-run checks of `suggest*` for one parameter, without drawing. */
+  checkSuggestion(name: string, dist: Distribution): void {
+    const own = this.dists[name];
+    if (own !== undefined && !distributionsEqual(own, dist)) {
+      throw new InvalidParameter(`Parameter '${name}' was already suggested in this trial with ${JSON.stringify(own)}; it cannot be redefined as ${JSON.stringify(dist)}.`);
+    }
+    const known = own ?? this.host.knownDistribution(name, this.ctx.trials);
+    if (known !== undefined && !distributionsCompatible(known, dist)) {
+      throw new InvalidParameter(`Parameter '${name}' is ${JSON.stringify(dist)} here but ${JSON.stringify(known)} in earlier trials of this study; use a new name for a different kind of parameter.`);
+    }
   }
 
   /**
@@ -242,20 +286,13 @@ export class Trial {
     return this.finishedState !== null;
   }
 
-  private suggest(name: string, dist: Distribution): ParamValue {
+  private suggest(name: string, dist: Distribution, given?: ParamValue): ParamValue {
     this.assertRunning(`suggest '${name}'`);
+    this.checkSuggestion(name, dist);
     const own = this.dists[name];
-    if (own !== undefined) {
-      if (!distributionsEqual(own, dist)) {
-        throw new InvalidParameter(`Parameter '${name}' was already suggested in this trial with ${JSON.stringify(own)}; it cannot be redefined as ${JSON.stringify(dist)}.`);
-      }
-      return fromInternal(own, this.internal[name]!);
-    }
-    const known = this.host.knownDistribution(name, this.ctx.trials);
-    if (known !== undefined && !distributionsCompatible(known, dist)) {
-      throw new InvalidParameter(`Parameter '${name}' is ${JSON.stringify(dist)} here but ${JSON.stringify(known)} in earlier trials of this study; use a new name for a different kind of parameter.`);
-    }
-    const internal = this.draw(name, dist);
+    if (own !== undefined) return fromInternal(own, this.internal[name]!);
+    const internal = given === undefined ? this.draw(name, dist) : this.givenInternal(name, dist, given);
+    this.proposed.delete(name);
     this.internal[name] = internal;
     this.dists[name] = dist;
     (this.patch().params ??= {})[name] = { internal, distribution: dist };
@@ -263,7 +300,29 @@ export class Trial {
     return fromInternal(dist, internal);
   }
 
+  /** A worker's value: inside the distribution, or exactly the enqueued one. */
+  private givenInternal(name: string, dist: Distribution, value: ParamValue): number {
+    let internal: number;
+    try {
+      internal = toInternal(dist, value);
+    } catch (e) {
+      throw new InvalidParameter(`Parameter '${name}': ${(e as Error).message}`);
+    }
+    const fixed = this.fixed && name in this.fixed ? this.fixed[name] : undefined;
+    if (fixed !== undefined && fixed === value) return internal;
+    if (!containsInternal(dist, internal)) throw new InvalidParameter(`Parameter '${name}': ${JSON.stringify(value)} is outside ${JSON.stringify(dist)}.`);
+    return internal;
+  }
+
   private draw(name: string, dist: Distribution): number {
+    const p = this.proposed.get(name);
+    if (p && distributionsEqual(p.dist, dist)) return p.internal;
+    const internal = this.drawFresh(name, dist);
+    this.proposed.set(name, { dist, internal });
+    return internal;
+  }
+
+  private drawFresh(name: string, dist: Distribution): number {
     if (this.fixed && name in this.fixed) {
       try {
         // Out-of-range fixed numbers are kept, as in Optuna: the user asked for that value.

@@ -7,8 +7,15 @@
  */
 import { InvalidParameter } from '../../core/errors.js';
 import { crc32 } from '../crc32.js';
-import type { Pruner, PrunerContext } from './pruner.js';
-import { SuccessiveHalvingPruner } from './successive-halving-pruner.js';
+import type { Pruner, PruneDecisionContext, PrunerContext, PruneViewContext } from './pruner.js';
+import { decideSuccessiveHalving, SuccessiveHalvingPruner, type SuccessiveHalvingView } from './successive-halving-pruner.js';
+
+/** The trial's bracket and that bracket's successive-halving view; null before initialisation. */
+export interface HyperbandView {
+  kind: 'hyperband';
+  bracket: number;
+  inner: SuccessiveHalvingView | null;
+}
 
 export interface HyperbandOptions {
   minResource?: number;
@@ -49,14 +56,17 @@ export class HyperbandPruner implements Pruner {
   }
 
   prune(ctx: PrunerContext): boolean {
+    return decideHyperband(this.view({ study: ctx.study, trials: ctx.trials, trialNumber: ctx.trial.number }), ctx);
+  }
+
+  view(ctx: PruneViewContext): HyperbandView {
     if (this.pruners.length === 0) {
-      this.initialise(ctx);
-      if (this.pruners.length === 0) return false;
+      this.initialise(ctx.trials);
+      if (this.pruners.length === 0) return { kind: 'hyperband', bracket: 0, inner: null };
     }
-    const b = this.bracketOf(ctx.study.name, ctx.trial.number);
-    if (ctx.trial.systemAttrs[BRACKET] !== b) ctx.setSystemAttr(BRACKET, b);
+    const b = this.bracketOf(ctx.study.name, ctx.trialNumber);
     const own = ctx.trials.filter((t) => this.bracketOf(ctx.study.name, t.number) === b);
-    return this.pruners[b]!.prune({ ...ctx, trials: own });
+    return { kind: 'hyperband', bracket: b, inner: this.pruners[b]!.view({ ...ctx, trials: own }) };
   }
 
   /** The bracket a trial number belongs to (0 before initialisation). */
@@ -70,10 +80,10 @@ export class HyperbandPruner implements Pruner {
     return this.budgets.length - 1;
   }
 
-  private initialise(ctx: PrunerContext): void {
+  private initialise(trials: PruneViewContext['trials']): void {
     if (this.maxResource === null) {
       let last = -1;
-      for (const t of ctx.trials) if (t.state === 'COMPLETE' && t.lastStep !== null) last = Math.max(last, t.lastStep);
+      for (const t of trials) if (t.state === 'COMPLETE' && t.lastStep !== null) last = Math.max(last, t.lastStep);
       if (last < 0) return;
       this.maxResource = last + 1;
     }
@@ -87,4 +97,11 @@ export class HyperbandPruner implements Pruner {
       this.pruners.push(new SuccessiveHalvingPruner({ minResource: this.minResource, reductionFactor: this.eta, minEarlyStoppingRate: b, bootstrapCount: this.bootstrap }));
     }
   }
+}
+
+/** Records the trial's bracket, then applies that bracket's successive halving. */
+export function decideHyperband(view: HyperbandView, ctx: PruneDecisionContext): boolean {
+  if (!view.inner) return false;
+  if (ctx.trial.systemAttrs[BRACKET] !== view.bracket) ctx.setSystemAttr(BRACKET, view.bracket);
+  return decideSuccessiveHalving(view.inner, ctx);
 }

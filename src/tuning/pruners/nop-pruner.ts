@@ -5,4 +5,8 @@ export class NopPruner implements Pruner {
   prune(): boolean {
     return false;
   }
+
+  view(): { kind: 'nop' } {
+    return { kind: 'nop' };
+  }
 }

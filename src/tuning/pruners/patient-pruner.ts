@@ -5,7 +5,16 @@
  * prunes if there is none.
  */
 import { InvalidParameter } from '../../core/errors.js';
-import type { Pruner, PrunerContext } from './pruner.js';
+import type { Pruner, PruneDecisionContext, PrunerContext, PruneViewContext } from './pruner.js';
+import type { PruneView } from './prune-view.js';
+
+export interface PatientView {
+  kind: 'patient';
+  patience: number;
+  minDelta: number;
+  /** The wrapped pruner's view; null: prune whenever stalled. */
+  inner: PruneView | null;
+}
 
 export class PatientPruner implements Pruner {
   /**
@@ -22,20 +31,32 @@ export class PatientPruner implements Pruner {
   }
 
   prune(ctx: PrunerContext): boolean {
-    const iv = ctx.trial.intermediateValues;
-    if (ctx.trial.lastStep === null) return false;
-    const steps = [...iv.keys()].sort((a, b) => a - b);
-    if (steps.length <= this.patience + 1) return false;
-    const cut = steps.length - this.patience - 1;
-    const maximize = ctx.study.directions[0] === 'maximize';
-    const best = (xs: number[]) => {
-      const v = xs.filter((x) => !Number.isNaN(x));
-      return v.length === 0 ? Number.NaN : maximize ? Math.max(...v) : Math.min(...v);
-    };
-    const before = best(steps.slice(0, cut).map((s) => iv.get(s)!));
-    const after = best(steps.slice(cut).map((s) => iv.get(s)!));
-    const stalled = maximize ? before - this.minDelta > after : before + this.minDelta < after;
-    if (!stalled) return false;
-    return this.wrapped ? this.wrapped.prune(ctx) : true;
+    const view = { kind: 'patient', patience: this.patience, minDelta: this.minDelta, inner: null } as const;
+    // The wrapped pruner sees the live context (its own prune), only when the trial has stalled.
+    return decidePatient(view, ctx, () => (this.wrapped ? this.wrapped.prune(ctx) : true));
   }
+
+  view(ctx: PruneViewContext): PatientView {
+    if (this.wrapped && !this.wrapped.view) throw new InvalidParameter('PatientPruner: the wrapped pruner has no view(), so it cannot run in a remote worker.');
+    return { kind: 'patient', patience: this.patience, minDelta: this.minDelta, inner: this.wrapped?.view ? this.wrapped.view(ctx) : null };
+  }
+}
+
+/** Stalled for `patience` steps by more than `minDelta`? Then the wrapped rule (`inner`) decides. */
+export function decidePatient(view: PatientView, ctx: PruneDecisionContext, inner: () => boolean): boolean {
+  const iv = ctx.trial.intermediateValues;
+  if (ctx.trial.lastStep === null) return false;
+  const steps = [...iv.keys()].sort((a, b) => a - b);
+  if (steps.length <= view.patience + 1) return false;
+  const cut = steps.length - view.patience - 1;
+  const maximize = ctx.study.directions[0] === 'maximize';
+  const best = (xs: number[]) => {
+    const v = xs.filter((x) => !Number.isNaN(x));
+    return v.length === 0 ? Number.NaN : maximize ? Math.max(...v) : Math.min(...v);
+  };
+  const before = best(steps.slice(0, cut).map((s) => iv.get(s)!));
+  const after = best(steps.slice(cut).map((s) => iv.get(s)!));
+  const stalled = maximize ? before - view.minDelta > after : before + view.minDelta < after;
+  if (!stalled) return false;
+  return inner();
 }

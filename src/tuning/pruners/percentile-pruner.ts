@@ -11,7 +11,18 @@
  */
 import { InvalidParameter } from '../../core/errors.js';
 import type { FrozenTrial } from '../frozen-trial.js';
-import type { Pruner, PrunerContext } from './pruner.js';
+import type { Pruner, PruneDecisionContext, PrunerContext, PruneViewContext } from './pruner.js';
+
+/** The rule's settings plus, per step, the percentile of the COMPLETE trials' values there. */
+export interface PercentileView {
+  kind: 'percentile';
+  nComplete: number;
+  nStartupTrials: number;
+  nWarmupSteps: number;
+  intervalSteps: number;
+  /** [step, percentile] for the steps where at least nMinTrials COMPLETE trials reported. */
+  thresholds: [number, number][];
+}
 
 export interface PercentilePrunerOptions {
   nStartupTrials?: number;
@@ -70,25 +81,61 @@ export class PercentilePruner implements Pruner {
   }
 
   prune(ctx: PrunerContext): boolean {
-    const complete = ctx.trials.filter((t) => t.state === 'COMPLETE');
-    if (complete.length === 0 || complete.length < this.nStartup) return false;
-    const trial = ctx.trial;
-    const step = trial.lastStep;
-    if (step === null || step < this.nWarmup) return false;
-    if (!isFirstInInterval(step, trial.intermediateValues.keys(), this.nWarmup, this.interval)) return false;
-    const maximize = ctx.study.directions[0] === 'maximize';
-    const best = bestIntermediate(trial, maximize);
-    if (Number.isNaN(best)) return true;
-    const atStep: number[] = [];
-    for (const t of complete) {
-      const v = t.intermediateValues.get(step);
-      if (v !== undefined) atStep.push(v);
-    }
-    if (atStep.length < this.nMin) return false;
-    const p = nanPercentile(atStep, maximize ? 100 - this.percentile : this.percentile);
-    if (Number.isNaN(p)) return false;
-    return maximize ? best < p : best > p;
+    const step = ctx.trial.lastStep;
+    return decidePercentile(this.view({ study: ctx.study, trials: ctx.trials, trialNumber: ctx.trial.number, steps: step === null ? [] : [step] }), ctx);
   }
+
+  view(ctx: PruneViewContext): PercentileView {
+    const complete = ctx.trials.filter((t) => t.state === 'COMPLETE');
+    const maximize = ctx.study.directions[0] === 'maximize';
+    const byStep = new Map<number, number[]>();
+    const wanted = ctx.steps ? new Set(ctx.steps) : null;
+    for (const t of complete) {
+      for (const [step, v] of t.intermediateValues) {
+        if (wanted && !wanted.has(step)) continue;
+        let list = byStep.get(step);
+        if (!list) byStep.set(step, (list = []));
+        list.push(v);
+      }
+    }
+    const thresholds: [number, number][] = [];
+    for (const [step, values] of byStep) {
+      if (values.length < this.nMin) continue;
+      const p = nanPercentile(values, maximize ? 100 - this.percentile : this.percentile);
+      if (!Number.isNaN(p)) thresholds.push([step, p]);
+    }
+    thresholds.sort((a, b) => a[0] - b[0]);
+    return { kind: 'percentile', nComplete: complete.length, nStartupTrials: this.nStartup, nWarmupSteps: this.nWarmup, intervalSteps: this.interval, thresholds };
+  }
+}
+
+/** The rule of the module comment, with the other trials condensed into `view`. */
+export function decidePercentile(view: PercentileView, ctx: PruneDecisionContext): boolean {
+  if (view.nComplete === 0 || view.nComplete < view.nStartupTrials) return false;
+  const trial = ctx.trial;
+  const step = trial.lastStep;
+  if (step === null || step < view.nWarmupSteps) return false;
+  if (!isFirstInInterval(step, trial.intermediateValues.keys(), view.nWarmupSteps, view.intervalSteps)) return false;
+  const maximize = ctx.study.directions[0] === 'maximize';
+  const best = bestIntermediate(trial, maximize);
+  if (Number.isNaN(best)) return true;
+  const p = thresholdAt(view.thresholds, step);
+  if (p === undefined) return false;
+  return maximize ? best < p : best > p;
+}
+
+/** Binary search: thresholds are sorted by step. */
+function thresholdAt(thresholds: readonly [number, number][], step: number): number | undefined {
+  let lo = 0;
+  let hi = thresholds.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const s = thresholds[mid]![0];
+    if (s === step) return thresholds[mid]![1];
+    if (s < step) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return undefined;
 }
 
 function check(name: string, v: number, min: number): number {

@@ -8,7 +8,23 @@
  */
 import { InvalidParameter } from '../../core/errors.js';
 import type { FrozenTrial } from '../frozen-trial.js';
-import type { Pruner, PrunerContext } from './pruner.js';
+import type { Pruner, PruneDecisionContext, PrunerContext, PruneViewContext } from './pruner.js';
+
+/**
+ * Per rung r, what promotion there needs of the other trials: how many recorded a value at r
+ * (`n`) and the value a trial must match or beat to stay in the top floor((n + 1) / eta)
+ * (`threshold`; null when no other trial reached r, so the trial is the best there). Rungs past
+ * the array were reached by no other trial.
+ */
+export interface SuccessiveHalvingView {
+  kind: 'successive_halving';
+  /** null while 'auto' has no COMPLETE trial to estimate it from (nothing is pruned yet). */
+  minResource: number | null;
+  reductionFactor: number;
+  minEarlyStoppingRate: number;
+  bootstrapCount: number;
+  rungs: { n: number; threshold: number | null }[];
+}
 
 export interface SuccessiveHalvingOptions {
   /** Steps before the first rung, or 'auto': max(1, floor(max last step of COMPLETE trials / 100)). */
@@ -47,31 +63,51 @@ export class SuccessiveHalvingPruner implements Pruner {
   }
 
   prune(ctx: PrunerContext): boolean {
-    const trial = ctx.trial;
-    const step = trial.lastStep;
-    if (step === null) return false;
-    let rung = currentRung(trial);
-    const value = trial.intermediateValues.get(step)!;
+    return decideSuccessiveHalving(this.view({ study: ctx.study, trials: ctx.trials, trialNumber: ctx.trial.number }), ctx);
+  }
+
+  view(ctx: PruneViewContext): SuccessiveHalvingView {
+    // 'auto' is estimated once, from the first COMPLETE trial seen, and kept (Optuna's rule).
+    if (this.minResource === null) this.minResource = estimateMinResource(ctx.trials);
     const maximize = ctx.study.directions[0] === 'maximize';
-    for (;;) {
-      if (this.minResource === null) {
-        this.minResource = estimateMinResource(ctx.trials);
-        if (this.minResource === null) return false;
+    const byRung: number[][] = [];
+    for (const t of ctx.trials) {
+      for (let r = 0; ; r++) {
+        const v = t.systemAttrs[rungKey(r)];
+        if (v === undefined) break;
+        if (typeof v !== 'number') continue;
+        (byRung[r] ??= []).push(v);
       }
-      const promotionStep = this.minResource * this.eta ** (this.s + rung);
-      if (step < promotionStep) return false;
-      if (Number.isNaN(value)) return true;
-      const key = rungKey(rung);
-      ctx.setSystemAttr(key, value);
-      const competing: number[] = [value];
-      for (const t of ctx.trials) {
-        const v = t.systemAttrs[key];
-        if (typeof v === 'number') competing.push(v);
-      }
-      if (competing.length <= this.bootstrap) return true;
-      if (!promotable(value, competing, this.eta, maximize)) return true;
-      rung++;
     }
+    const rungs = Array.from(byRung, (values = []) => {
+      const n = values.length;
+      // The trial's own value joins the n others: it stays when it is at or above position idx.
+      let idx = Math.floor((n + 1) / this.eta) - 1;
+      // Trials cannot be paused and resumed, so while fewer than eta trials reached the rung only
+      // the best so far goes on.
+      if (idx === -1) idx = 0;
+      const sorted = values.filter((v) => !Number.isNaN(v)).sort((a, b) => (maximize ? b - a : a - b));
+      return { n, threshold: idx < sorted.length ? sorted[idx]! : null };
+    });
+    return { kind: 'successive_halving', minResource: this.minResource, reductionFactor: this.eta, minEarlyStoppingRate: this.s, bootstrapCount: this.bootstrap, rungs };
+  }
+}
+
+/** The rule of the module comment, with the other trials condensed into `view`. */
+export function decideSuccessiveHalving(view: SuccessiveHalvingView, ctx: PruneDecisionContext): boolean {
+  const trial = ctx.trial;
+  const step = trial.lastStep;
+  if (step === null || view.minResource === null) return false;
+  const value = trial.intermediateValues.get(step)!;
+  const maximize = ctx.study.directions[0] === 'maximize';
+  for (let rung = currentRung(trial); ; rung++) {
+    const promotionStep = view.minResource * view.reductionFactor ** (view.minEarlyStoppingRate + rung);
+    if (step < promotionStep) return false;
+    if (Number.isNaN(value)) return true;
+    ctx.setSystemAttr(rungKey(rung), value);
+    const { n, threshold } = view.rungs[rung] ?? { n: 0, threshold: null };
+    if (n + 1 <= view.bootstrapCount) return true;
+    if (threshold !== null && !(maximize ? value >= threshold : value <= threshold)) return true;
   }
 }
 
@@ -85,13 +121,4 @@ function estimateMinResource(trials: readonly FrozenTrial[]): number | null {
   let last = -1;
   for (const t of trials) if (t.state === 'COMPLETE' && t.lastStep !== null) last = Math.max(last, t.lastStep);
   return last < 0 ? null : Math.max(Math.floor(last / 100), 1);
-}
-
-function promotable(value: number, competing: number[], eta: number, maximize: boolean): boolean {
-  let idx = Math.floor(competing.length / eta) - 1;
-  // Trials cannot be paused and resumed, so while fewer than eta trials reached the rung only
-  // the best so far goes on.
-  if (idx === -1) idx = 0;
-  const sorted = competing.filter((v) => !Number.isNaN(v)).sort((a, b) => a - b);
-  return maximize ? value >= sorted[sorted.length - 1 - idx]! : value <= sorted[idx]!;
 }

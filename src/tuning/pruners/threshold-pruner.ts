@@ -4,7 +4,15 @@
  */
 import { InvalidParameter } from '../../core/errors.js';
 import { isFirstInInterval } from './percentile-pruner.js';
-import type { Pruner, PrunerContext } from './pruner.js';
+import type { Pruner, PruneDecisionContext, PrunerContext } from './pruner.js';
+
+export interface ThresholdView {
+  kind: 'threshold';
+  lower: number;
+  upper: number;
+  nWarmupSteps: number;
+  intervalSteps: number;
+}
 
 export interface ThresholdPrunerOptions {
   lower?: number;
@@ -29,10 +37,19 @@ export class ThresholdPruner implements Pruner {
   }
 
   prune(ctx: PrunerContext): boolean {
-    const step = ctx.trial.lastStep;
-    if (step === null || step < this.warmup) return false;
-    if (!isFirstInInterval(step, ctx.trial.intermediateValues.keys(), this.warmup, this.interval)) return false;
-    const v = ctx.trial.intermediateValues.get(step)!;
-    return Number.isNaN(v) || v < this.lower || v > this.upper;
+    return decideThreshold(this.view(), ctx);
   }
+
+  /** Needs nothing of other trials: the view is the settings. */
+  view(): ThresholdView {
+    return { kind: 'threshold', lower: this.lower, upper: this.upper, nWarmupSteps: this.warmup, intervalSteps: this.interval };
+  }
+}
+
+export function decideThreshold(view: ThresholdView, ctx: PruneDecisionContext): boolean {
+  const step = ctx.trial.lastStep;
+  if (step === null || step < view.nWarmupSteps) return false;
+  if (!isFirstInInterval(step, ctx.trial.intermediateValues.keys(), view.nWarmupSteps, view.intervalSteps)) return false;
+  const v = ctx.trial.intermediateValues.get(step)!;
+  return Number.isNaN(v) || v < view.lower || v > view.upper;
 }

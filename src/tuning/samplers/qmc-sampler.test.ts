@@ -1,19 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import { InvalidParameter } from '../../core/errors.js';
 import { createStudy } from '../create-study.js';
 import { Rng } from '../prng.js';
+import { buildSampler, parseSampler } from '../service/component-tables.js';
 import { ScrambledHalton } from './halton.js';
-import { QMCSampler } from './qmc-sampler.js';
-
-/** Warnock's formula for the L2 star discrepancy of points in [0, 1]^d. */
-function l2Star(points: number[][]): number {
-  const n = points.length;
-  const d = points[0]!.length;
-  let a = 0;
-  for (const p of points) a += p.reduce((s, x) => s * (1 - x * x), 1);
-  let b = 0;
-  for (const p of points) for (const q of points) b += p.reduce((s, x, k) => s * (1 - Math.max(x, q[k]!)), 1);
-  return Math.sqrt(3 ** -d - (2 ** (1 - d) / n) * a + b / (n * n));
-}
+import { l2Star } from './qmc.test-helpers.js';
+import { QMCSampler, type QMCSamplerOptions } from './qmc-sampler.js';
 
 describe('scrambled Halton / QMCSampler', () => {
   it('is low-discrepancy: far below random points of the same size', () => {
@@ -40,7 +32,32 @@ describe('scrambled Halton / QMCSampler', () => {
     const trials = await study.getTrials();
     expect(trials[0]!.systemAttrs['qmc:index']).toBeUndefined();
     expect(trials.slice(1).map((t) => t.systemAttrs['qmc:index'])).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
-    // 'c' is dimension 0 (base 2): 8 consecutive points split evenly between its two choices.
+    // 'c' is dimension 0 (van der Corput under the scramble): 8 consecutive points split evenly
+    // between its two choices.
     expect(trials.slice(1).filter((t) => t.params.c === 'a')).toHaveLength(4);
+  });
+
+  it('uses Halton by default; Sobol is selectable', async () => {
+    // One float in [0, 1] maps the unit coordinate through unchanged, so the trials show the
+    // unscrambled sequences themselves: Sobol 0, 1/2, 3/4, 1/4 against Halton 0, 1/2, 1/4, 3/4.
+    const firstCoordinates = async (opts: QMCSamplerOptions) => {
+      const study = await createStudy({ seed: 3, sampler: new QMCSampler({ scramble: false, ...opts }) });
+      await study.optimize((t) => t.suggestFloat('x', 0, 1), { nTrials: 5 });
+      return (await study.getTrials()).slice(1).map((t) => t.params.x);
+    };
+    expect(new QMCSampler().qmcType).toBe('halton');
+    expect(await firstCoordinates({})).toEqual([0, 0.5, 0.25, 0.75]);
+    expect(await firstCoordinates({ qmcType: 'sobol' })).toEqual([0, 0.5, 0.75, 0.25]);
+    expect(await firstCoordinates({ qmcType: 'halton' })).toEqual([0, 0.5, 0.25, 0.75]);
+    expect(() => new QMCSampler({ qmcType: 'lattice' as never })).toThrow(InvalidParameter);
+  });
+
+  it('builds from a JSON spec with qmc_type', () => {
+    const halton = buildSampler(parseSampler({ name: 'qmc', options: { qmc_type: 'halton' } }));
+    expect(halton).toBeInstanceOf(QMCSampler);
+    expect((halton as QMCSampler).qmcType).toBe('halton');
+    expect((buildSampler(parseSampler({ name: 'qmc', options: { qmc_type: 'sobol', scramble: true } })) as QMCSampler).qmcType).toBe('sobol');
+    expect((buildSampler(parseSampler('qmc')) as QMCSampler).qmcType).toBe('halton');
+    expect(() => parseSampler({ name: 'qmc', options: { qmc_type: 'lattice' } })).toThrow(/sampler\.options\.qmc_type/);
   });
 });

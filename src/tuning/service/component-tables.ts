@@ -61,7 +61,7 @@ export const SAMPLERS: Record<string, ComponentEntry<Sampler>> = {
     options: { seed: 'int', population_size: 'int', crossover_prob: 'number', swapping_prob: 'number', mutation_prob: 'number' },
     build: (o) => new NSGAIISampler(o),
   },
-  qmc: { aliases: ['QMCSampler', 'halton'], options: { seed: 'int', scramble: 'bool' }, build: (o) => new QMCSampler(o) },
+  qmc: { aliases: ['QMCSampler', 'halton'], options: { seed: 'int', qmc_type: ['sobol', 'halton'], scramble: 'bool' }, build: (o) => new QMCSampler(o) },
   grid: {
     aliases: ['GridSampler'],
     options: { seed: 'int', search_space: gridSpace },

@@ -9,8 +9,10 @@
  * independently, since the joint draw made at ask time is gone.
  */
 import { InvalidParameter, InvalidState } from '../../core/errors.js';
+import { crc32 } from '../crc32.js';
 import { distributionsCompatible, distributionsEqual, type Distribution, type ParamValue } from '../distributions.js';
-import { SystemAttr, type FrozenTrial, type TrialState } from '../frozen-trial.js';
+import { SystemAttr, type FrozenTrial, type JsonValue, type TrialState } from '../frozen-trial.js';
+import { viewJson } from '../pruners/prune-view.js';
 import type { SqlStudyStorage } from '../sql-study-storage.js';
 import type { TellOptions } from '../study.js';
 import { Trial } from '../trial.js';
@@ -18,6 +20,7 @@ import { checkObjectiveValues } from '../trial-input.js';
 import type { LoadedStudy } from './study-registry.js';
 import { RUN_ID_ATTR } from './study-config.js';
 import type { TrialRuns } from './trial-runs.js';
+import { applyWorkerPatch, type WorkerPatch } from './worker-patch.js';
 
 interface LiveTrial {
   trial: Trial;
@@ -29,6 +32,18 @@ interface LiveTrial {
 export interface Suggestion {
   name: string;
   distribution: Distribution;
+}
+
+/** A value drawn for a worker to use if it suggests `name` with exactly `distribution`. */
+export interface Proposal {
+  distribution: Distribution;
+  value: ParamValue;
+}
+
+/** The pruner's view of the other trials (prune-view.ts) with its tag; `view` is left out when the worker's tag matches. */
+export interface PruneViewReply {
+  view?: JsonValue;
+  etag: string;
 }
 
 // Trials held at once per server. Beyond it the least recently used is dropped; it is
@@ -90,6 +105,55 @@ export class RemoteTrials {
     });
   }
 
+  /**
+   * Values for every parameter the worker may suggest, drawn now so its `suggest*` calls answer
+   * without a round trip: each parameter the study's trials have used (the most recent
+   * distribution of each name), the sampler's joint space, and `extra`. Nothing is recorded until
+   * the worker reports what it used (`update`/`tell`), so untaken branches leave no trace.
+   */
+  proposals(s: LoadedStudy, trial: Trial, extra: readonly Suggestion[]): Record<string, Proposal> {
+    const space = new Map<string, Distribution>(Object.entries(trial.relativeSearchSpace));
+    const trials = s.study.latestTrials();
+    for (let i = trials.length - 1; i >= 0; i--) {
+      for (const [name, d] of Object.entries(trials[i]!.distributions)) if (!space.has(name)) space.set(name, d);
+    }
+    for (const { name, distribution } of extra) space.set(name, distribution);
+    for (const [name, d] of Object.entries(trial.distributions)) space.set(name, d);
+    const out: Record<string, Proposal> = {};
+    for (const [name, distribution] of space) {
+      try {
+        out[name] = { distribution, value: trial.propose(name, distribution) };
+      } catch {
+        // An enqueued value that does not fit the current distribution: the worker meets the
+        // error when it suggests the name, as an embedded trial would.
+      }
+    }
+    return out;
+  }
+
+  /** The pruner's view for this trial, or only its tag when the worker already holds it. */
+  pruneView(s: LoadedStudy, number: number, knownEtag?: string): PruneViewReply | null {
+    const pruner = s.study.pruner;
+    if (s.record.directions.length > 1 || !pruner.view) return null;
+    const others = s.study.latestTrials().filter((t) => t.number !== number);
+    const view = viewJson(pruner.view({ study: s.study.info, trials: others, trialNumber: number }));
+    const etag = crc32(JSON.stringify(view)).toString(36);
+    return etag === knownEtag ? { etag } : { view, etag };
+  }
+
+  /**
+   * Applies what a worker did since its last call (params used, reports, attrs) and answers the
+   * pruner's fresh view. The worker decided pruning itself from the view it held; nothing is
+   * decided here.
+   */
+  async update(s: LoadedStudy, number: number, patch: WorkerPatch | null, knownEtag?: string): Promise<{ state: TrialState; prune: PruneViewReply | null }> {
+    return this.using(s, number, async (live) => {
+      if (patch) await this.applyPatch(s, live, patch);
+      s.study.refreshSoon();
+      return { state: 'RUNNING' as const, prune: this.pruneView(s, number, knownEtag) };
+    });
+  }
+
   /** Records an intermediate value; resolves whether the pruner says stop. */
   async report(s: LoadedStudy, number: number, value: number, step: number): Promise<boolean> {
     return this.using(s, number, async (live) => {
@@ -102,10 +166,17 @@ export class RemoteTrials {
     });
   }
 
-  async tell(s: LoadedStudy, number: number, opts: TellOptions): Promise<FrozenTrial> {
+  /** Finishes a trial; `patch` (the worker's last params, reports, attrs) goes in the same write. */
+  async tell(s: LoadedStudy, number: number, opts: TellOptions, patch: WorkerPatch | null = null): Promise<FrozenTrial> {
     // Checked here so the message names the request field; the engine checks the same again.
     if ((opts.state ?? 'COMPLETE') === 'COMPLETE') checkObjectiveValues(opts.values, s.record.directions.length, `Parameter 'values' (trial ${number})`);
     const key = keyOf(s, number);
+    if (patch) {
+      const stored = this.live.has(key) ? null : await this.storage.getTrial(s.record.id, number);
+      // A finished trial takes no patch; skip_if_finished answers it as it is.
+      if (stored && stored.state !== 'RUNNING') return s.study.tell(number, opts);
+      await this.using(s, number, (live) => this.applyPatch(s, live, patch, { flush: false }));
+    }
     const live = this.live.get(key);
     let frozen: FrozenTrial;
     try {
@@ -187,6 +258,22 @@ export class RemoteTrials {
   private put(s: LoadedStudy, number: number, live: LiveTrial): void {
     this.live.set(keyOf(s, number), live);
     if (this.live.size > MAX_LIVE) this.live.delete(this.live.keys().next().value!);
+  }
+
+  /** A worker's patch on the live trial, then mirrored to its tracking run (params, reports). */
+  private async applyPatch(s: LoadedStudy, live: LiveTrial, patch: WorkerPatch, opts: { flush?: boolean } = {}): Promise<void> {
+    const before = live.trial.toFrozen().intermediateValues;
+    applyWorkerPatch(live.trial, s.record.directions.length, patch);
+    // tell's finishing write carries the patch itself (one transaction); update writes it now.
+    if (opts.flush !== false) await live.trial.flush();
+    await this.logNewParams(live);
+    if (!live.runId) return;
+    const logged = new Set(before.keys());
+    for (const [step, value] of patch.intermediateValues) {
+      if (logged.has(step)) continue;
+      logged.add(step);
+      await this.runs!.logIntermediate(live.runId, step, value);
+    }
   }
 
   private async logNewParams(live: LiveTrial): Promise<void> {

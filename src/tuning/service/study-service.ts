@@ -15,7 +15,8 @@ import type { TellOptions } from '../study.js';
 import type { Trial } from '../trial.js';
 import { toLoss } from '../trial-order.js';
 import { validateNewTrial, type TrialInput } from '../trial-input.js';
-import { RemoteTrials, type Suggestion } from './remote-trials.js';
+import { RemoteTrials, type Proposal, type PruneViewReply, type Suggestion } from './remote-trials.js';
+import type { WorkerPatch } from './worker-patch.js';
 import type { StudyRecord } from '../storage.js';
 import { CONFIG_ATTR, configOf, parseConfig, type StudyConfig, type StudyConfigInput } from './study-config.js';
 import { StudyRegistry, type LoadedStudy } from './study-registry.js';
@@ -43,6 +44,13 @@ export interface CreateStudyInput extends StudyConfigInput {
   userAttrs?: Record<string, JsonValue>;
   /** Return the existing study of that name (same directions) instead of failing. */
   loadIfExists?: boolean;
+}
+
+export interface AskReply {
+  study: LoadedStudy;
+  trial: Trial;
+  proposals?: Record<string, Proposal>;
+  prune?: PruneViewReply | null;
 }
 
 export interface StudySummary {
@@ -124,8 +132,22 @@ export class StudyService {
     await this.storage.deleteStudy(s.record.id);
   }
 
-  ask(name: string, space: readonly Suggestion[]): Promise<{ study: LoadedStudy; trial: Trial }> {
-    return this.registry.with(name, async (s) => ({ study: s, trial: await this.remote.ask(s, space) }));
+  /**
+   * Starts a trial. `space` is drawn and recorded now; with `propose`, every parameter the worker
+   * may suggest is drawn too (not recorded) and the pruner's view comes along, so a worker runs
+   * the whole trial with two requests (ask, tell). See remote-trials.ts.
+   */
+  ask(name: string, space: readonly Suggestion[], propose: readonly Suggestion[] | null = null): Promise<AskReply> {
+    return this.registry.with(name, async (s) => {
+      const trial = await this.remote.ask(s, space);
+      if (!propose) return { study: s, trial };
+      return { study: s, trial, proposals: this.remote.proposals(s, trial, propose), prune: this.remote.pruneView(s, trial.number) };
+    });
+  }
+
+  /** A worker's params, reports and attrs since its last call; answers the pruner's view. */
+  update(name: string, number: number, patch: WorkerPatch | null, knownEtag?: string): Promise<{ state: TrialState; prune: PruneViewReply | null }> {
+    return this.registry.with(name, (s) => this.remote.update(s, number, patch, knownEtag));
   }
 
   suggest(name: string, number: number, items: readonly Suggestion[]): Promise<Record<string, ParamValue>> {
@@ -136,8 +158,8 @@ export class StudyService {
     return this.registry.with(name, (s) => this.remote.report(s, number, value, step));
   }
 
-  tell(name: string, number: number, opts: TellOptions): Promise<FrozenTrial> {
-    return this.registry.with(name, (s) => this.remote.tell(s, number, opts));
+  tell(name: string, number: number, opts: TellOptions, patch: WorkerPatch | null = null): Promise<FrozenTrial> {
+    return this.registry.with(name, (s) => this.remote.tell(s, number, opts, patch));
   }
 
   heartbeat(name: string, number: number): Promise<TrialState> {
