@@ -65,6 +65,53 @@ describe.each(DIALECTS)('tuning API on %s', (dialect) => {
     expect(rest.trials.map((t: any) => t.number)).toEqual([5, 6, 7, 8, 9, 10, 11]);
     expect(rest.next_page_token).toBeUndefined();
     expect(Object.keys(ok(await s.call('GET', studyPath(st.name, '/importances'))).importances)).toEqual(['x']);
+    expect(ok(await s.call('GET', studyPath(st.name, '/importances'), { evaluator: 'fanova' })).importances).toEqual({ x: 1 });
+    const bad = await s.call('GET', studyPath(st.name, '/importances'), { evaluator: 'shap' });
+    expect([bad.status, bad.body.message]).toEqual([400, expect.stringMatching(/evaluator/)]);
+  });
+
+  it('runs a trial in two requests: ask proposes every known param and the pruner view; update and tell carry what the worker did', async () => {
+    const s = server();
+    const experiment = uniqueName('exp');
+    const st = await makeStudy(s, { experiment, sampler: 'random', pruner: { name: 'median', options: { n_startup_trials: 1 } } });
+    // Trial 0 the define-by-run way, so the study knows lr, kind and a branch param.
+    const first = ok(await s.call('POST', studyPath(st.name, '/ask'), {})).trial;
+    ok(await s.call('POST', trialPath(st.name, first.number, '/suggest'), { search_space: { lr: float(1e-3, 1, { log: true }), kind: categorical(['a', 'b']), only_b: int(0, 3) } }));
+    for (let step = 0; step < 2; step++) ok(await s.call('POST', trialPath(st.name, first.number, '/report'), { value: 1, step }));
+    ok(await s.call('POST', trialPath(st.name, first.number, '/tell'), { values: [1] }));
+
+    const asked = ok(await s.call('POST', studyPath(st.name, '/ask'), { propose: { extra: float(0, 1) } }));
+    const n = asked.trial.number;
+    expect(Object.keys(asked.proposals).sort()).toEqual(['extra', 'kind', 'lr', 'only_b']);
+    expect(asked.proposals.lr.distribution).toMatchObject(float(1e-3, 1, { log: true }));
+    expect(asked.trial.params).toEqual({}); // nothing recorded yet
+    expect(asked.prune_view).toMatchObject({ kind: 'percentile', nComplete: 1, thresholds: [[0, 1], [1, 1]] });
+    // Bad patches are 400s that write nothing: a value outside its distribution, a foreign system attr.
+    const outside = await s.call('POST', trialPath(st.name, n, '/update'), { params: { lr: { distribution: float(1e-3, 1, { log: true }), value: 5 }, extra: { distribution: float(0, 1), value: 0.5 } } });
+    expect([outside.status, outside.body.message]).toEqual([400, expect.stringMatching(/Parameter 'lr'.*outside/)]);
+    const attr = await s.call('POST', trialPath(st.name, n, '/update'), { system_attrs: { fixed_params: {} } });
+    expect([attr.status, attr.body.message]).toEqual([400, expect.stringMatching(/system_attrs.fixed_params/)]);
+    const kindClash = await s.call('POST', trialPath(st.name, n, '/update'), { params: { kind: { distribution: float(0, 1), value: 0.5 } } });
+    expect([kindClash.status, kindClash.body.message]).toEqual([400, expect.stringMatching(/Parameter 'kind' is .* in earlier trials/)]);
+    expect(ok(await s.call('GET', trialPath(st.name, n))).trial.params).toEqual({});
+
+    const upd = ok(await s.call('POST', trialPath(st.name, n, '/update'), {
+      params: { lr: asked.proposals.lr, kind: { distribution: categorical(['a', 'b']), value: 'a' } },
+      intermediate_values: [{ step: 0, value: 2 }],
+      view_etag: asked.prune_view_etag,
+    }));
+    expect(upd.state).toBe('RUNNING');
+    expect(upd.prune_view).toBeUndefined(); // no trial finished since: the worker's view is current
+    expect(upd.prune_view_etag).toBe(asked.prune_view_etag);
+    const told = ok(await s.call('POST', trialPath(st.name, n, '/tell'), { state: 'PRUNED', intermediate_values: [{ step: 1, value: 3 }], system_attrs: { constraints: [0.5] } })).trial;
+    expect(told).toMatchObject({ state: 'PRUNED', values: [3], params: { lr: asked.proposals.lr.value, kind: 'a' }, system_attrs: { constraints: [0.5] } });
+    expect(told.intermediate_values).toEqual([{ step: 0, value: 2 }, { step: 1, value: 3 }]);
+    // Mirrored into the trial's run like the one-call-per-suggest path.
+    const runId = told.system_attrs['trainyard.run_id'];
+    expect((await fullHistory(s, runId, 'intermediate_value')).map((m: any) => [m.step, m.value])).toEqual([[0, 2], [1, 3]]);
+    expect(Object.keys((await getRun(s, runId)).data.params.reduce((o: any, p: any) => ({ ...o, [p.key]: p.value }), {})).sort()).toEqual(['kind', 'lr']);
+    const late = await s.call('POST', trialPath(st.name, n, '/update'), { intermediate_values: [{ step: 2, value: 1 }] });
+    expect([late.status, late.body.error_code]).toEqual([400, 'INVALID_STATE']);
   });
 
   it('prunes over HTTP: report answers should_prune, PRUNED keeps the last value', async () => {

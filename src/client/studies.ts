@@ -222,9 +222,13 @@ export class Study {
     return (await this.conn.call<{ trials: unknown[] }>('GET', `${studyPath(this.name)}/best-trials`)).trials.map(frozenFromJson);
   }
 
-  /** Parameter importances (PED-ANOVA), highest first; `objective` for multi-objective studies. */
-  async importances(opts: { objective?: number } = {}): Promise<Record<string, number>> {
-    return (await this.conn.call<{ importances: Record<string, number> }>('GET', `${studyPath(this.name)}/importances`, { objective: opts.objective })).importances;
+  /**
+   * Parameter importances, highest first, summing to 1: PED-ANOVA (default, fast) or fANOVA
+   * (Optuna's default: a random forest's variance decomposition); `objective` for
+   * multi-objective studies.
+   */
+  async importances(opts: { objective?: number; evaluator?: 'ped-anova' | 'fanova'; params?: readonly string[] } = {}): Promise<Record<string, number>> {
+    return (await this.conn.call<{ importances: Record<string, number> }>('GET', `${studyPath(this.name)}/importances`, { objective: opts.objective, evaluator: opts.evaluator, params: opts.params })).importances;
   }
 
   /** The study's settings and trial counts, fresh from the store. */

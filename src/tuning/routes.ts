@@ -23,7 +23,7 @@
  * | GET | /api/v1/studies/:study/trials | states, max_results, page_token | { trials, total, next_page_token? } |
  * | POST | /api/v1/studies/:study/trials | trials (warm start: finished or WAITING) | { numbers } |
  * | GET | /api/v1/studies/:study/best-trial, /best-trials | | { trial } / { trials } |
- * | GET | /api/v1/studies/:study/importances | objective, params, target_quantile, n_steps | { importances } |
+ * | GET | /api/v1/studies/:study/importances | evaluator (ped-anova, fanova), objective, params, target_quantile, n_steps, n_trees, seed | { importances } |
  *
  * Two ways to run a trial. Define-by-run over the wire: `suggest` draws one value per request and
  * `report` answers the pruner's decision (the Python client). Or two requests per trial (the TS
@@ -58,6 +58,7 @@ import type { JsonValue, StudyDirection, TrialState } from './frozen-trial.js';
 import { fixedParamsOf } from './service/remote-trials.js';
 import { parseWorkerPatch } from './service/worker-patch.js';
 import type { StudyService } from './service/study-service.js';
+import { IMPORTANCE_EVALUATORS } from './importance/param-importances.js';
 import { askedJson, parseDistribution, parseSearchSpace, parseTrialInput, studyJson, trialJson } from './study-json.js';
 
 const S = '/api/v1/studies';
@@ -186,8 +187,12 @@ export function tuningRoutes(svc: StudyService): JsonRoute[] {
     { methods: ['GET'], scope: 'absolute', path: `${ST}/importances`, handler: async (f) => {
       const q = (name: string) => (f[name] === undefined ? undefined : parseDouble(f[name], name));
       const params = optArray(f, 'params')?.map(String);
+      const evaluator = optEnum(f, 'evaluator', IMPORTANCE_EVALUATORS, { caseInsensitive: true });
       const importances = await svc.importances(study(f), {
         objective: optInt(f, 'objective', { min: 0 }),
+        ...(evaluator ? { evaluator } : {}),
+        ...(optInt(f, 'n_trees', { min: 1, max: 1000 }) !== undefined ? { nTrees: optInt(f, 'n_trees', { min: 1, max: 1000 }) } : {}),
+        ...(optInt(f, 'seed') !== undefined ? { seed: optInt(f, 'seed') } : {}),
         ...(params ? { params } : {}),
         ...(q('target_quantile') !== undefined ? { targetQuantile: q('target_quantile') } : {}),
         ...(optInt(f, 'n_steps', { min: 2 }) !== undefined ? { nSteps: optInt(f, 'n_steps', { min: 2 }) } : {}),

@@ -35,6 +35,29 @@ class TuningTest(unittest.TestCase):
         self.assertEqual(set(best.params), {"x", "n", "k"})
         self.assertEqual(Study.load(URL, study.name).best_trial.number, best.number)
 
+    def test_a_trial_with_known_params_costs_two_requests(self):
+        study = Study.create(URL, name("two"), direction="minimize", sampler="tpe", seed=4, heartbeat_interval_ms=None)
+        first = study.ask()
+        first.suggest_float("x", -1, 1)
+        first.suggest_categorical("k", [True, 1, "1"])
+        study.tell(first, 1.0)
+        calls = []
+        real = study._client.call
+        study._client.call = lambda method, path, *a, **kw: calls.append(path.rsplit("/", 1)[-1]) or real(method, path, *a, **kw)
+        trial = study.ask()
+        x = trial.suggest_float("x", -1, 1)
+        k = trial.suggest_categorical("k", [True, 1, "1"])
+        done = study.tell(trial, x * x)
+        self.assertEqual(calls, ["ask", "tell"])
+        self.assertEqual(done.params, {"x": x, "k": k})
+        self.assertIs(type(done.params["k"]), type(k))  # True stays True, 1 stays 1
+        calls.clear()
+        third = study.ask()
+        third.suggest_float("x", -2, 2)  # another range: the server draws it
+        third.report(0.5, 0)
+        study.tell(third, 0.5)
+        self.assertEqual(calls, ["ask", "suggest", "report", "tell"])
+
     def test_search_space_at_ask_log_and_step(self):
         study = Study.create(URL, name("space"), direction="maximize", sampler="random")
         trial = study.ask({"lr": float_distribution(1e-5, 1e-1, log=True)})

@@ -72,14 +72,21 @@ class FrozenTrial:
 
 
 class Trial:
-    """A running trial. Values are drawn by the server; a repeated suggest returns the same value."""
+    """A running trial. Values are drawn by the server; a repeated suggest returns the same value.
 
-    def __init__(self, study, data, heartbeat_s):
+    At ask the server draws a value for every parameter the study has seen (proposals); a suggest
+    that matches one answers without a request, and the values used travel with the next
+    ``report`` or ``tell``. Anything else is one request to ``/suggest``.
+    """
+
+    def __init__(self, study, data, heartbeat_s, proposals=None):
         self._study = study
         self.number = data["number"]
         self.fixed_params = dict(data.get("fixed_params") or {})
         self._params = dict(data.get("params") or {})
         self._dists = dict(data.get("distributions") or {})
+        self._proposals = dict(proposals or {})
+        self._unsent = {}
         self._prune = False
         self._finished = threading.Event()
         if heartbeat_s:
@@ -106,6 +113,13 @@ class Trial:
         known = self._dists.get(name)
         if known is not None and name in self._params and _same(known, dist):
             return self._params[name]
+        proposal = self._proposals.get(name)
+        if known is None and proposal is not None and _same(proposal["distribution"], dist):
+            value = proposal["value"]
+            self._unsent[name] = {"distribution": dist, "value": value}
+            self._params[name] = value
+            self._dists[name] = dist
+            return value
         value = self._study._client.call("POST", self._path("/suggest"), {"name": name, "distribution": dist})["value"]
         self._params[name] = value
         self._dists[name] = dist
@@ -125,6 +139,8 @@ class Trial:
 
     def report(self, value, step):
         """Records an intermediate value; returns (and remembers) whether the pruner says stop."""
+        if self._unsent:
+            self._study._client.call("POST", self._path("/update"), {"params": self.take_unsent()})
         res = self._study._client.call("POST", self._path("/report"), {"value": json_double(float(value)), "step": int(step)})
         self._prune = bool(res["should_prune"])
         return self._prune
@@ -133,10 +149,24 @@ class Trial:
         """The pruner's answer to the last ``report`` (False before any)."""
         return self._prune
 
+    def take_unsent(self):
+        """Params taken from proposals and not yet recorded by the server (they go with tell)."""
+        out, self._unsent = self._unsent, {}
+        return out
+
 
 def _same(a, b):
     """Whether two distributions (the server's JSON and ours) are the same, so no request is needed."""
-    return all(a.get(k) == b.get(k) for k in ("type", "low", "high", "log", "step", "choices"))
+    return all(_norm(a, k) == _norm(b, k) for k in ("type", "low", "high", "log", "step", "choices"))
+
+
+def _norm(d, key):
+    v = d.get(key)
+    if key == "log":
+        return bool(v)  # absent is False
+    if key == "choices" and v is not None:
+        return [(isinstance(c, bool), c) for c in v]  # True == 1 in Python; not as choices
+    return v
 
 
 class Study:
@@ -173,14 +203,16 @@ class Study:
 
     def ask(self, search_space=None):
         """Starts a trial; params of ``search_space`` ({name: distribution}) are drawn in the same request."""
-        res = self._client.call("POST", self._path("/ask"), {"search_space": search_space or {}})
+        res = self._client.call("POST", self._path("/ask"), {"search_space": search_space or {}, "propose": True})
         hb = res.get("heartbeat_interval_ms")
-        return Trial(self, res["trial"], hb / 1000.0 if hb else None)
+        return Trial(self, res["trial"], hb / 1000.0 if hb else None, res.get("proposals"))
 
     def tell(self, trial, values=None, state=None, fail_reason=None, skip_if_finished=False):
         """Finishes a trial with its value(s), or ``state="PRUNED"`` / ``state="FAIL"``."""
         number = trial if isinstance(trial, int) else trial.number
         body = {"state": state, "fail_reason": fail_reason, "skip_if_finished": skip_if_finished}
+        if isinstance(trial, Trial) and trial._unsent:
+            body["params"] = trial.take_unsent()
         if values is not None:
             vals = list(values) if isinstance(values, (list, tuple)) else [values]
             body["values"] = [json_double(float(v)) if isinstance(v, (int, float)) else v for v in vals]

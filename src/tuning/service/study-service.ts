@@ -203,7 +203,7 @@ export class StudyService {
     return this.registry.with(name, (s) => s.study.bestTrials());
   }
 
-  /** PED-ANOVA importances; `objective` picks the objective of a multi-objective study. */
+  /** PED-ANOVA (default) or fANOVA importances; `objective` picks the objective of a multi-objective study. */
   importances(name: string, opts: Omit<ParamImportanceOptions, 'target'> & { objective?: number }): Promise<Record<string, number>> {
     return this.registry.with(name, async (s) => {
       const { objective, ...rest } = opts;
