@@ -17,8 +17,12 @@ export interface WorkerGo {
   /** Trials measured, after `warmup` unmeasured ones. */
   trials: number;
   warmup: number;
-  /** batched: ask with the search space, then tell (2 requests); dbr: ask, 2 suggests, tell (4). */
-  shape: 'batched' | 'dbr' | 'health';
+  /**
+   * propose: ask with `propose` (the server draws every known param), tell carrying the params
+   * used (2 requests: the TS SDK's protocol); batched: ask with the search space drawn and
+   * recorded at ask, then tell (2); dbr: ask, 2 suggests, tell (4: the Python client's worst case).
+   */
+  shape: 'propose' | 'batched' | 'dbr' | 'health';
   client: 'raw' | 'sdk';
   /** Time the objective takes (a sleep between ask and tell); not part of the measured time. */
   objectiveMs: number;
@@ -39,7 +43,7 @@ const SPACE = { x: { type: 'float', low: -5, high: 5 }, y: { type: 'int', low: 0
 async function rawLoop(go: WorkerGo, record: (ms: number) => void): Promise<void> {
   const c = new KeepAliveClient(go.url);
   const base = `/api/v1/studies/${encodeURIComponent(go.study)}`;
-  const askBody = JSON.stringify(go.shape === 'batched' ? { search_space: SPACE } : {});
+  const askBody = JSON.stringify(go.shape === 'batched' ? { search_space: SPACE } : go.shape === 'propose' ? { propose: true } : {});
   const sx = JSON.stringify({ name: 'x', distribution: SPACE.x });
   const sy = JSON.stringify({ name: 'y', distribution: SPACE.y });
   const check = (r: { status: number; body: string }) => {
@@ -53,16 +57,24 @@ async function rawLoop(go: WorkerGo, record: (ms: number) => void): Promise<void
         check(await c.request('GET', '/health'));
         check(await c.request('GET', '/health'));
       } else {
-        const n = (JSON.parse(check(await c.request('POST', `${base}/ask`, askBody))) as { trial: { number: number } }).trial.number;
+        const asked = JSON.parse(check(await c.request('POST', `${base}/ask`, askBody))) as { trial: { number: number }; proposals?: Record<string, { value: number }> };
+        const n = asked.trial.number;
+        let tellBody = `{"values":[${i % 97}]}`;
+        if (go.shape === 'propose') {
+          // What the SDK sends: the proposals it took (its own draw before the study knows x, y).
+          const x = asked.proposals?.x?.value ?? 0.5;
+          const y = asked.proposals?.y?.value ?? 3;
+          tellBody = `{"values":[${i % 97}],"params":{"x":{"distribution":${JSON.stringify(SPACE.x)},"value":${x}},"y":{"distribution":${JSON.stringify(SPACE.y)},"value":${y}}}}`;
+        }
         if (go.shape === 'dbr') {
           check(await c.request('POST', `${base}/trials/${n}/suggest`, sx));
           check(await c.request('POST', `${base}/trials/${n}/suggest`, sy));
         }
-        const asked = performance.now() - t0;
+        const askMs = performance.now() - t0;
         await sleep(go.objectiveMs);
         const t1 = performance.now();
-        check(await c.request('POST', `${base}/trials/${n}/tell`, `{"values":[${i % 97}]}`));
-        if (i >= go.warmup) record(asked + performance.now() - t1);
+        check(await c.request('POST', `${base}/trials/${n}/tell`, tellBody));
+        if (i >= go.warmup) record(askMs + performance.now() - t1);
         continue;
       }
       if (i >= go.warmup) record(performance.now() - t0);
@@ -75,13 +87,12 @@ async function rawLoop(go: WorkerGo, record: (ms: number) => void): Promise<void
 async function sdkLoop(go: WorkerGo, record: (ms: number) => void): Promise<void> {
   const ty = new Trainyard({ uri: go.url });
   const study = await ty.studies.load(go.study);
-  const space = { x: { type: 'float', low: -5, high: 5, log: false, step: null }, y: { type: 'int', low: 0, high: 10, log: false, step: 1 } } as const;
   try {
     for (let i = 0; i < go.warmup + go.trials; i++) {
       const t0 = performance.now();
-      const trial = await study.ask(go.shape === 'batched' ? space : {});
-      await trial.suggestFloat('x', -5, 5);
-      await trial.suggestInt('y', 0, 10);
+      const trial = await study.ask();
+      trial.suggestFloat('x', -5, 5);
+      trial.suggestInt('y', 0, 10);
       const asked = performance.now() - t0;
       await sleep(go.objectiveMs);
       const t1 = performance.now();

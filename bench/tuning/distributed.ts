@@ -1,6 +1,6 @@
 /**
  * The distributed tuning benchmark: the round trip a worker pays per trial through the server
- * (ask + tell, plus suggests when define-by-run) with 1 and 8 worker processes, p50/p95/p99.
+ * (ask + tell, the TS SDK's two requests; plus suggests when define-by-run) with 1 and 8 worker processes, p50/p95/p99.
  * Issue 5's target: p50 < 5 ms with 8 workers. Writes bench/results/tuning-distributed.json and
  * tuning-distributed.md. About a minute.
  *
@@ -35,18 +35,18 @@ const log = (m: string) => console.log(`[${((Date.now() - started) / 1000).toFix
 const SCENARIOS: Scenario[] = [
   { name: 'HTTP floor: 2 x GET /health', workers: 1, shape: 'health', client: 'raw', sampler: 'random', objectiveMs: 0 },
   { name: 'HTTP floor: 2 x GET /health', workers: 8, shape: 'health', client: 'raw', sampler: 'random', objectiveMs: 0 },
-  { name: 'ask (search space batched) + tell', workers: 1, shape: 'batched', client: 'raw', sampler: 'random', objectiveMs: 0 },
-  { name: 'ask (search space batched) + tell', workers: 8, shape: 'batched', client: 'raw', sampler: 'random', objectiveMs: 0 },
-  { name: 'ask (search space batched) + tell', workers: 8, shape: 'batched', client: 'raw', sampler: 'random', objectiveMs: 20 },
-  { name: 'ask + 2 suggests + tell (define-by-run)', workers: 8, shape: 'dbr', client: 'raw', sampler: 'random', objectiveMs: 0 },
+  { name: 'ask (proposals) + tell (params used)', workers: 1, shape: 'propose', client: 'raw', sampler: 'random', objectiveMs: 0 },
+  { name: 'ask (proposals) + tell (params used)', workers: 8, shape: 'propose', client: 'raw', sampler: 'random', objectiveMs: 0 },
+  { name: 'ask (proposals) + tell (params used)', workers: 8, shape: 'propose', client: 'raw', sampler: 'random', objectiveMs: 20 },
+  { name: 'ask (search space drawn and recorded) + tell', workers: 8, shape: 'batched', client: 'raw', sampler: 'random', objectiveMs: 20 },
   { name: 'ask + 2 suggests + tell (define-by-run)', workers: 8, shape: 'dbr', client: 'raw', sampler: 'random', objectiveMs: 20 },
-  { name: 'ask + tell, trials mirrored as tracking runs', workers: 8, shape: 'batched', client: 'raw', sampler: 'random', experiment: true, objectiveMs: 20 },
-  { name: 'ask + tell, TPE sampler', workers: 8, shape: 'batched', client: 'raw', sampler: 'tpe', objectiveMs: 20 },
-  { name: 'ask + tell through the TS SDK (fetch)', workers: 1, shape: 'batched', client: 'sdk', sampler: 'random', objectiveMs: 0 },
-  { name: 'ask + tell through the TS SDK (fetch)', workers: 8, shape: 'batched', client: 'sdk', sampler: 'random', objectiveMs: 20 },
+  { name: 'ask + tell, trials mirrored as tracking runs', workers: 8, shape: 'propose', client: 'raw', sampler: 'random', experiment: true, objectiveMs: 20 },
+  { name: 'ask + tell, TPE sampler', workers: 8, shape: 'propose', client: 'raw', sampler: 'tpe', objectiveMs: 20 },
+  { name: 'ask + tell through the TS SDK', workers: 1, shape: 'propose', client: 'sdk', sampler: 'random', objectiveMs: 0 },
+  { name: 'ask + tell through the TS SDK', workers: 8, shape: 'propose', client: 'sdk', sampler: 'random', objectiveMs: 20 },
 ];
 /** Scenarios repeated on PostgreSQL (indexes into SCENARIOS). */
-const PG_SCENARIOS = new Set([2, 3, 4]);
+const PG_SCENARIOS = new Set([2, 3, 4, 10]);
 
 class WorkerPool {
   readonly children: ChildProcess[];

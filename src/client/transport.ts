@@ -1,3 +1,5 @@
+import http from 'node:http';
+import https from 'node:https';
 import { AppError, type ErrorCode, ERROR_STATUS } from '../core/errors.js';
 import type { Fields } from '../core/request-fields.js';
 import type { HttpMethod, JsonRoute } from '../core/route.js';
@@ -21,16 +23,28 @@ function toAppError(status: number, body: unknown): AppError {
   return new AppError(code, b?.message ?? `HTTP ${status}`);
 }
 
+/**
+ * HTTP with node:http and one keep-alive agent per transport. Not fetch: undici's fetch cost
+ * ~1 ms of client CPU per request here (bench/results/tuning-distributed.md, the SDK rows),
+ * which a tuning worker pays twice per trial and a logging loop on every flush.
+ */
 export class HttpTransport implements Transport {
   readonly description: string;
+  private readonly url: URL;
+  private readonly agent: http.Agent;
+
   constructor(readonly baseUrl: string) {
     this.baseUrl = baseUrl.replace(/\/+$/, '');
     this.description = this.baseUrl;
+    this.url = new URL(this.baseUrl);
+    // Idle sockets are unref'd by the agent, so a finished script exits without close().
+    this.agent = new (this.url.protocol === 'https:' ? https.Agent : http.Agent)({ keepAlive: true, maxSockets: 64 });
   }
 
   async call<T>(method: HttpMethod, path: string, fields: Fields = {}): Promise<T> {
-    let url = this.baseUrl + path;
-    const init: RequestInit = { method, headers: {} };
+    let target = this.url.pathname.replace(/\/$/, '') + path;
+    let body: string | undefined;
+    const headers: Record<string, string> = {};
     if (method === 'GET') {
       const qs = new URLSearchParams();
       for (const [k, v] of Object.entries(fields)) {
@@ -38,29 +52,51 @@ export class HttpTransport implements Transport {
         for (const item of Array.isArray(v) ? v : [v]) qs.append(k, String(item));
       }
       const s = qs.toString();
-      if (s) url += `?${s}`;
+      if (s) target += `?${s}`;
     } else {
-      init.body = JSON.stringify(fields);
-      (init.headers as Record<string, string>)['content-type'] = 'application/json';
+      body = JSON.stringify(fields);
+      headers['content-type'] = 'application/json';
+      headers['content-length'] = String(Buffer.byteLength(body));
     }
-    let res: Response;
+    let status: number;
+    let text: string;
     try {
-      res = await fetch(url, init);
+      ({ status, text } = await this.send(method, target, headers, body));
     } catch (e) {
-      throw new AppError('TEMPORARILY_UNAVAILABLE', `Cannot reach the Trainyard server at ${this.baseUrl}: ${(e as Error).cause ? String((e as { cause: Error }).cause.message ?? (e as Error).cause) : (e as Error).message}`);
+      throw new AppError('TEMPORARILY_UNAVAILABLE', `Cannot reach the Trainyard server at ${this.baseUrl}: ${(e as Error).message}`);
     }
-    const text = await res.text();
-    let body: unknown = text;
+    let parsed: unknown = text;
     try {
-      body = text ? JSON.parse(text) : {};
+      parsed = text ? JSON.parse(text) : {};
     } catch {
       /* plain text answers (health) stay text */
     }
-    if (!res.ok) throw toAppError(res.status, body);
-    return body as T;
+    if (status < 200 || status >= 300) throw toAppError(status, parsed);
+    return parsed as T;
   }
 
-  async close(): Promise<void> {}
+  async close(): Promise<void> {
+    this.agent.destroy();
+  }
+
+  private send(method: string, path: string, headers: Record<string, string>, body: string | undefined, retried = false): Promise<{ status: number; text: string }> {
+    const lib = this.url.protocol === 'https:' ? https : http;
+    return new Promise<{ status: number; text: string }>((resolve, reject) => {
+      const req = lib.request({ protocol: this.url.protocol, hostname: this.url.hostname, port: this.url.port, path, method, headers, agent: this.agent }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+        res.on('error', reject);
+      });
+      req.on('error', (e: NodeJS.ErrnoException) => {
+        // The server closed an idle keep-alive socket just as we reused it: nothing reached the
+        // server, so sending again on a fresh socket is safe (Node's documented pattern).
+        if (!retried && req.reusedSocket && e.code === 'ECONNRESET') this.send(method, path, headers, body, true).then(resolve, reject);
+        else reject(e);
+      });
+      req.end(body);
+    });
+  }
 }
 
 interface CompiledRoute {

@@ -65,6 +65,8 @@ export class Trial {
   private relativeSpace: SearchSpace = {};
   private pending: TrialPatch | null = null;
   private scheduled = false;
+  /** While > 0, writes wait in `pending` (for `tell`, which sends them in its own transaction). */
+  private holds = 0;
   private chain: Promise<void> = Promise.resolve();
   private writeError: unknown = null;
   private finishedState: string | null = null;
@@ -236,6 +238,21 @@ export class Trial {
     this.setSystemAttr(SystemAttr.constraints, [...values]);
   }
 
+  /**
+   * @internal Keeps changes made from now on in the pending patch instead of sending them, so a
+   * following `tell` writes them in its one transaction; the release sends whatever `tell` did
+   * not take (when it failed).
+   */
+  holdWrites(): () => void {
+    this.holds++;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      if (--this.holds === 0 && this.pending && !this.finishedState) this.schedule();
+    };
+  }
+
   /** Waits until every queued write has reached storage. */
   async flush(): Promise<void> {
     if (this.pending) this.schedule();
@@ -343,7 +360,7 @@ export class Trial {
   }
 
   private schedule(): void {
-    if (this.scheduled) return;
+    if (this.scheduled || this.holds > 0) return;
     this.scheduled = true;
     this.chain = this.chain
       .then(async () => {

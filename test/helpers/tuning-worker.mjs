@@ -9,12 +9,13 @@ const ty = new Trainyard({ uri: url });
 const study = await ty.studies.load(name);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 await study.optimize(async (trial) => {
-  const x = await trial.suggestFloat('x', -5, 5);
-  const y = await trial.suggestInt('y', 0, 10);
+  const x = trial.suggestFloat('x', -5, 5);
+  const y = trial.suggestInt('y', 0, 10);
+  await trial.flush(); // params are sent in the background; wait for them before announcing
   process.stdout.write(`START ${trial.number}\n`);
   for (let step = 0; step < 4; step++) {
     await sleep(50);
-    await trial.report((x - 1) ** 2 + y + 1 / (step + 1), step);
+    trial.report((x - 1) ** 2 + y + 1 / (step + 1), step);
   }
   process.stdout.write(`END ${trial.number}\n`);
   return (x - 1) ** 2 + y;

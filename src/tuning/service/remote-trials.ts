@@ -171,12 +171,30 @@ export class RemoteTrials {
     // Checked here so the message names the request field; the engine checks the same again.
     if ((opts.state ?? 'COMPLETE') === 'COMPLETE') checkObjectiveValues(opts.values, s.record.directions.length, `Parameter 'values' (trial ${number})`);
     const key = keyOf(s, number);
+    let release = () => {};
     if (patch) {
       const stored = this.live.has(key) ? null : await this.storage.getTrial(s.record.id, number);
       // A finished trial takes no patch; skip_if_finished answers it as it is.
       if (stored && stored.state !== 'RUNNING') return s.study.tell(number, opts);
-      await this.using(s, number, (live) => this.applyPatch(s, live, patch, { flush: false }));
+      await this.using(s, number, async (live) => {
+        release = live.trial.holdWrites();
+        try {
+          await this.applyPatch(s, live, patch, { flush: false });
+        } catch (e) {
+          release();
+          throw e;
+        }
+      });
     }
+    try {
+      return await this.finish(s, number, opts);
+    } finally {
+      release();
+    }
+  }
+
+  private async finish(s: LoadedStudy, number: number, opts: TellOptions): Promise<FrozenTrial> {
+    const key = keyOf(s, number);
     const live = this.live.get(key);
     let frozen: FrozenTrial;
     try {
