@@ -96,7 +96,7 @@ export function runStudyStorageConformance(name: string, make: () => StudyStorag
         state: 'COMPLETE',
         values: [Infinity, -Infinity],
         params: { x: { internal: 0.25, distribution: x }, c: { internal: 3, distribution: c } },
-        intermediateValues: [[0, Number.NaN], [5, 1.5]],
+        intermediateValues: [[0, Number.NaN], [5, 1.5], [7, Infinity], [9, -Infinity]],
         userAttrs: { note: 'warm' },
       });
       const r = await s.ask(id);
@@ -106,7 +106,7 @@ export function runStudyStorageConformance(name: string, make: () => StudyStorag
       expect(t.values).toEqual([Infinity, -Infinity]);
       expect(t.params).toEqual({ x: 0.25, c: null });
       expect(t.distributions.c).toEqual(c);
-      expect([...t.intermediateValues]).toEqual([[0, Number.NaN], [5, 1.5]]);
+      expect([...t.intermediateValues]).toEqual([[0, Number.NaN], [5, 1.5], [7, Infinity], [9, -Infinity]]);
       expect(t.userAttrs).toEqual({ note: 'warm' });
       expect(t.datetimeComplete).not.toBeNull();
       expect((await s.getTrial(id, 2)).state).toBe('FAIL');
