@@ -71,6 +71,10 @@ describe('trainyard tune', () => {
         expect(shown.study.n_trials).toBe(10);
         expect(shown.study.trial_counts.RUNNING ?? 0).toBe(0);
         expect(shown.best_trials).toHaveLength(1);
+        const fanova = await runCli(['tune', 'show', 'quad', '--importance', 'fanova'], env());
+        expect(fanova.stdout).toMatch(/^Importance {3}\(fanova\) (kind|x) [\d.]+, (kind|x) [\d.]+$/m);
+        const badEvaluator = await runCli(['tune', 'show', 'quad', '--importance', 'shap'], env());
+        expect([badEvaluator.code, badEvaluator.stderr.trim()]).toEqual([1, expect.stringMatching(/--importance must be ped-anova or fanova/)]);
         // Running again adds to the same study; --json prints the summary.
         const more = await runCli(['tune', 'run', join(dir, 'objective.ts'), '--trials', '2', '--study', 'quad', '--json'], env());
         expect(JSON.parse(more.stdout)).toMatchObject({ study: 'quad', trials: 2 });

@@ -5,6 +5,7 @@
  * awaits its suggests, as objectives written for the earlier async SDK do.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
+import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -137,12 +138,13 @@ describe.each(['remote', 'embedded'] as const)('SDK studies (%s)', (mode) => {
       const x = kind === 'a' ? trial.suggestFloat('xa', -1, 1) : trial.suggestInt('xb', 0, 20, { step: 2 });
       return x * x;
     }, { nTrials: 12 });
+    // Every request the SDK makes goes through http.request (src/client/transport.ts).
     const calls: string[] = [];
-    const realFetch = globalThis.fetch;
-    globalThis.fetch = ((url: string | URL | Request, init?: RequestInit) => {
-      calls.push(String(url));
-      return realFetch(url, init);
-    }) as typeof fetch;
+    const realRequest = http.request;
+    (http as { request: unknown }).request = (opts: http.RequestOptions, cb: never) => {
+      calls.push(String(opts.path));
+      return realRequest(opts, cb);
+    };
     let trial: Trial;
     try {
       trial = await study.ask();
@@ -156,9 +158,9 @@ describe.each(['remote', 'embedded'] as const)('SDK studies (%s)', (mode) => {
       expect(wider).toBeLessThanOrEqual(11);
       await study.tell(trial, v);
     } finally {
-      globalThis.fetch = realFetch;
+      (http as { request: unknown }).request = realRequest;
     }
-    if (mode === 'remote') expect(calls.map((u) => new URL(u).pathname.split('/').pop())).toEqual(['ask', 'tell']);
+    if (mode === 'remote') expect(calls.map((p) => p.split('/').pop())).toEqual(['ask', 'tell']);
     const stored = (await study.getTrials()).at(-1)!;
     expect(Object.keys(stored.params).sort()).toEqual(Object.keys(trial!.params).sort());
     expect(stored.params).toEqual(trial!.params);

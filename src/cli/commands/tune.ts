@@ -85,13 +85,13 @@ async function withStudies<T>(program: Command, fn: (s: Studies) => Promise<T>):
 
 const valueText = (v: readonly number[] | null) => (v === null ? '' : v.length === 1 ? String(v[0]) : `[${v.join(', ')}]`);
 
-async function showStudy(study: Study, top: number, json: boolean): Promise<void> {
+async function showStudy(study: Study, top: number, json: boolean, evaluator: 'ped-anova' | 'fanova'): Promise<void> {
   const info = await study.refresh();
   const complete = await study.getTrials({ states: ['COMPLETE'] });
   const best = study.directions.length === 1 ? (complete.length ? [await study.bestTrial()] : []) : await study.bestTrials();
   const sign = study.directions.length === 1 && study.directions[0] === 'maximize' ? -1 : 1;
   const ranked = study.directions.length === 1 ? [...complete].sort((a, b) => sign * (a.value! - b.value!)).slice(0, top) : best.slice(0, top);
-  const importances = complete.length >= 2 ? await study.importances(study.directions.length > 1 ? { objective: 0 } : {}).catch(() => null) : null;
+  const importances = complete.length >= 2 ? await study.importances({ evaluator, ...(study.directions.length > 1 ? { objective: 0 } : {}) }).catch(() => null) : null;
   if (json) return printJson({ study: info, best_trials: best, top_trials: ranked, importances });
   const c = info.trial_counts;
   process.stdout.write(
@@ -104,7 +104,7 @@ async function showStudy(study: Study, top: number, json: boolean): Promise<void
       `Trials       ${info.n_trials} (complete ${c.COMPLETE ?? 0}, pruned ${c.PRUNED ?? 0}, failed ${c.FAIL ?? 0}, running ${c.RUNNING ?? 0}, waiting ${c.WAITING ?? 0})`,
       ...(info.parent_run_id ? [`Parent run   ${info.parent_run_id} (experiment ${info.experiment_id})`] : []),
       ...best.map((t) => `Best         trial ${t.number}: ${valueText(t.values)} ${JSON.stringify(t.params)}`),
-      ...(importances ? [`Importance   ${Object.entries(importances).map(([k, v]) => `${k} ${v.toFixed(2)}`).join(', ')}`] : []),
+      ...(importances ? [`Importance   (${evaluator}) ${Object.entries(importances).map(([k, v]) => `${k} ${v.toFixed(2)}`).join(', ')}`] : []),
       '',
     ].join('\n'),
   );
@@ -131,9 +131,11 @@ export function registerTuneCommands(program: Command): void {
 
   tune.command('show <name>').description('Show a study: settings, counts, best trial(s), importances, top trials')
     .option('--top <n>', 'how many of the best trials to list', '10')
+    .option('--importance <evaluator>', 'ped-anova (fast, default) or fanova (random-forest variance decomposition, as Optuna)', 'ped-anova')
     .option('--json', 'print JSON')
-    .action(async (name: string, f: { top: string; json?: boolean }) => {
-      await withStudies(program, async (s) => showStudy(await s.load(name), int(f.top, '--top')!, Boolean(f.json)));
+    .action(async (name: string, f: { top: string; json?: boolean; importance: string }) => {
+      if (f.importance !== 'ped-anova' && f.importance !== 'fanova') throw new Error(`--importance must be ped-anova or fanova, got '${f.importance}'.`);
+      await withStudies(program, async (s) => showStudy(await s.load(name), int(f.top, '--top')!, Boolean(f.json), f.importance as 'ped-anova' | 'fanova'));
     });
 
   tune.command('delete <name>').description('Delete a study and its trials').action(async (name: string) => {

@@ -112,11 +112,9 @@ export class RemoteTrials {
    * the worker reports what it used (`update`/`tell`), so untaken branches leave no trace.
    */
   proposals(s: LoadedStudy, trial: Trial, extra: readonly Suggestion[]): Record<string, Proposal> {
-    const space = new Map<string, Distribution>(Object.entries(trial.relativeSearchSpace));
-    const trials = s.study.latestTrials();
-    for (let i = trials.length - 1; i >= 0; i--) {
-      for (const [name, d] of Object.entries(trials[i]!.distributions)) if (!space.has(name)) space.set(name, d);
-    }
+    const space = s.knownSpace.update(s.study.latestTrials());
+    // The sampler's joint space wins over older trials' distributions: it is what it drew for.
+    for (const [name, d] of Object.entries(trial.relativeSearchSpace)) space.set(name, d);
     for (const { name, distribution } of extra) space.set(name, distribution);
     for (const [name, d] of Object.entries(trial.distributions)) space.set(name, d);
     const out: Record<string, Proposal> = {};

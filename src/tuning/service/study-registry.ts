@@ -16,6 +16,7 @@ import { Study } from '../study.js';
 import type { SqlStudyStorage } from '../sql-study-storage.js';
 import type { StudyRecord } from '../storage.js';
 import { buildPruner, buildSampler } from './component-tables.js';
+import { KnownSpace } from './known-space.js';
 import { configOf, type StudyConfig } from './study-config.js';
 
 export interface LoadedStudy {
@@ -24,6 +25,8 @@ export interface LoadedStudy {
   readonly study: Study;
   /** When stale trials were last swept (ms since epoch). */
   lastSweep: number;
+  /** Params the study's trials used, for proposals. */
+  readonly knownSpace: KnownSpace;
 }
 
 export class StudyRegistry {
@@ -46,7 +49,7 @@ export class StudyRegistry {
     const config = configOf(record);
     const study = new Study(this.storage, record, { sampler: buildSampler(config.sampler), pruner: buildPruner(config.pruner), seed: config.seed });
     if (config.heartbeat_interval_ms !== null) this.storage.beatOnAsk(record.id);
-    const loaded: LoadedStudy = { record, config, study, lastSweep: 0 };
+    const loaded: LoadedStudy = { record, config, study, lastSweep: 0, knownSpace: new KnownSpace() };
     this.byName.set(record.name, loaded);
     return loaded;
   }

@@ -1,0 +1,19 @@
+import { describe, expect, it } from 'vitest';
+import { floatDistribution, intDistribution } from '../distributions.js';
+import { makeTrial } from '../test-helpers.js';
+import { KnownSpace } from './known-space.js';
+
+describe('KnownSpace', () => {
+  it('answers each name with its most recent distribution and picks up params a running trial adds later', () => {
+    const wide = floatDistribution('x', 0, 10);
+    const narrow = floatDistribution('x', 0, 1);
+    const k = new KnownSpace();
+    const t0 = makeTrial({ number: 0, params: { x: [1, wide] } });
+    const t1 = makeTrial({ number: 1, state: 'RUNNING', params: { x: [0.5, narrow] } });
+    expect([...k.update([t0, t1])]).toEqual([['x', narrow]]);
+    // Trial 1 goes on to suggest 'n' and finishes; trial 0 (finished) is not scanned again.
+    const t1later = makeTrial({ number: 1, params: { x: [0.5, narrow], n: [3, intDistribution('n', 0, 5)] } });
+    expect([...k.update([t0, t1later]).keys()]).toEqual(['n', 'x']);
+    expect(k.update([t0, t1later]).get('x')).toEqual(narrow);
+  });
+});
