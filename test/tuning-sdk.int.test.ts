@@ -167,6 +167,19 @@ describe.each(['remote', 'embedded'] as const)('SDK studies (%s)', (mode) => {
     expect('xa' in stored.params && 'xb' in stored.params && stored.params.kind === 'a').toBe(false);
   });
 
+  it('a trial the server finished behind the worker (missed heartbeats) answers shouldPrune() true', async () => {
+    const study = await ty.studies.create({ name: 'zombie', direction: 'minimize', sampler: 'random' });
+    const trial = await study.ask();
+    trial.suggestFloat('x', 0, 1);
+    await trial.flush();
+    // What the server does to a trial whose heartbeats stopped: fail it (another client here).
+    await study.tell(trial.number, { state: 'FAIL', failReason: 'No heartbeat' });
+    trial.report(0.5, 0);
+    await expect(trial.flush()).rejects.toThrow(/FAIL/);
+    expect(trial.shouldPrune()).toBe(true);
+    expect((await study.tell(trial, { state: 'PRUNED', skipIfFinished: true })).state).toBe('FAIL');
+  });
+
   it('a seeded sequential study is repeatable bit for bit', async () => {
     const run = async (name: string) => {
       const study = await ty.studies.create({ name, direction: 'maximize', sampler: 'tpe', pruner: 'median', seed: 11 });

@@ -242,7 +242,11 @@ function beat(trial: Trial, ms: number, send: () => Promise<unknown>): void {
   const timer = setInterval(() => {
     if (trial.isFinished) return clearInterval(timer);
     send().then(
-      (r) => (r as { state?: string }).state !== 'RUNNING' && clearInterval(timer),
+      (r) => {
+        if ((r as { state?: string }).state === 'RUNNING') return;
+        clearInterval(timer);
+        trial.markGone();
+      },
       () => undefined, // a missed beat is retried at the next interval; two in a row fail the trial
     );
   }, ms);

@@ -40,8 +40,8 @@ export async function runOptimize(study: Study, objective: Objective, opts: Opti
         frozen = await study.tell(trial, { state: 'PRUNED', skipIfFinished: true });
       } else {
         frozen = await study.tell(trial, { state: 'FAIL', failReason: errorText(e).slice(0, 4000), skipIfFinished: true });
-        // INVALID_STATE from a suggest or report: the server already finished this trial (its
-        // heartbeats were missed and it was failed and queued for retry); carry on with the next.
+        // INVALID_STATE (e.g. from `await trial.flush()`): the server already finished this trial
+        // (its heartbeats were missed and it was failed and queued for retry); carry on.
         const gone = e instanceof AppError && e.code === 'INVALID_STATE';
         if (!gone && !isCaught(opts, e)) fail(e);
       }

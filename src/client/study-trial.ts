@@ -19,6 +19,7 @@
 import type { HttpMethod } from '../core/route.js';
 import { distributionsCompatible, distributionsEqual, fromInternal, toInternal } from '../tuning/distributions.js';
 import {
+  AppError,
   categoricalDistribution,
   decidePrune,
   floatDistribution,
@@ -114,6 +115,8 @@ export class Trial {
   private soon: ReturnType<typeof setImmediate> | null = null;
   private chain: Promise<void> = Promise.resolve();
   private finished = false;
+  /** The server finished this trial behind our back (missed heartbeats): stop it early. */
+  private gone = false;
   private lastError: unknown = null;
 
   /** @internal Made by `Study.ask()`. */
@@ -193,10 +196,13 @@ export class Trial {
   /**
    * Whether the study's pruner says to stop now, by its rules applied to this trial's reports and
    * the other trials as of the latest view from the server (refreshed with every background send).
+   * Also true once the server has failed the trial for missed heartbeats (its params are queued
+   * again), so a worker does not train on for nothing.
    */
   shouldPrune(): boolean {
     this.assertRunning('shouldPrune');
     if (this.study.directions.length > 1) throw new InvalidState('shouldPrune() is not supported for multi-objective studies.');
+    if (this.gone) return true;
     return decidePrune(this.view, {
       study: { name: this.study.name, directions: this.study.directions },
       trial: this.toFrozen(),
@@ -239,6 +245,11 @@ export class Trial {
   /** @internal */
   markFinished(): void {
     this.finished = true;
+  }
+
+  /** @internal The server says this trial is no longer RUNNING. */
+  markGone(): void {
+    this.gone = true;
   }
 
   /** @internal */
@@ -323,7 +334,7 @@ export class Trial {
   private enqueueSend(): void {
     this.chain = this.chain.then(async () => {
       const p = this.pending;
-      if (!p || this.finished) return;
+      if (!p || this.finished || this.gone) return;
       this.pending = null;
       try {
         const res = await this.call<{ prune_view?: JsonValue; prune_view_etag?: string }>('POST', '/update', { ...pendingFields(p), view_etag: this.viewEtag });
@@ -331,6 +342,7 @@ export class Trial {
         this.lastError = null;
       } catch (e) {
         this.lastError = e;
+        if (e instanceof AppError && e.code === 'INVALID_STATE') this.gone = true;
         this.pending = this.pending ? merge(p, this.pending) : p;
       }
     });
