@@ -156,6 +156,8 @@ describe.each(['remote', 'embedded'] as const)('SDK studies (%s)', (mode) => {
       expect(fresh).toBeLessThanOrEqual(7);
       expect(wider).toBeGreaterThanOrEqual(10);
       expect(wider).toBeLessThanOrEqual(11);
+      trial.setConstraints([-1, 0]);
+      trial.setUserAttr('note', 'second pass');
       await study.tell(trial, v);
     } finally {
       (http as { request: unknown }).request = realRequest;
@@ -164,6 +166,7 @@ describe.each(['remote', 'embedded'] as const)('SDK studies (%s)', (mode) => {
     const stored = (await study.getTrials()).at(-1)!;
     expect(Object.keys(stored.params).sort()).toEqual(Object.keys(trial!.params).sort());
     expect(stored.params).toEqual(trial!.params);
+    expect([stored.constraints, stored.userAttrs.note]).toEqual([[-1, 0], 'second pass']);
     expect('xa' in stored.params && 'xb' in stored.params && stored.params.kind === 'a').toBe(false);
   });
 
