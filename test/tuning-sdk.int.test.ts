@@ -192,6 +192,26 @@ describe.each(['remote', 'embedded'] as const)('SDK studies (%s)', (mode) => {
     expect(await run('repeat-a')).toEqual(await run('repeat-b'));
   });
 
+  it('warm-starts from another study with addTrials (values, params, reports); a bad trial writes nothing', async () => {
+    const source = await ty.studies.create({ name: 'warm-source', direction: 'minimize', sampler: 'random', seed: 8 });
+    await source.optimize((trial) => {
+      const x = trial.suggestFloat('x', -3, 3);
+      trial.report(x * x + 1, 0);
+      return x * x;
+    }, { nTrials: 5 });
+    const done = await source.getTrials({ states: ['COMPLETE'] });
+    const target = await ty.studies.create({ name: 'warm-target', direction: 'minimize', sampler: 'tpe' });
+    await expect(target.addTrials([done[0]!, { state: 'COMPLETE', params: { x: 1 }, distributions: { x: floatDistribution('x', -3, 3) } }])).rejects.toThrow(/value/);
+    expect(await target.getTrials()).toHaveLength(0);
+    expect(await target.addTrials(done)).toEqual([0, 1, 2, 3, 4]);
+    const best = await target.bestTrial();
+    expect(best.value).toBe(Math.min(...done.map((t) => t.value!)));
+    expect([...best.intermediateValues]).toEqual([[0, best.value! + 1]]);
+    const next = await target.ask();
+    expect(typeof next.suggestFloat('x', -3, 3)).toBe('number');
+    await target.tell(next, 0);
+  });
+
   it('multi-objective: bestTrials is the Pareto front; a wrong arity fails the trial, not the loop', async () => {
     const study = await ty.studies.create({ name: 'mo', directions: ['minimize', 'minimize'], sampler: 'random', seed: 3 });
     await study.optimize(async (trial) => {

@@ -5,7 +5,7 @@
  * sampler always runs where the store is; a worker only runs its objective, so any number of
  * processes and machines can work on one study.
  */
-import { InvalidParameter, TrialPruned, type Distribution, type FrozenTrial, type JsonValue, type ParamValue, type StudyDirection, type TrialState } from '../tuning/index.js';
+import { InvalidParameter, TrialPruned, type Distribution, type FrozenTrial, type JsonValue, type ParamValue, type StudyDirection, type TrialInput, type TrialState } from '../tuning/index.js';
 import type { Connection } from './connect.js';
 import { frozenFromJson, jsonNumber, Trial, type AskedJson } from './study-trial.js';
 import { runOptimize, type Objective, type OptimizeOptions } from './study-optimize.js';
@@ -186,6 +186,29 @@ export class Study {
   /** Queues a trial with these params fixed; the next ask takes it. */
   async enqueueTrial(params: Readonly<Record<string, ParamValue>>, opts: { userAttrs?: Record<string, JsonValue>; skipIfExists?: boolean } = {}): Promise<void> {
     await this.conn.call('POST', `${studyPath(this.name)}/enqueue`, { params, user_attrs: opts.userAttrs, skip_if_exists: opts.skipIfExists });
+  }
+
+  /**
+   * Adds finished (or WAITING) trials from elsewhere, e.g. a warm start from another study's
+   * trials or earlier results; all are checked before any is written. Resolves their numbers.
+   *
+   * @example
+   * await study.addTrials(await (await ty.studies.load('lr-search-v1')).getTrials({ states: ['COMPLETE'] }));
+   */
+  async addTrials(trials: readonly TrialInput[]): Promise<number[]> {
+    const json = trials.map((t) => {
+      const values = t.values ?? (t.value !== undefined ? [t.value] : undefined);
+      const iv = t.intermediateValues instanceof Map ? [...t.intermediateValues] : Object.entries(t.intermediateValues ?? {}).map(([k, v]) => [Number(k), v] as [number, number]);
+      return {
+        state: t.state ?? 'COMPLETE',
+        ...(values ? { values: values.map(jsonNumber) } : {}),
+        params: t.params ?? {},
+        distributions: t.distributions ?? {},
+        intermediate_values: iv.map(([step, value]) => ({ step, value: jsonNumber(value) })),
+        user_attrs: t.userAttrs ?? {},
+      };
+    });
+    return (await this.conn.call<{ numbers: number[] }>('POST', `${studyPath(this.name)}/trials`, { trials: json })).numbers;
   }
 
   /** All trials in number order (optionally some states), fetched page by page. */
