@@ -183,6 +183,17 @@ describe.each(['remote', 'embedded'] as const)('SDK studies (%s)', (mode) => {
     expect((await study.tell(trial, { state: 'PRUNED', skipIfFinished: true })).state).toBe('FAIL');
   });
 
+  it('a grid study hands out every point exactly once, in any distribution, and stops when exhausted', async () => {
+    const study = await ty.studies.create({ name: 'grid', direction: 'minimize', sampler: { name: 'grid', options: { search_space: { x: [0.25, 4], k: ['a', 'b'] } } } });
+    await study.optimize((trial) => {
+      const x = trial.suggestFloat('x', 0, 4);
+      const k = trial.suggestCategorical('k', ['a', 'b', 'c']);
+      return x + (k === 'a' ? 0 : 1);
+    }, { nTrials: 10 });
+    const points = (await study.getTrials()).map((t) => `${t.params.x}/${t.params.k}`).sort();
+    expect(points).toEqual(['0.25/a', '0.25/b', '4/a', '4/b']);
+  });
+
   it('a seeded sequential study is repeatable bit for bit', async () => {
     const run = async (name: string) => {
       const study = await ty.studies.create({ name, direction: 'maximize', sampler: 'tpe', pruner: 'median', seed: 11 });

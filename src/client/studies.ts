@@ -159,6 +159,7 @@ export class Study {
     const number = res.trial.number;
     const base = `${studyPath(this.name)}/trials/${number}`;
     const trial = new Trial((method, path, fields) => this.conn.call(method, base + path, fields), res, { name: this.name, directions: this.directions, seed: this.info.seed });
+    if (res.study_stopped) this.stop(); // the sampler has nothing left (grid exhausted): this trial is the last
     if (res.heartbeat_interval_ms) beat(trial, res.heartbeat_interval_ms, () => this.conn.call('POST', `${base}/heartbeat`));
     return trial;
   }

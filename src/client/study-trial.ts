@@ -77,7 +77,8 @@ export function frozenFromJson(t: any): FrozenTrial {
 /** What `POST .../ask` answers (with `propose`). */
 export interface AskedJson {
   trial: { number: number; params: Record<string, ParamValue>; distributions: Record<string, Distribution>; fixed_params?: Record<string, ParamValue>; user_attrs?: Record<string, JsonValue>; datetime_start?: number | null };
-  proposals?: Record<string, { distribution: Distribution; value: ParamValue }>;
+  proposals?: Record<string, { distribution: Distribution | null; value: ParamValue }>;
+  study_stopped?: boolean;
   prune_view?: JsonValue;
   prune_view_etag?: string;
 }
@@ -267,17 +268,18 @@ export class Trial {
     const proposal = this.proposals[name];
     // The server proposes the distribution the study's trials used: the engine's "one kind per
     // name" rule, checked here so the error comes from the suggest call, as embedded.
-    if (proposal && !distributionsCompatible(proposal.distribution, d)) {
+    if (proposal?.distribution && !distributionsCompatible(proposal.distribution, d)) {
       throw new InvalidParameter(`Parameter '${name}' is ${JSON.stringify(d)} here but ${JSON.stringify(proposal.distribution)} in earlier trials of this study; use a new name for a different kind of parameter.`);
     }
     let internal: number;
-    if (name in this.fixedParams) {
+    const fixed = name in this.fixedParams ? this.fixedParams[name] : proposal && !proposal.distribution ? proposal.value : undefined;
+    if (fixed !== undefined) {
       try {
-        internal = toInternal(d, this.fixedParams[name]!);
+        internal = toInternal(d, fixed);
       } catch (e) {
-        throw new InvalidParameter(`Parameter '${name}': enqueued value is invalid: ${(e as Error).message}`);
+        throw new InvalidParameter(`Parameter '${name}': ${name in this.fixedParams ? 'enqueued' : "the sampler's"} value is invalid: ${(e as Error).message}`);
       }
-    } else if (proposal && distributionsEqual(proposal.distribution, d)) {
+    } else if (proposal?.distribution && distributionsEqual(proposal.distribution, d)) {
       internal = toInternal(d, proposal.value);
     } else {
       this.rng ??= Rng.derive(this.study.seed, 'worker', this.number);

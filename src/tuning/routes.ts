@@ -13,7 +13,7 @@
  * | GET | /api/v1/studies | max_results, page_token | { studies, next_page_token? } |
  * | GET, DELETE | /api/v1/studies/:study | | { study } / {} |
  * | POST | /api/v1/studies/:study/enqueue | params, user_attrs, skip_if_exists | {} |
- * | POST | /api/v1/studies/:study/ask | search_space?, propose? | { trial, heartbeat_interval_ms, proposals?, prune_view?, prune_view_etag? } |
+ * | POST | /api/v1/studies/:study/ask | search_space?, propose? | { trial, heartbeat_interval_ms, study_stopped?, proposals?, prune_view?, prune_view_etag? } |
  * | POST | /api/v1/studies/:study/trials/:number/suggest | name + distribution, or search_space | { value } / { params } |
  * | POST | /api/v1/studies/:study/trials/:number/report | value, step | { should_prune } |
  * | POST | /api/v1/studies/:study/trials/:number/update | params, intermediate_values, user_attrs, system_attrs, view_etag | { state, prune_view?, prune_view_etag? } |
@@ -33,7 +33,9 @@
  * to JSON (pruners/prune-view.ts). The worker suggests locally (its own uniform draw for a name or
  * distribution without a proposal), decides pruning locally from the view, and sends what it did
  * as `params` / `intermediate_values` / attrs with `update` (which answers a fresh view; it is
- * left out when `view_etag` matches) or with `tell`, in tell's one transaction.
+ * left out when `view_etag` matches) or with `tell`, in tell's one transaction. A proposal with
+ * `distribution: null` (a GridSampler point) is the value whatever the worker suggests it with.
+ * `study_stopped: true` means the sampler has nothing left (grid exhausted): start no more trials.
  *
  * A distribution is `{ "type": "float" | "int", "low", "high", "log"?, "step"? }` or
  * `{ "type": "categorical", "choices": [...] }`.
@@ -137,6 +139,7 @@ export function tuningRoutes(svc: StudyService): JsonRoute[] {
       return {
         trial: askedJson(r.trial, fixedParamsOf(r.trial)),
         heartbeat_interval_ms: r.study.config.heartbeat_interval_ms,
+        ...(r.stop ? { study_stopped: true } : {}),
         ...(r.proposals ? { proposals: r.proposals } : {}),
         ...(r.prune ? { prune_view: r.prune.view, prune_view_etag: r.prune.etag } : {}),
       };

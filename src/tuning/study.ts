@@ -99,6 +99,13 @@ export class Study implements TrialHost {
     this.stopped = true;
   }
 
+  /** @internal Whether something (a sampler: grid exhausted) asked to stop since the last call; clears it. */
+  takeStopRequest(): boolean {
+    const s = this.stopped;
+    this.stopped = false;
+    return s;
+  }
+
   /**
    * Starts a trial: claims the oldest enqueued trial or creates one, then lets the sampler
    * draw its joint parameters. Pair with `tell`.

@@ -120,6 +120,11 @@ export class Trial {
     return this.fixed ?? {};
   }
 
+  /** @internal Values the sampler gives this trial whatever their distribution (a grid point). */
+  get samplerValues(): Readonly<Record<string, ParamValue>> {
+    return this.host.sampler.valuesForTrial?.(this.ctx) ?? {};
+  }
+
   /** @internal The space the sampler drew jointly at ask (its values are proposals too). */
   get relativeSearchSpace(): SearchSpace {
     return this.relativeSpace;
@@ -325,7 +330,9 @@ export class Trial {
     } catch (e) {
       throw new InvalidParameter(`Parameter '${name}': ${(e as Error).message}`);
     }
-    const fixed = this.fixed && name in this.fixed ? this.fixed[name] : undefined;
+    // An enqueued value, or the sampler's own (a grid point), may lie outside the distribution,
+    // as when the engine draws it here.
+    const fixed = this.fixed && name in this.fixed ? this.fixed[name] : this.samplerValues[name];
     if (fixed !== undefined && fixed === value) return internal;
     if (!containsInternal(dist, internal)) throw new InvalidParameter(`Parameter '${name}': ${JSON.stringify(value)} is outside ${JSON.stringify(dist)}.`);
     return internal;

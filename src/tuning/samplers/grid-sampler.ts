@@ -62,6 +62,13 @@ export class GridSampler implements Sampler {
     return {};
   }
 
+  /** The grid point this trial claimed at ask. */
+  valuesForTrial(ctx: SamplerContext): Readonly<Record<string, ParamValue>> {
+    const id = ctx.trial.systemAttrs[GRID_ID];
+    if (typeof id !== 'number') return {};
+    return Object.fromEntries(this.names.map((n, col) => [n, this.grid[id]![col]!]));
+  }
+
   sampleIndependent(ctx: SamplerContext, name: string, distribution: Distribution): number {
     const col = this.names.indexOf(name);
     if (col < 0) {

@@ -7,7 +7,7 @@
  * Samplers write what they need to remember (generation numbers, grid ids) with
  * `setSystemAttr`; the write is queued and flushed by the trial.
  */
-import type { Distribution } from '../distributions.js';
+import type { Distribution, ParamValue } from '../distributions.js';
 import type { FrozenTrial, JsonValue, StudyDirection } from '../frozen-trial.js';
 import type { Rng } from '../prng.js';
 
@@ -52,4 +52,9 @@ export interface Sampler {
   sampleRelative(ctx: SamplerContext, space: SearchSpace): Record<string, number>;
   /** Draw of one parameter not covered by the relative draw: an internal value. */
   sampleIndependent(ctx: SamplerContext, name: string, distribution: Distribution): number;
+  /**
+   * Values this trial takes whatever distribution they are suggested with (GridSampler's point),
+   * known once `sampleRelative` ran: a remote worker gets them at ask, before any suggest.
+   */
+  valuesForTrial?(ctx: SamplerContext): Readonly<Record<string, ParamValue>>;
 }

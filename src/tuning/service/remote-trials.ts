@@ -34,9 +34,12 @@ export interface Suggestion {
   distribution: Distribution;
 }
 
-/** A value drawn for a worker to use if it suggests `name` with exactly `distribution`. */
+/**
+ * A value drawn for a worker to use if it suggests `name` with exactly `distribution`; with
+ * `distribution: null`, whatever distribution it suggests `name` with (a grid point).
+ */
 export interface Proposal {
-  distribution: Distribution;
+  distribution: Distribution | null;
   value: ParamValue;
 }
 
@@ -118,7 +121,10 @@ export class RemoteTrials {
     for (const { name, distribution } of extra) space.set(name, distribution);
     for (const [name, d] of Object.entries(trial.distributions)) space.set(name, d);
     const out: Record<string, Proposal> = {};
+    const fixed = trial.samplerValues;
+    for (const [name, value] of Object.entries(fixed)) out[name] = { distribution: null, value };
     for (const [name, distribution] of space) {
+      if (name in fixed) continue;
       try {
         out[name] = { distribution, value: trial.propose(name, distribution) };
       } catch {

@@ -49,6 +49,8 @@ export interface CreateStudyInput extends StudyConfigInput {
 export interface AskReply {
   study: LoadedStudy;
   trial: Trial;
+  /** The sampler asked to start no more trials (this one is the last). */
+  stop: boolean;
   proposals?: Record<string, Proposal>;
   prune?: PruneViewReply | null;
 }
@@ -140,8 +142,10 @@ export class StudyService {
   ask(name: string, space: readonly Suggestion[], propose: readonly Suggestion[] | null = null): Promise<AskReply> {
     return this.registry.with(name, async (s) => {
       const trial = await this.remote.ask(s, space);
-      if (!propose) return { study: s, trial };
-      return { study: s, trial, proposals: this.remote.proposals(s, trial, propose), prune: this.remote.pruneView(s, trial.number) };
+      // A sampler that has nothing left to give (grid exhausted) stops workers' optimize loops.
+      const stop = s.study.takeStopRequest();
+      if (!propose) return { study: s, trial, stop };
+      return { study: s, trial, stop, proposals: this.remote.proposals(s, trial, propose), prune: this.remote.pruneView(s, trial.number) };
     });
   }
 

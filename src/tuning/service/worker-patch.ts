@@ -76,7 +76,7 @@ export function applyWorkerPatch(trial: Trial, nObjectives: number, patch: Worke
     } catch (e) {
       throw new InvalidParameter(`Parameter '${name}': ${(e as Error).message}`);
     }
-    const fixed = trial.fixedParams[name];
+    const fixed = name in trial.fixedParams ? trial.fixedParams[name] : trial.samplerValues[name];
     if (fixed !== value && !containsInternal(distribution, internal)) throw new InvalidParameter(`Parameter '${name}': ${JSON.stringify(value)} is outside ${JSON.stringify(distribution)}.`);
   }
   if (patch.intermediateValues.length && nObjectives > 1) throw new InvalidParameter(`Parameter 'intermediate_values': reports are not supported for multi-objective studies (pruners need one objective).`);
