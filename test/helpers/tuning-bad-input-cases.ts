@@ -103,6 +103,20 @@ export const tuningBadInputCases: TuningBadInputCase[] = [
   tell('a value that is not a number', { values: ['low'] }, invalid(/'values\[0\]' supplied: expected a number/)),
   tell('a finished trial', { values: [1] }, state(/Trial 1 is already COMPLETE; it cannot be told again/), 1),
 
+  // What a worker sends (update, and the same fields on tell): checked whole, nothing written
+  { name: 'update: params not an object', method: 'POST', path: (c) => tr(c.single, 0, '/update'), body: () => ({ params: [1] }), ...invalid(/'params' supplied: expected an object/) },
+  { name: 'update: a param without its value', method: 'POST', path: (c) => tr(c.single, 0, '/update'), body: () => ({ params: { y: { distribution: f(0, 1) } } }), ...invalid(/Parameter 'y': 'params.y.value' is missing/) },
+  { name: 'update: a param outside its distribution', method: 'POST', path: (c) => tr(c.single, 0, '/update'), body: () => ({ params: { y: { distribution: f(0, 1), value: 0.5 }, z: { distribution: f(0, 1), value: 2 } } }), ...invalid(/Parameter 'z': 2 is outside/) },
+  { name: 'update: a param redefined in the trial', method: 'POST', path: (c) => tr(c.single, 0, '/update'), body: () => ({ params: { x: { distribution: f(0, 2), value: 1 } } }), ...invalid(/Parameter 'x' was already suggested in this trial/) },
+  { name: 'update: a bad distribution', method: 'POST', path: (c) => tr(c.single, 0, '/update'), body: () => ({ params: { y: { distribution: { type: 'float', low: 1, high: 0 }, value: 0.5 } } }), ...invalid(/Parameter 'y'/) },
+  { name: 'update: a negative step', method: 'POST', path: (c) => tr(c.single, 0, '/update'), body: () => ({ intermediate_values: [{ step: 0, value: 1 }, { step: -1, value: 1 }] }), ...invalid(/'intermediate_values\[1\].step' must be an integer >= 0/) },
+  { name: 'update: a report that is not a number', method: 'POST', path: (c) => tr(c.single, 0, '/update'), body: () => ({ intermediate_values: [{ step: 0, value: 'low' }] }), ...invalid(/'intermediate_values\[0\].value'/) },
+  { name: 'update: a system attr a worker may not write', method: 'POST', path: (c) => tr(c.single, 0, '/update'), body: () => ({ system_attrs: { fixed_params: { x: 1 } } }), ...invalid(/'system_attrs.fixed_params': workers may write only/) },
+  { name: 'update: reports on a multi-objective study', method: 'POST', path: (c) => tr(c.multi, 0, '/update'), body: () => ({ intermediate_values: [{ step: 0, value: 1 }] }), ...invalid(/not supported for multi-objective studies/) },
+  { name: 'update: a finished trial', method: 'POST', path: (c) => tr(c.single, 1, '/update'), body: () => ({ user_attrs: { a: 1 } }), ...state(/Trial 1 is COMPLETE/) },
+  tell('a bad param with the values', { values: [1], params: { y: { distribution: f(0, 1), value: 7 } } }, invalid(/Parameter 'y': 7 is outside/)),
+  { name: 'ask: propose not a search space', method: 'POST', path: (c) => st(c.single, '/ask'), body: () => ({ propose: 5 }), ...invalid(/'propose'/) },
+
   // Enqueue, warm start, queries
   { name: 'enqueue: no params', method: 'POST', path: (c) => st(c.single, '/enqueue'), body: () => ({}), ...invalid(/'params' supplied: expected an object/) },
   { name: 'enqueue: an object as a value', method: 'POST', path: (c) => st(c.single, '/enqueue'), body: () => ({ params: { x: { v: 1 } } }), ...invalid(/parameter 'x' must be null, a boolean, a number or a string/) },
@@ -141,6 +155,7 @@ export const tuningRoutesForJunk = (c: TuningBadInputContext): [string, string][
   ['POST', st(c.single, '/trials')],
   ['POST', tr(c.single, 0, '/suggest')],
   ['POST', tr(c.single, 0, '/report')],
+  ['POST', tr(c.single, 0, '/update')],
   ['POST', tr(c.single, 0, '/heartbeat')],
   ['GET', st(c.single, '/trials')],
   ['GET', st(c.single, '/importances')],
