@@ -22,6 +22,8 @@ export interface ScenarioResult extends Scenario {
   dialect: Dialect;
   trials: number;
   p50: number;
+  /** p50 of the ask alone (NaN for the floor rows). */
+  askP50: number;
   p95: number;
   p99: number;
   trialsPerSec: number;
@@ -43,7 +45,7 @@ export function writeDistributedReport(results: ScenarioResult[], info: RunInfo)
   const dir = join(REPO, 'bench', 'results');
   writeFileSync(join(dir, 'tuning-distributed.json'), JSON.stringify({ info, results }, null, 2) + '\n');
   const rows = results.map((r) =>
-    `| ${r.dialect} | ${r.name} | ${r.workers} | ${r.objectiveMs} | ${r.client} | ${r.p50} | ${r.p95} | ${r.p99} | ${r.trialsPerSec} | ${r.serverCpuMsPerTrial} | ${r.workerCpuMsPerTrial} |`,
+    `| ${r.dialect} | ${r.name} | ${r.workers} | ${r.objectiveMs} | ${r.client} | ${r.p50} | ${Number.isFinite(r.askP50) ? r.askP50 : '–'} | ${r.p95} | ${r.p99} | ${r.trialsPerSec} | ${r.serverCpuMsPerTrial} | ${r.workerCpuMsPerTrial} |`,
   );
   const target = results.filter((r) => r.shape === 'propose' && r.workers === 8 && r.sampler === 'random' && !r.experiment);
   const verdict = target.map((r) => `- ${r.dialect}, ${r.client === 'sdk' ? 'through the TS SDK' : 'raw HTTP client'}, ${r.objectiveMs ? `workers with a ${r.objectiveMs} ms objective` : 'closed loop (no objective)'}: p50 ${r.p50} ms with 8 workers: ${r.p50 < TARGET_MS ? 'meets' : 'MISSES'} the target (< ${TARGET_MS} ms).`);
@@ -60,8 +62,8 @@ samplers run on the server. \`propose\` is the TS SDK's protocol (ask answers a 
 known param; tell carries the params used); the raw client sends the same requests as the SDK
 without its JavaScript (its fetch and bookkeeping), to show the server's share.
 
-| store | scenario | workers | objective ms | client | p50 | p95 | p99 | trials/s | server CPU ms | worker CPU ms |
-|---|---|---|---|---|---|---|---|---|---|---|
+| store | scenario | workers | objective ms | client | p50 | ask p50 | p95 | p99 | trials/s | server CPU ms | worker CPU ms |
+|---|---|---|---|---|---|---|---|---|---|---|---|
 ${rows.join('\n')}
 
 Target (issue 5): ask + tell p50 < ${TARGET_MS} ms with 8 workers.

@@ -31,6 +31,8 @@ export interface WorkerGo {
 
 export interface WorkerResult {
   ms: number[];
+  /** The ask's share of each measured trial (ms); the rest is the tell. */
+  askMs: number[];
   cpuSec: number;
   errors: number;
   firstError?: string;
@@ -40,7 +42,7 @@ const sleep = (ms: number) => (ms > 0 ? new Promise((r) => setTimeout(r, ms)) : 
 
 const SPACE = { x: { type: 'float', low: -5, high: 5 }, y: { type: 'int', low: 0, high: 10 } };
 
-async function rawLoop(go: WorkerGo, record: (ms: number) => void): Promise<void> {
+async function rawLoop(go: WorkerGo, record: (ms: number, askMs?: number) => void): Promise<void> {
   const c = new KeepAliveClient(go.url);
   const base = `/api/v1/studies/${encodeURIComponent(go.study)}`;
   const askBody = JSON.stringify(go.shape === 'batched' ? { search_space: SPACE } : go.shape === 'propose' ? { propose: true } : {});
@@ -74,7 +76,7 @@ async function rawLoop(go: WorkerGo, record: (ms: number) => void): Promise<void
         await sleep(go.objectiveMs);
         const t1 = performance.now();
         check(await c.request('POST', `${base}/trials/${n}/tell`, tellBody));
-        if (i >= go.warmup) record(askMs + performance.now() - t1);
+        if (i >= go.warmup) record(askMs + performance.now() - t1, askMs);
         continue;
       }
       if (i >= go.warmup) record(performance.now() - t0);
@@ -84,7 +86,7 @@ async function rawLoop(go: WorkerGo, record: (ms: number) => void): Promise<void
   }
 }
 
-async function sdkLoop(go: WorkerGo, record: (ms: number) => void): Promise<void> {
+async function sdkLoop(go: WorkerGo, record: (ms: number, askMs?: number) => void): Promise<void> {
   const ty = new Trainyard({ uri: go.url });
   const study = await ty.studies.load(go.study);
   try {
@@ -97,7 +99,7 @@ async function sdkLoop(go: WorkerGo, record: (ms: number) => void): Promise<void
       await sleep(go.objectiveMs);
       const t1 = performance.now();
       await study.tell(trial, i % 97);
-      if (i >= go.warmup) record(asked + performance.now() - t1);
+      if (i >= go.warmup) record(asked + performance.now() - t1, asked);
     }
   } finally {
     await ty.close();
@@ -106,11 +108,16 @@ async function sdkLoop(go: WorkerGo, record: (ms: number) => void): Promise<void
 
 process.on('message', async (go: WorkerGo) => {
   const ms: number[] = [];
-  const result: WorkerResult = { ms, cpuSec: 0, errors: 0 };
+  const askMs: number[] = [];
+  const result: WorkerResult = { ms, askMs, cpuSec: 0, errors: 0 };
+  const record = (x: number, ask?: number) => {
+    ms.push(x);
+    if (ask !== undefined) askMs.push(ask);
+  };
   await new Promise((r) => setTimeout(r, Math.max(0, go.startAt - Date.now())));
   const c0 = process.cpuUsage();
   try {
-    await (go.client === 'raw' ? rawLoop(go, (x) => ms.push(x)) : sdkLoop(go, (x) => ms.push(x)));
+    await (go.client === 'raw' ? rawLoop(go, record) : sdkLoop(go, record));
   } catch (e) {
     result.errors++;
     result.firstError = (e as Error).message;

@@ -95,6 +95,7 @@ async function runScenario(server: ServerProcess, pool: WorkerPool, s: Scenario,
     dialect,
     trials: ms.length,
     p50: r2(quantile(ms, 0.5)),
+    askP50: r2(quantile(results.flatMap((r) => r.askMs), 0.5)),
     p95: r2(quantile(ms, 0.95)),
     p99: r2(quantile(ms, 0.99)),
     trialsPerSec: Math.round(total / wall),
@@ -129,7 +130,7 @@ async function main(): Promise<void> {
         for (const [i, s] of SCENARIOS.entries()) {
           if (dialect === 'postgres' && !PG_SCENARIOS.has(i)) continue;
           const r = await runScenario(server, pool, s, dialect, i);
-          log(`${dialect} ${s.name}, ${s.workers} worker(s), objective ${s.objectiveMs} ms, ${s.client}: p50 ${r.p50} ms, p95 ${r.p95} ms, ${r.trialsPerSec} trials/s, server ${r.serverCpuMsPerTrial} ms CPU/trial`);
+          log(`${dialect} ${s.name}, ${s.workers} worker(s), objective ${s.objectiveMs} ms, ${s.client}: p50 ${r.p50} ms (ask ${r.askP50}), p95 ${r.p95} ms, ${r.trialsPerSec} trials/s, server ${r.serverCpuMsPerTrial} ms CPU/trial`);
           out.push(r);
         }
       } finally {
