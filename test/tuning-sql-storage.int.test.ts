@@ -34,6 +34,21 @@ for (const dialect of DIALECTS) {
 
     runStudyStorageConformance(`SqlStudyStorage on ${dialect}`, fresh);
 
+    it('a finished trial as finishTrial answers it is what another process reads back', async () => {
+      const a = await fresh();
+      const b = new SqlStudyStorage(other);
+      const x = { type: 'float', low: 0, high: 1, log: false, step: null } as const;
+      const { id } = await a.createStudy({ name: 'readback', directions: ['minimize'] });
+      const t = await a.ask(id);
+      await a.updateTrial(id, t.number, { params: { b: { internal: 1, distribution: x } }, intermediateValues: [[2, 5]], userAttrs: { over: 'old' } });
+      const done = await a.finishTrial(id, t.number, {
+        state: 'COMPLETE',
+        values: [0.1 + 0.2],
+        patch: { params: { a: { internal: 1e-300, distribution: x } }, intermediateValues: [[1, Number.NaN], [3, -Infinity]], userAttrs: { over: 'new' }, systemAttrs: { n: Infinity } },
+      });
+      expect(await b.getTrial(id, t.number)).toEqual(done);
+    });
+
     it('two storages on one database never share a trial and see each other finish', async () => {
       const a = await fresh();
       const b = new SqlStudyStorage(other);

@@ -32,3 +32,10 @@ export function fromJsonText<T>(text: string | null | undefined, fallback: T): T
   // A reviver makes JSON.parse call back for every key (~3x slower); most texts have no tag.
   return (text.includes(TAG) ? JSON.parse(text, reviver) : JSON.parse(text)) as T;
 }
+
+/** A double as PostgreSQL's JSON functions write it: NaN is stored as NULL, infinities come as strings. */
+export function jsonDouble(v: number | string | null): number {
+  if (v === null) return Number.NaN;
+  if (typeof v === 'number') return v;
+  return v === 'Infinity' ? Infinity : v === '-Infinity' ? -Infinity : Number(v);
+}

@@ -12,10 +12,11 @@
  * - Finished trials never change, so each instance keeps their FrozenTrials and `getAllTrials`
  *   reads only the trials it has not seen finished.
  */
-import { AlreadyExists, InvalidParameter, NotFound } from '../core/errors.js';
+import { AlreadyExists, InvalidParameter, InvalidState, NotFound } from '../core/errors.js';
 import { newId } from '../core/ids.js';
 import { isUniqueViolation, type Database, type Executor } from '../store/database.js';
 import { FrozenTrial, isFinished, type JsonValue, type StudyDirection, type TrialState } from './frozen-trial.js';
+import { finishTrialPostgres } from './sql-finish-trial-pg.js';
 import { fromJsonText, toJsonText } from './sql-json.js';
 import { claimTrial } from './sql-claim-trial.js';
 import { SeenTrials } from './sql-seen-trials.js';
@@ -169,7 +170,9 @@ export class SqlStudyStorage implements StudyStorage {
 
   async finishTrial(studyId: string, number: number, finish: FinishTrial): Promise<FrozenTrial> {
     const now = this.now();
-    const frozen = await this.db.transaction(async (tx) => {
+    // One statement binds at most 65,535 values on PostgreSQL: huge patches take the transaction.
+    const binds = 5 * Object.keys(finish.patch?.params ?? {}).length + 4 * (finish.patch?.intermediateValues?.length ?? 0);
+    const frozen = this.db.dialect === 'postgres' && binds < 60_000 ? await this.finishOnPostgres(studyId, number, finish, now) : await this.db.transaction(async (tx) => {
       // The state change first: its row lock and RUNNING check are one statement (a round trip
       // less on PostgreSQL); the patch then lands in the same transaction.
       const row = await tx.one<{ user_attrs: string; system_attrs: string }>(
@@ -183,6 +186,13 @@ export class SqlStudyStorage implements StudyStorage {
     });
     this.remember(studyId, frozen);
     return frozen;
+  }
+
+  private async finishOnPostgres(studyId: string, number: number, finish: FinishTrial, now: number): Promise<FrozenTrial> {
+    const done = await finishTrialPostgres(this.db, studyId, number, finish, now);
+    if (done) return done;
+    await this.db.transaction((tx) => lockRunning(tx, studyId, number)); // throws NotFound or InvalidState, naming which
+    throw new InvalidState(`Trial ${number} could not be finished; try again.`); // it was RUNNING again: a race with a retry
   }
 
   async getTrial(studyId: string, number: number): Promise<FrozenTrial> {

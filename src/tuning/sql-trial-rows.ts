@@ -5,7 +5,7 @@
 import type { Executor, SqlValue } from '../store/database.js';
 import type { Distribution } from './distributions.js';
 import { FrozenTrial, type JsonValue, type TrialState } from './frozen-trial.js';
-import { fromJsonText } from './sql-json.js';
+import { fromJsonText, jsonDouble } from './sql-json.js';
 
 export interface TrialRow {
   number: number;
@@ -109,13 +109,6 @@ async function loadChunkAggregated(ex: Executor, studyId: string, where: string,
     for (const [step, value] of r.inter ? (JSON.parse(r.inter) as [number, number | string | null][]) : []) inter.set(step, jsonDouble(value));
     out.set(r.number, toFrozen(r, internal, dists, inter));
   }
-}
-
-/** A double as PostgreSQL's JSON writes it: NaN is stored as NULL, infinities come as strings. */
-function jsonDouble(v: number | string | null): number {
-  if (v === null) return Number.NaN;
-  if (typeof v === 'number') return v;
-  return v === 'Infinity' ? Infinity : v === '-Infinity' ? -Infinity : Number(v);
 }
 
 function toFrozen(r: TrialRow, internal: Record<string, number>, dists: Record<string, Distribution>, inter: Map<number, number>): FrozenTrial {

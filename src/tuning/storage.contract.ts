@@ -126,6 +126,23 @@ export function runStudyStorageConformance(name: string, make: () => StudyStorag
       expect([stored.state, stored.values, stored.params, stored.intermediateValues.size, stored.userAttrs]).toEqual(['PRUNED', [3], {}, 0, {}]);
     });
 
+    it("finishes with a patch merged by the tables' rules (params overwrite, a stored step stays, attrs merge)", async () => {
+      const s = await make();
+      const { id } = await s.createStudy({ name: 'merge', directions: ['minimize'] });
+      const t = await s.ask(id);
+      await s.updateTrial(id, t.number, { params: { b: { internal: 1, distribution: x }, a: { internal: 0.1, distribution: x } }, intermediateValues: [[2, 5]], userAttrs: { keep: 1, over: 'old' }, systemAttrs: { sys: [1] } });
+      const done = await s.finishTrial(id, t.number, {
+        state: 'COMPLETE',
+        values: [Infinity],
+        patch: { params: { a: { internal: 0.9, distribution: x }, c: { internal: 0.3, distribution: x } }, intermediateValues: [[2, 99], [1, Number.NaN], [3, -Infinity], [1, 7]], userAttrs: { over: 'new', add: { deep: [1, 2] } }, systemAttrs: { n: Infinity } },
+      });
+      expect(done.params).toEqual({ a: 0.9, b: 1, c: 0.3 });
+      expect([...done.intermediateValues].sort((p, q) => p[0] - q[0])).toEqual([[1, Number.NaN], [2, 5], [3, -Infinity]]);
+      expect(done.userAttrs).toEqual({ keep: 1, over: 'new', add: { deep: [1, 2] } });
+      expect(done.systemAttrs).toEqual({ sys: [1], n: Infinity });
+      expect(done.values).toEqual([Infinity]);
+    });
+
     it('stores big patches whole: 1,200 params and 2,500 reports in one write', async () => {
       const s = await make();
       const { id } = await s.createStudy({ name: 'big', directions: ['minimize'] });
@@ -138,6 +155,13 @@ export function runStudyStorageConformance(name: string, make: () => StudyStorag
       expect(done.params.p600).toBe(0.5);
       expect(done.intermediateValues.size).toBe(2500);
       expect(done.intermediateValues.get(0)).toBe(0);
+      // The same in the finishing write itself, and more than one statement can bind on PostgreSQL.
+      const t2 = await s.ask(id);
+      const many = Object.fromEntries(Array.from({ length: 14_000 }, (_, i) => [`q${i}`, { internal: i / 14_000, distribution: x }]));
+      const done2 = await s.finishTrial(id, t2.number, { state: 'COMPLETE', values: [1], patch: { params: many, intermediateValues: reports } });
+      expect(Object.keys(done2.params)).toHaveLength(14_000);
+      expect(done2.intermediateValues.size).toBe(2500);
+      expect((await s.getTrial(id, t2.number)).params.q7000).toBe(0.5);
     });
 
     it('answers NotFound for unknown studies and trials, and deletes a study with its trials', async () => {
