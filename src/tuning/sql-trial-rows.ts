@@ -92,7 +92,7 @@ async function loadChunk(ex: Executor, studyId: string, where: string, args: rea
  */
 async function loadChunkAggregated(ex: Executor, studyId: string, where: string, args: readonly SqlValue[], out: Map<number, FrozenTrial>): Promise<void> {
   const rows = await ex.all<TrialRow & { params: string | null; inter: string | null }>(
-    `SELECT ${TRIAL_COLUMNS},
+    `/* keyed */ SELECT ${TRIAL_COLUMNS},
        (SELECT json_agg(json_build_array(p.name, p.internal, p.distribution) ORDER BY p.name)::text FROM tuning_trial_params p WHERE p.study_id = t.study_id AND p.number = t.number) AS params,
        (SELECT json_agg(json_build_array(i.step, i.value) ORDER BY i.step)::text FROM tuning_trial_intermediate i WHERE i.study_id = t.study_id AND i.number = t.number) AS inter
      FROM tuning_trials t WHERE study_id = ?${where} ORDER BY number`,

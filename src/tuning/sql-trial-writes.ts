@@ -50,7 +50,7 @@ export interface LockedTrial {
 export async function lockTrial(tx: Executor, studyId: string, number: number): Promise<LockedTrial> {
   const lock = tx.dialect === 'postgres' ? ' FOR NO KEY UPDATE' : '';
   const row = await tx.one<{ state: TrialState; user_attrs: string; system_attrs: string }>(
-    `SELECT state, user_attrs, system_attrs FROM tuning_trials WHERE study_id = ? AND number = ?${lock}`,
+    `/* keyed */ SELECT state, user_attrs, system_attrs FROM tuning_trials WHERE study_id = ? AND number = ?${lock}`,
     [studyId, number],
   );
   if (!row) throw new NotFound(`Trial ${number} does not exist in study ${studyId}.`);

@@ -118,8 +118,10 @@ export class Study implements TrialHost {
   ask(fixedDistributions?: Readonly<Record<string, Distribution>>): Promise<Trial> {
     return this.locked(async () => {
       if (this.heartbeatIntervalMs) await this.storage.failStaleTrials(this.studyId, 2 * this.heartbeatIntervalMs);
-      const asked = await this.storage.ask(this.studyId);
-      const all = await this.storage.getAllTrials(this.studyId);
+      // The claim and the snapshot read go out together (two connections on PostgreSQL: a round
+      // trip less per ask). Under the ask lock every earlier claim of this process has committed,
+      // so the snapshot sees it; this trial itself holds nothing yet.
+      const [asked, all] = await Promise.all([this.storage.ask(this.studyId), this.storage.getAllTrials(this.studyId)]);
       this.setSnapshot(all);
       const others = all.filter((t) => t.number !== asked.number);
       const trial = new Trial(this, asked, others, this.sampler.seed ?? this.seed);
