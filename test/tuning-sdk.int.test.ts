@@ -29,7 +29,7 @@ const curves = async (trial: Trial) => {
     score = (1 - Math.abs(Math.log10(lr) + 2) / 4) * (1 - 1 / (epoch + 2)) - Math.abs(depth - 6) / 50 - (kind === 'rf' ? 0.05 : 0);
     trial.report(score, epoch);
     if (trial.shouldPrune()) throw new TrialPruned();
-    await new Promise((r) => setImmediate(r)); // an epoch's I/O: the background sends go out here
+    await new Promise((r) => setImmediate(r)); // an epoch's I/O
   }
   return score;
 };

@@ -24,6 +24,9 @@ export interface ScenarioResult extends Scenario {
   p50: number;
   /** p50 of the ask alone (NaN for the floor rows). */
   askP50: number;
+  /** Lowest and highest p50 over the repeats (p50 is the median repeat's). */
+  p50Min?: number;
+  p50Max?: number;
   p95: number;
   p99: number;
   trialsPerSec: number;
@@ -33,6 +36,7 @@ export interface ScenarioResult extends Scenario {
 
 export interface RunInfo {
   trials: number;
+  repeat: number;
   warmup: number;
   cpus: number;
   node: string;
@@ -45,14 +49,15 @@ export function writeDistributedReport(results: ScenarioResult[], info: RunInfo)
   const dir = join(REPO, 'bench', 'results');
   writeFileSync(join(dir, 'tuning-distributed.json'), JSON.stringify({ info, results }, null, 2) + '\n');
   const rows = results.map((r) =>
-    `| ${r.dialect} | ${r.name} | ${r.workers} | ${r.objectiveMs} | ${r.client} | ${r.p50} | ${Number.isFinite(r.askP50) ? r.askP50 : '–'} | ${r.p95} | ${r.p99} | ${r.trialsPerSec} | ${r.serverCpuMsPerTrial} | ${r.workerCpuMsPerTrial} |`,
+    `| ${r.dialect} | ${r.name} | ${r.workers} | ${r.objectiveMs} | ${r.client} | ${r.p50}${r.p50Min !== undefined && r.p50Max !== r.p50Min ? ` (${r.p50Min}–${r.p50Max})` : ''} | ${Number.isFinite(r.askP50) ? r.askP50 : '–'} | ${r.p95} | ${r.p99} | ${r.trialsPerSec} | ${r.serverCpuMsPerTrial} | ${r.workerCpuMsPerTrial} |`,
   );
   const target = results.filter((r) => r.shape === 'propose' && r.workers === 8 && r.sampler === 'random' && !r.experiment);
-  const verdict = target.map((r) => `- ${r.dialect}, ${r.client === 'sdk' ? 'through the TS SDK' : 'raw HTTP client'}, ${r.objectiveMs ? `workers with a ${r.objectiveMs} ms objective` : 'closed loop (no objective)'}: p50 ${r.p50} ms with 8 workers: ${r.p50 < TARGET_MS ? 'meets' : 'MISSES'} the target (< ${TARGET_MS} ms).`);
+  const verdict = target.map((r) => `- ${r.dialect}, ${r.client === 'sdk' ? 'through the TS SDK' : 'raw HTTP client'}, ${r.objectiveMs ? `workers with a ${r.objectiveMs} ms objective` : 'closed loop (no objective)'}: p50 ${r.p50} ms with 8 workers (repeats ${r.p50Min}–${r.p50Max}): ${r.p50 < TARGET_MS ? 'meets' : 'MISSES'} the target (< ${TARGET_MS} ms).`);
   const md = `# Distributed tuning: ask + tell round trip through the server
 
 \`npx tsx bench/tuning/distributed.ts\` (${info.seconds} s; ${info.cpus} CPUs, Node ${info.node}).
-Each scenario: a fresh study; each worker is its own process running trials back to back. With
+Each scenario ran ${info.repeat} times, each on a fresh study; the table shows the repeat with the
+median p50 and, in brackets, the lowest and highest p50 of the repeats. Each worker is its own process running trials back to back. With
 objective 0 (a closed loop, the worst case) ${info.warmup} warm-up trials per worker, then
 ${info.trials} measured trials with 1 worker and ${info.trials * 2} with 8; with an objective (a
 sleep between ask and tell) 10 warm-up and 40 measured trials per worker. Times are the wall time

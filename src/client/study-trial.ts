@@ -9,9 +9,9 @@
  * proposal when the name and distribution match; a parameter the study has not seen (or a new
  * range for it) is drawn here, uniformly, as samplers do for a parameter with no history.
  * `shouldPrune()` applies the pruner's rule to the view and this trial's reports (the same
- * function the server uses). What the trial did is sent in the background, one request at a
- * time, each answering a fresher view, and the rest rides on `tell`: a trial that only
- * suggests and returns costs two requests, ask and tell.
+ * function the server uses). What the trial did is sent in the background (within 100 ms), one
+ * request at a time, each answering a fresher view, and the rest rides on `tell`: a trial that
+ * ends sooner costs two requests, ask and tell. `await trial.flush()` sends now.
  *
  * `await trial.suggestFloat(...)` still works (awaiting a value is the value), so objectives
  * written for the earlier async SDK run unchanged.
@@ -39,6 +39,14 @@ import {
 } from '../tuning/index.js';
 import { Rng } from '../tuning/prng.js';
 import { sampleUniformInternal } from '../tuning/transform.js';
+
+/**
+ * How long a trial's changes may wait before they are sent on their own. Short against a real
+ * epoch (reports refresh the pruner's view), long against a quick objective (which then costs
+ * two requests). Measured: with a 20 ms objective on PostgreSQL, sending at once made the
+ * background update a third request per trial and doubled the ask+tell p50 of 8 workers.
+ */
+const SEND_DELAY_MS = 100;
 
 /** How a trial reaches its study: `call(method, pathBelowTheTrial, fields)`. */
 export type TrialCall = <T>(method: HttpMethod, path: string, fields?: Record<string, unknown>) => Promise<T>;
@@ -113,7 +121,7 @@ export class Trial {
   private viewEtag: string | undefined;
   private rng: Rng | null = null;
   private pending: Pending | null = null;
-  private soon: ReturnType<typeof setImmediate> | null = null;
+  private soon: ReturnType<typeof setTimeout> | null = null;
   private chain: Promise<void> = Promise.resolve();
   private finished = false;
   /** The server finished this trial behind our back (missed heartbeats): stop it early. */
@@ -320,17 +328,20 @@ export class Trial {
   }
 
   /**
-   * Sends the pending changes after the current macrotask, so a `tell` right after a synchronous
-   * objective carries them instead (one request fewer). One send at a time, in order, each taking
-   * everything pending by then; a failed send puts its changes back for the next send or the
-   * tell, so nothing is lost.
+   * Sends the pending changes within SEND_DELAY_MS, so a trial that ends sooner sends everything
+   * with its `tell` (two requests per trial, not three), while a long one still shows its params
+   * and reports on the server (and its tracking run) almost at once. One send at a time, in
+   * order, each taking everything pending by then; a failed send puts its changes back for the
+   * next send or the tell, so nothing is lost.
    */
   private schedule(): void {
     if (this.soon) return;
-    this.soon = setImmediate(() => {
+    this.soon = setTimeout(() => {
       this.soon = null;
       this.enqueueSend();
-    });
+    }, SEND_DELAY_MS);
+    // A trial nobody tells must not keep the process alive; a told one sends its rest with tell.
+    this.soon.unref?.();
   }
 
   private enqueueSend(): void {
@@ -351,7 +362,7 @@ export class Trial {
   }
 
   private cancelSoon(): void {
-    if (this.soon) clearImmediate(this.soon);
+    if (this.soon) clearTimeout(this.soon);
     this.soon = null;
   }
 
