@@ -74,10 +74,13 @@ ${rows.join('\n')}
 Target (issue 5): ask + tell p50 < ${TARGET_MS} ms with 8 workers.
 ${verdict.join('\n')}
 
-The machine has ${info.cpus} cores shared by the server, the 8 worker processes and other work:
-with 8 closed-loop workers the server is never idle, so p50 there is mostly queueing behind the
-other 7 workers' requests (p50 ~ 8 / throughput); compare it with the HTTP floor of the same
-worker count. With a 20 ms objective the server has slack and p50 is the round trip itself.
+The machine has ${info.cpus} cores shared by the server, the 8 worker processes, PostgreSQL and
+other work. With 8 closed-loop workers the cores are saturated by the nine processes together: a
+CPU profile of the server during the SQLite closed loop found it idle 47% of the time, so p50
+there is mostly each process waiting for a core (p50 ~ 8 / throughput), not the server's work.
+With a 20 ms objective there is slack and p50 is the round trip itself: the realistic case, since
+a real trial's objective takes far longer. The TS SDK rows pay the SDK's own JavaScript (about
+1 ms of client CPU per trial, node:http included) on the same two cores.
 `;
   writeFileSync(join(dir, 'tuning-distributed.md'), md);
 }
