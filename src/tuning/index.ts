@@ -48,7 +48,7 @@ export { trialJson, studyJson, parseDistribution } from './study-json.js';
 export type { Sampler, SamplerContext, SearchSpace, StudyInfo, TrialView } from './samplers/sampler.js';
 export { RandomSampler } from './samplers/random-sampler.js';
 export { GridSampler } from './samplers/grid-sampler.js';
-export { QMCSampler, type QMCSamplerOptions } from './samplers/qmc-sampler.js';
+export { QMCSampler, type QMCSamplerOptions, type QmcType } from './samplers/qmc-sampler.js';
 export { TPESampler, type TPESamplerOptions } from './samplers/tpe-sampler.js';
 export { defaultGamma, defaultWeights, hyperoptGamma } from './samplers/tpe-split.js';
 export { CmaEsSampler, type CmaEsSamplerOptions } from './samplers/cmaes-sampler.js';
