@@ -17,19 +17,14 @@
  * written for the earlier async SDK run unchanged.
  */
 import type { HttpMethod } from '../core/route.js';
-import { distributionsCompatible, distributionsEqual, fromInternal, toInternal } from '../tuning/distributions.js';
+import { DefineByRunTrial } from '../tuning/define-by-run.js';
+import { distributionsEqual, fromInternal, toInternal } from '../tuning/distributions.js';
 import {
   AppError,
-  categoricalDistribution,
   decidePrune,
-  floatDistribution,
   FrozenTrial,
-  intDistribution,
   InvalidParameter,
-  InvalidState,
   reviveView,
-  SystemAttr,
-  type CategoricalChoice,
   type Distribution,
   type JsonValue,
   type ParamValue,
@@ -106,24 +101,16 @@ export interface TrialStudy {
   seed: number;
 }
 
-export class Trial {
-  readonly number: number;
+export class Trial extends DefineByRunTrial {
   /** Params an enqueued (or retried) trial was told to take. */
   readonly fixedParams: Readonly<Record<string, ParamValue>>;
-  readonly datetimeStart: number | null;
-  private readonly internal: Record<string, number> = {};
-  private readonly dists: Record<string, Distribution> = {};
   private readonly proposals: NonNullable<AskedJson['proposals']>;
-  private readonly intermediate = new Map<number, number>();
-  private readonly userAttrsLocal: Record<string, JsonValue>;
-  private readonly systemAttrsLocal: Record<string, JsonValue> = {};
   private view: PruneView = { kind: 'nop' };
   private viewEtag: string | undefined;
   private rng: Rng | null = null;
   private pending: Pending | null = null;
   private soon: ReturnType<typeof setTimeout> | null = null;
   private chain: Promise<void> = Promise.resolve();
-  private finished = false;
   /** The server finished this trial behind our back (missed heartbeats): stop it early. */
   private gone = false;
   private lastError: unknown = null;
@@ -135,103 +122,12 @@ export class Trial {
     private readonly study: TrialStudy,
   ) {
     const t = asked.trial;
-    this.number = t.number;
+    const internalParams: Record<string, number> = {};
+    for (const [name, d] of Object.entries(t.distributions)) internalParams[name] = toInternal(d, t.params[name]!);
+    super({ number: t.number, datetimeStart: t.datetime_start ?? null, internalParams, distributions: t.distributions, intermediateValues: new Map(), userAttrs: t.user_attrs ?? {}, systemAttrs: {} });
     this.fixedParams = t.fixed_params ?? {};
-    this.datetimeStart = t.datetime_start ?? null;
-    this.userAttrsLocal = { ...(t.user_attrs ?? {}) };
-    for (const [name, d] of Object.entries(t.distributions)) {
-      this.dists[name] = d;
-      this.internal[name] = toInternal(d, t.params[name]!);
-    }
     this.proposals = asked.proposals ?? {};
     this.takeView(asked);
-  }
-
-  /** Params suggested so far. */
-  get params(): Readonly<Record<string, ParamValue>> {
-    const out: Record<string, ParamValue> = {};
-    for (const name in this.internal) out[name] = fromInternal(this.dists[name]!, this.internal[name]!);
-    return out;
-  }
-
-  get distributions(): Readonly<Record<string, Distribution>> {
-    return { ...this.dists };
-  }
-
-  get userAttrs(): Readonly<Record<string, JsonValue>> {
-    return { ...this.userAttrsLocal };
-  }
-
-  /**
-   * A float in [low, high]; `log` samples log-uniformly, `step` on a grid (not both).
-   * Re-suggesting a name returns the same value.
-   *
-   * @example
-   * const lr = trial.suggestFloat('lr', 1e-5, 1e-1, { log: true });
-   */
-  suggestFloat(name: string, low: number, high: number, opts: NumericOptions = {}): number {
-    return this.suggest(name, floatDistribution(name, low, high, opts)) as number;
-  }
-
-  /** An integer in [low, high], both inclusive. */
-  suggestInt(name: string, low: number, high: number, opts: NumericOptions = {}): number {
-    return this.suggest(name, intDistribution(name, low, high, opts)) as number;
-  }
-
-  /** One of `choices` (null, booleans, numbers, strings). */
-  suggestCategorical<T extends CategoricalChoice>(name: string, choices: readonly T[]): T {
-    return this.suggest(name, categoricalDistribution(name, choices)) as T;
-  }
-
-  /**
-   * Records an intermediate value at `step` (an integer >= 0); a step reported twice keeps its
-   * first value, as in Optuna. Sent in the background.
-   *
-   * @example
-   * trial.report(loss, epoch);
-   * if (trial.shouldPrune()) throw new TrialPruned();
-   */
-  report(value: number, step: number): void {
-    this.assertRunning('report');
-    if (this.study.directions.length > 1) throw new InvalidState('report() is not supported for multi-objective studies (pruners need one objective).');
-    if (typeof value !== 'number') throw new InvalidParameter(`report(): value must be a number, got ${typeof value}.`);
-    if (!Number.isInteger(step) || step < 0) throw new InvalidParameter(`report(): step must be an integer >= 0, got ${step}.`);
-    if (this.intermediate.has(step)) return;
-    this.intermediate.set(step, value);
-    this.patch().intermediate.set(step, value);
-    this.schedule();
-  }
-
-  /**
-   * Whether the study's pruner says to stop now, by its rules applied to this trial's reports and
-   * the other trials as of the latest view from the server (refreshed with every background send).
-   * Also true once the server has failed the trial for missed heartbeats (its params are queued
-   * again), so a worker does not train on for nothing.
-   */
-  shouldPrune(): boolean {
-    this.assertRunning('shouldPrune');
-    if (this.study.directions.length > 1) throw new InvalidState('shouldPrune() is not supported for multi-objective studies.');
-    if (this.gone) return true;
-    return decidePrune(this.view, {
-      study: { name: this.study.name, directions: this.study.directions },
-      trial: this.toFrozen(),
-      setSystemAttr: (k, v) => this.setSystemAttr(k, v),
-    });
-  }
-
-  setUserAttr(key: string, value: JsonValue): void {
-    this.assertRunning('setUserAttr');
-    this.userAttrsLocal[key] = value;
-    this.patch().userAttrs[key] = value;
-    this.schedule();
-  }
-
-  /** Constraint values for this trial; it is feasible when every value is <= 0. */
-  setConstraints(values: readonly number[]): void {
-    if (!Array.isArray(values) || values.some((v) => typeof v !== 'number' || Number.isNaN(v))) {
-      throw new InvalidParameter(`setConstraints(): expected an array of numbers (NaN not allowed), got ${JSON.stringify(values)}.`);
-    }
-    this.setSystemAttr(SystemAttr.constraints, [...values]);
   }
 
   /** Waits until everything the trial did so far is on the server. */
@@ -251,76 +147,64 @@ export class Trial {
     return p ? pendingFields(p) : {};
   }
 
-  /** @internal */
-  markFinished(): void {
-    this.finished = true;
-  }
-
   /** @internal The server says this trial is no longer RUNNING. */
   markGone(): void {
     this.gone = true;
   }
 
-  /** @internal */
-  get isFinished(): boolean {
-    return this.finished;
+  protected get directions(): readonly StudyDirection[] {
+    return this.study.directions;
   }
 
-  private suggest(name: string, d: Distribution): ParamValue {
-    this.assertRunning(`suggest '${name}'`);
-    const own = this.dists[name];
-    if (own !== undefined) {
-      if (!distributionsEqual(own, d)) throw new InvalidParameter(`Parameter '${name}' was already suggested in this trial with ${JSON.stringify(own)}; it cannot be redefined as ${JSON.stringify(d)}.`);
-      return fromInternal(own, this.internal[name]!);
-    }
+  /** The server proposes the distribution the study's trials used (one kind per name). */
+  protected knownDistribution(name: string): Distribution | undefined {
+    return this.proposals[name]?.distribution ?? undefined;
+  }
+
+  /**
+   * The pruner's rules applied to this trial's reports and the other trials as of the latest view
+   * from the server (refreshed with every background send). Also "stop" once the server has
+   * failed the trial for missed heartbeats (its params are queued again), so a worker does not
+   * train on for nothing.
+   */
+  protected pruneDecision(): boolean {
+    if (this.gone) return true;
+    return decidePrune(this.view, {
+      study: { name: this.study.name, directions: this.study.directions },
+      trial: this.toFrozen(),
+      setSystemAttr: (k, v) => this.writeSystemAttr(k, v),
+    });
+  }
+
+  /** An enqueued value or the sampler's grid point; else the proposal; else a uniform draw here. */
+  protected drawInternal(name: string, d: Distribution): number {
     const proposal = this.proposals[name];
-    // The server proposes the distribution the study's trials used: the engine's "one kind per
-    // name" rule, checked here so the error comes from the suggest call, as embedded.
-    if (proposal?.distribution && !distributionsCompatible(proposal.distribution, d)) {
-      throw new InvalidParameter(`Parameter '${name}' is ${JSON.stringify(d)} here but ${JSON.stringify(proposal.distribution)} in earlier trials of this study; use a new name for a different kind of parameter.`);
-    }
-    let internal: number;
     const fixed = name in this.fixedParams ? this.fixedParams[name] : proposal && !proposal.distribution ? proposal.value : undefined;
     if (fixed !== undefined) {
       try {
-        internal = toInternal(d, fixed);
+        return toInternal(d, fixed);
       } catch (e) {
         throw new InvalidParameter(`Parameter '${name}': ${name in this.fixedParams ? 'enqueued' : "the sampler's"} value is invalid: ${(e as Error).message}`);
       }
-    } else if (proposal?.distribution && distributionsEqual(proposal.distribution, d)) {
-      internal = toInternal(d, proposal.value);
-    } else {
-      this.rng ??= Rng.derive(this.study.seed, 'worker', this.number);
-      internal = sampleUniformInternal(d, this.rng);
     }
-    this.internal[name] = internal;
-    this.dists[name] = d;
-    const value = fromInternal(d, internal);
-    this.patch().params[name] = { distribution: d, value };
-    this.schedule();
-    return value;
+    if (proposal?.distribution && distributionsEqual(proposal.distribution, d)) return toInternal(d, proposal.value);
+    this.rng ??= Rng.derive(this.study.seed, 'worker', this.number);
+    return sampleUniformInternal(d, this.rng);
   }
 
-  private setSystemAttr(key: string, value: JsonValue): void {
-    this.assertRunning('setSystemAttr');
-    this.systemAttrsLocal[key] = value;
-    this.patch().systemAttrs[key] = value;
+  protected onParam(name: string, dist: Distribution, internal: number): void {
+    this.patch().params[name] = { distribution: dist, value: fromInternal(dist, internal) };
     this.schedule();
   }
 
-  private toFrozen(): FrozenTrial {
-    return new FrozenTrial({
-      number: this.number,
-      state: 'RUNNING',
-      values: null,
-      internalParams: { ...this.internal },
-      distributions: { ...this.dists },
-      intermediateValues: new Map(this.intermediate),
-      userAttrs: { ...this.userAttrsLocal },
-      systemAttrs: { ...this.systemAttrsLocal },
-      datetimeStart: this.datetimeStart,
-      datetimeComplete: null,
-    });
+  protected onReport(step: number, value: number): void {
+    this.patch().intermediate.set(step, value);
+    this.schedule();
+  }
+
+  protected onAttr(kind: 'user' | 'system', key: string, value: JsonValue): void {
+    (kind === 'user' ? this.patch().userAttrs : this.patch().systemAttrs)[key] = value;
+    this.schedule();
   }
 
   private patch(): Pending {
@@ -347,7 +231,7 @@ export class Trial {
   private enqueueSend(): void {
     this.chain = this.chain.then(async () => {
       const p = this.pending;
-      if (!p || this.finished || this.gone) return;
+      if (!p || this.isFinished || this.gone) return;
       this.pending = null;
       try {
         const res = await this.call<{ prune_view?: JsonValue; prune_view_etag?: string }>('POST', '/update', { ...pendingFields(p), view_etag: this.viewEtag });
@@ -369,10 +253,6 @@ export class Trial {
   private takeView(res: { prune_view?: JsonValue; prune_view_etag?: string }): void {
     if (res.prune_view !== undefined) this.view = reviveView(res.prune_view);
     if (res.prune_view_etag !== undefined) this.viewEtag = res.prune_view_etag;
-  }
-
-  private assertRunning(what: string): void {
-    if (this.finished) throw new InvalidState(`Trial ${this.number} is already finished; cannot ${what}.`);
   }
 }
 

@@ -10,23 +10,10 @@
  * them (`tell` sends the remainder in the same atomic step as the state change). A storage
  * error surfaces at the next `flush()`/`tell()`, never as an unhandled rejection.
  */
-import { InvalidParameter, InvalidState } from '../core/errors.js';
-import {
-  categoricalDistribution,
-  containsInternal,
-  distributionsCompatible,
-  distributionsEqual,
-  floatDistribution,
-  fromInternal,
-  intDistribution,
-  isSingle,
-  toInternal,
-  type CategoricalChoice,
-  type Distribution,
-  type NumericOptions,
-  type ParamValue,
-} from './distributions.js';
-import { FrozenTrial, SystemAttr, type JsonValue } from './frozen-trial.js';
+import { InvalidParameter } from '../core/errors.js';
+import { DefineByRunTrial } from './define-by-run.js';
+import { containsInternal, distributionsEqual, fromInternal, isSingle, toInternal, type Distribution, type ParamValue } from './distributions.js';
+import { SystemAttr, type FrozenTrial, type JsonValue, type StudyDirection } from './frozen-trial.js';
 import type { Pruner } from './pruners/pruner.js';
 import { Rng } from './prng.js';
 import type { Sampler, SamplerContext, SearchSpace, StudyInfo } from './samplers/sampler.js';
@@ -48,15 +35,8 @@ export interface TrialHost {
   stop(): void;
 }
 
-export class Trial {
-  readonly number: number;
-  readonly datetimeStart: number | null;
+export class Trial extends DefineByRunTrial {
   private readonly host: TrialHost;
-  private readonly internal: Record<string, number> = {};
-  private readonly dists: Record<string, Distribution> = {};
-  private readonly intermediate = new Map<number, number>();
-  private readonly userAttrsLocal: Record<string, JsonValue>;
-  private readonly systemAttrsLocal: Record<string, JsonValue>;
   private readonly fixed: Readonly<Record<string, ParamValue>> | null;
   private readonly ctx: SamplerContext;
   private relative: Record<string, number> = {};
@@ -69,18 +49,11 @@ export class Trial {
   private holds = 0;
   private chain: Promise<void> = Promise.resolve();
   private writeError: unknown = null;
-  private finishedState: string | null = null;
 
   /** @internal Created by `Study.ask()`. */
   constructor(host: TrialHost, asked: FrozenTrial, others: readonly FrozenTrial[], seed: number) {
+    super(asked);
     this.host = host;
-    this.number = asked.number;
-    this.datetimeStart = asked.datetimeStart;
-    this.userAttrsLocal = { ...asked.userAttrs };
-    this.systemAttrsLocal = { ...asked.systemAttrs };
-    Object.assign(this.internal, asked.internalParams);
-    Object.assign(this.dists, asked.distributions);
-    for (const [s, v] of asked.intermediateValues) this.intermediate.set(s, v);
     const fp = asked.systemAttrs[SystemAttr.fixedParams];
     this.fixed = fp && typeof fp === 'object' && !Array.isArray(fp) ? (fp as Record<string, ParamValue>) : null;
     const self = this;
@@ -130,43 +103,6 @@ export class Trial {
     return this.relativeSpace;
   }
 
-  /** Parameters suggested so far, as the objective saw them. */
-  get params(): Readonly<Record<string, ParamValue>> {
-    const out: Record<string, ParamValue> = {};
-    for (const name in this.internal) out[name] = fromInternal(this.dists[name]!, this.internal[name]!);
-    return out;
-  }
-
-  get distributions(): Readonly<Record<string, Distribution>> {
-    return { ...this.dists };
-  }
-
-  get userAttrs(): Readonly<Record<string, JsonValue>> {
-    return { ...this.userAttrsLocal };
-  }
-
-  get systemAttrs(): Readonly<Record<string, JsonValue>> {
-    return { ...this.systemAttrsLocal };
-  }
-
-  /**
-   * A float in [low, high]; `log` samples log-uniformly, `step` on a grid (not both).
-   * Re-suggesting a name returns the same value.
-   */
-  suggestFloat(name: string, low: number, high: number, opts: NumericOptions = {}): number {
-    return this.suggest(name, floatDistribution(name, low, high, opts)) as number;
-  }
-
-  /** An integer in [low, high] (both inclusive); `log` or `step`, not both. */
-  suggestInt(name: string, low: number, high: number, opts: NumericOptions = {}): number {
-    return this.suggest(name, intDistribution(name, low, high, opts)) as number;
-  }
-
-  /** One of `choices` (null, booleans, numbers, strings). */
-  suggestCategorical<T extends CategoricalChoice>(name: string, choices: readonly T[]): T {
-    return this.suggest(name, categoricalDistribution(name, choices)) as T;
-  }
-
   /**
    * @internal Draws a value for `name` without recording it: what a remote worker receives at ask
    * for each parameter it may suggest. Recorded only if the worker then uses it (`suggestGiven`),
@@ -175,7 +111,7 @@ export class Trial {
   propose(name: string, dist: Distribution): ParamValue {
     const own = this.dists[name];
     if (own !== undefined) return fromInternal(own, this.internal[name]!);
-    return fromInternal(dist, this.draw(name, dist));
+    return fromInternal(dist, this.drawInternal(name, dist));
   }
 
   /**
@@ -183,64 +119,7 @@ export class Trial {
    * parameter the study had not seen), under the same define-by-run rules as `suggest*`.
    */
   suggestGiven(name: string, dist: Distribution, value: ParamValue): ParamValue {
-    return this.suggest(name, dist, value);
-  }
-
-  /** @internal The define-by-run checks of `suggest*` for one parameter, without drawing. */
-  checkSuggestion(name: string, dist: Distribution): void {
-    const own = this.dists[name];
-    if (own !== undefined && !distributionsEqual(own, dist)) {
-      throw new InvalidParameter(`Parameter '${name}' was already suggested in this trial with ${JSON.stringify(own)}; it cannot be redefined as ${JSON.stringify(dist)}.`);
-    }
-    const known = own ?? this.host.knownDistribution(name, this.ctx.trials);
-    if (known !== undefined && !distributionsCompatible(known, dist)) {
-      throw new InvalidParameter(`Parameter '${name}' is ${JSON.stringify(dist)} here but ${JSON.stringify(known)} in earlier trials of this study; use a new name for a different kind of parameter.`);
-    }
-  }
-
-  /**
-   * Records an intermediate objective value at `step` (an integer >= 0) for pruners.
-   * A step reported twice keeps its first value, as in Optuna.
-   */
-  report(value: number, step: number): void {
-    this.assertRunning('report');
-    if (this.host.info.directions.length > 1) throw new InvalidState('report() is not supported for multi-objective studies (pruners need one objective).');
-    if (typeof value !== 'number') throw new InvalidParameter(`report(): value must be a number, got ${typeof value}.`);
-    if (!Number.isInteger(step) || step < 0) throw new InvalidParameter(`report(): step must be an integer >= 0, got ${step}.`);
-    if (this.intermediate.has(step)) return;
-    this.intermediate.set(step, value);
-    const p = this.patch();
-    ((p.intermediateValues ??= []) as [number, number][]).push([step, value]);
-    this.schedule();
-    this.host.refreshSoon();
-  }
-
-  /** Whether the study's pruner says to stop this trial now (call after `report`). */
-  shouldPrune(): boolean {
-    this.assertRunning('shouldPrune');
-    if (this.host.info.directions.length > 1) throw new InvalidState('shouldPrune() is not supported for multi-objective studies.');
-    const others = this.host.latestTrials().filter((t) => t.number !== this.number);
-    return this.host.pruner.prune({
-      study: this.host.info,
-      trials: others,
-      trial: this.toFrozen(),
-      setSystemAttr: (k, v) => this.setSystemAttr(k, v),
-    });
-  }
-
-  setUserAttr(key: string, value: JsonValue): void {
-    this.assertRunning('setUserAttr');
-    this.userAttrsLocal[key] = value;
-    (this.patch().userAttrs ??= {})[key] = value;
-    this.schedule();
-  }
-
-  /** Constraint values for this trial; it is feasible when every value is <= 0. */
-  setConstraints(values: readonly number[]): void {
-    if (!Array.isArray(values) || values.some((v) => typeof v !== 'number' || Number.isNaN(v))) {
-      throw new InvalidParameter(`setConstraints(): expected an array of numbers (NaN not allowed), got ${JSON.stringify(values)}.`);
-    }
-    this.setSystemAttr(SystemAttr.constraints, [...values]);
+    return this.suggest(name, dist, () => this.givenInternal(name, dist, value));
   }
 
   /**
@@ -254,7 +133,7 @@ export class Trial {
     return () => {
       if (released) return;
       released = true;
-      if (--this.holds === 0 && this.pending && !this.finishedState) this.schedule();
+      if (--this.holds === 0 && this.pending && !this.isFinished) this.schedule();
     };
   }
 
@@ -267,26 +146,7 @@ export class Trial {
 
   /** @internal */
   setSystemAttr(key: string, value: JsonValue): void {
-    this.assertRunning('setSystemAttr');
-    this.systemAttrsLocal[key] = value;
-    (this.patch().systemAttrs ??= {})[key] = value;
-    this.schedule();
-  }
-
-  /** @internal The live state as a FrozenTrial (pruners, tell). */
-  toFrozen(): FrozenTrial {
-    return new FrozenTrial({
-      number: this.number,
-      state: 'RUNNING',
-      values: null,
-      internalParams: { ...this.internal },
-      distributions: { ...this.dists },
-      intermediateValues: new Map(this.intermediate),
-      userAttrs: { ...this.userAttrsLocal },
-      systemAttrs: { ...this.systemAttrsLocal },
-      datetimeStart: this.datetimeStart,
-      datetimeComplete: null,
-    });
+    this.writeSystemAttr(key, value);
   }
 
   /** @internal Waits for in-flight writes and hands over what is still pending, for `tell`. */
@@ -298,28 +158,50 @@ export class Trial {
     return p;
   }
 
-  /** @internal */
-  markFinished(state: string): void {
-    this.finishedState = state;
+  protected get directions(): readonly StudyDirection[] {
+    return this.host.info.directions;
   }
 
-  /** @internal */
-  get isFinished(): boolean {
-    return this.finishedState !== null;
+  protected knownDistribution(name: string): Distribution | undefined {
+    return this.host.knownDistribution(name, this.ctx.trials);
   }
 
-  private suggest(name: string, dist: Distribution, given?: ParamValue): ParamValue {
-    this.assertRunning(`suggest '${name}'`);
-    this.checkSuggestion(name, dist);
-    const own = this.dists[name];
-    if (own !== undefined) return fromInternal(own, this.internal[name]!);
-    const internal = given === undefined ? this.draw(name, dist) : this.givenInternal(name, dist, given);
+  protected pruneDecision(): boolean {
+    const others = this.host.latestTrials().filter((t) => t.number !== this.number);
+    return this.host.pruner.prune({
+      study: this.host.info,
+      trials: others,
+      trial: this.toFrozen(),
+      setSystemAttr: (k, v) => this.setSystemAttr(k, v),
+    });
+  }
+
+  protected onParam(name: string, dist: Distribution, internal: number): void {
     this.proposed.delete(name);
-    this.internal[name] = internal;
-    this.dists[name] = dist;
     (this.patch().params ??= {})[name] = { internal, distribution: dist };
     this.schedule();
-    return fromInternal(dist, internal);
+  }
+
+  protected onReport(step: number, value: number): void {
+    const p = this.patch();
+    ((p.intermediateValues ??= []) as [number, number][]).push([step, value]);
+    this.schedule();
+    this.host.refreshSoon();
+  }
+
+  protected onAttr(kind: 'user' | 'system', key: string, value: JsonValue): void {
+    const p = this.patch();
+    ((kind === 'user' ? (p.userAttrs ??= {}) : (p.systemAttrs ??= {})) as Record<string, JsonValue>)[key] = value;
+    this.schedule();
+  }
+
+  /** A drawn value, memoised per name so a proposal and a later suggest of it agree. */
+  protected drawInternal(name: string, dist: Distribution): number {
+    const p = this.proposed.get(name);
+    if (p && distributionsEqual(p.dist, dist)) return p.internal;
+    const internal = this.drawFresh(name, dist);
+    this.proposed.set(name, { dist, internal });
+    return internal;
   }
 
   /** A worker's value: inside the distribution, or exactly the enqueued one. */
@@ -335,14 +217,6 @@ export class Trial {
     const fixed = this.fixed && name in this.fixed ? this.fixed[name] : this.samplerValues[name];
     if (fixed !== undefined && fixed === value) return internal;
     if (!containsInternal(dist, internal)) throw new InvalidParameter(`Parameter '${name}': ${JSON.stringify(value)} is outside ${JSON.stringify(dist)}.`);
-    return internal;
-  }
-
-  private draw(name: string, dist: Distribution): number {
-    const p = this.proposed.get(name);
-    if (p && distributionsEqual(p.dist, dist)) return p.internal;
-    const internal = this.drawFresh(name, dist);
-    this.proposed.set(name, { dist, internal });
     return internal;
   }
 
@@ -374,14 +248,10 @@ export class Trial {
         this.scheduled = false;
         const p = this.pending;
         this.pending = null;
-        if (p && !this.writeError && !this.finishedState) await this.host.storage.updateTrial(this.host.studyId, this.number, p);
+        if (p && !this.writeError && !this.isFinished) await this.host.storage.updateTrial(this.host.studyId, this.number, p);
       })
       .catch((e: unknown) => {
         this.writeError ??= e;
       });
-  }
-
-  private assertRunning(what: string): void {
-    if (this.finishedState) throw new InvalidState(`Trial ${this.number} is already ${this.finishedState}; cannot ${what}.`);
   }
 }

@@ -1,13 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidParameter } from '../../core/errors.js';
-import { createStudy } from '../create-study.js';
 import { categoricalDistribution, floatDistribution, intDistribution, type Distribution } from '../distributions.js';
 import type { FrozenTrial } from '../frozen-trial.js';
 import { Rng } from '../prng.js';
-import { RandomSampler } from '../samplers/random-sampler.js';
 import { makeTrial } from '../test-helpers.js';
 import { fanovaImportances } from './fanova.js';
 import { getParamImportances } from './param-importances.js';
+import { studyWithNoise } from './importance.test-helpers.js';
 
 const unit = floatDistribution('x', 0, 1);
 const objective = (t: FrozenTrial): number => t.values![0]!;
@@ -119,13 +118,7 @@ describe('fANOVA importance', () => {
 
 describe('getParamImportances evaluator', () => {
   it("runs fANOVA on a study when asked and refuses an unknown evaluator", async () => {
-    const study = await createStudy({ seed: 3, sampler: new RandomSampler() });
-    await study.optimize((t) => {
-      const x = t.suggestFloat('x', 0, 1);
-      const y = t.suggestInt('y', 1, 100, { log: true });
-      t.suggestCategorical('noise', ['a', 'b', 'c']);
-      return 10 * (x - 0.3) ** 2 + Math.abs(Math.log10(y) - 1);
-    }, { nTrials: 150 });
+    const study = await studyWithNoise(150);
     const imp = await getParamImportances(study, { evaluator: 'fanova' });
     expect(Object.keys(imp)[2]).toBe('noise');
     expect(Object.values(imp).reduce((a, b) => a + b, 0)).toBeCloseTo(1, 10);

@@ -1,17 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { createStudy } from '../create-study.js';
-import { RandomSampler } from '../samplers/random-sampler.js';
 import { getParamImportances } from './param-importances.js';
+import { studyWithNoise } from './importance.test-helpers.js';
 
 describe('PED-ANOVA importance', () => {
   it('scores the parameters that drive the objective high and an irrelevant one near 0', async () => {
-    const study = await createStudy({ seed: 3, sampler: new RandomSampler() });
-    await study.optimize((t) => {
-      const x = t.suggestFloat('x', 0, 1);
-      const y = t.suggestInt('y', 1, 100, { log: true });
-      t.suggestCategorical('noise', ['a', 'b', 'c']);
-      return 10 * (x - 0.3) ** 2 + Math.abs(Math.log10(y) - 1);
-    }, { nTrials: 300 });
+    const study = await studyWithNoise(300);
     const imp = await getParamImportances(study);
     const names = Object.keys(imp);
     expect(names[2]).toBe('noise');
