@@ -1,12 +1,14 @@
 /**
- * @module Trial: the define-by-run handle an objective receives.
+ * @module Trial: the define-by-run handle an objective receives, with the sampler in this process
+ * (the rules a user meets are in define-by-run.ts, shared with the SDK's remote trial).
  *
  * Why suggest* is synchronous although storage is async: users write
  * `const lr = trial.suggestFloat(...)` exactly as in Optuna, with no `await`. So `ask()` takes
  * a snapshot of the study's trials (one storage read) and every sampler decision for this
  * trial is computed from that snapshot plus the trial's own params, synchronously. Writes
  * (params, reports, attrs) are merged into one pending patch and sent to storage on the next
- * microtask, one `updateTrial` at a time in order; `report()`'s callers and `tell()` await
+ * microtask, one `updateTrial` at a time in order (held back while a server applies a worker's
+ * last changes before its tell); `report()`'s callers and `tell()` await
  * them (`tell` sends the remainder in the same atomic step as the state change). A storage
  * error surfaces at the next `flush()`/`tell()`, never as an unhandled rejection.
  */
