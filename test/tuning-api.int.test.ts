@@ -114,6 +114,20 @@ describe.each(DIALECTS)('tuning API on %s', (dialect) => {
     expect([late.status, late.body.error_code]).toEqual([400, 'INVALID_STATE']);
   });
 
+  it('proposes a value for each range a dynamic parameter has had, each inside its range', async () => {
+    const s = server();
+    const st = await makeStudy(s, { sampler: { name: 'tpe', options: { n_startup_trials: 2 } }, heartbeat_interval_ms: null });
+    for (const hi of [10, 20, 30, 20]) {
+      const { trial } = ok(await s.call('POST', studyPath(st.name, '/ask'), { propose: true }));
+      const units = { distribution: int(1, hi), value: Math.ceil(hi / 2) };
+      ok(await s.call('POST', trialPath(st.name, trial.number, '/tell'), { values: [hi], params: { units } }));
+    }
+    const { proposals } = ok(await s.call('POST', studyPath(st.name, '/ask'), { propose: true }));
+    const all = [proposals.units, ...proposals.units.others];
+    expect(all.map((p: any) => p.distribution.high)).toEqual([20, 30, 10]); // most recent first
+    for (const p of all) expect(p.value >= 1 && p.value <= p.distribution.high && Number.isInteger(p.value)).toBe(true);
+  });
+
   it('prunes over HTTP: report answers should_prune, PRUNED keeps the last value', async () => {
     const s = server();
     const st = await makeStudy(s, { pruner: { name: 'median', options: { n_startup_trials: 2, n_warmup_steps: 0 } }, sampler: 'random' });

@@ -80,7 +80,7 @@ export function frozenFromJson(t: any): FrozenTrial {
 /** What `POST .../ask` answers (with `propose`). */
 export interface AskedJson {
   trial: { number: number; params: Record<string, ParamValue>; distributions: Record<string, Distribution>; fixed_params?: Record<string, ParamValue>; user_attrs?: Record<string, JsonValue>; datetime_start?: number | null };
-  proposals?: Record<string, { distribution: Distribution | null; value: ParamValue }>;
+  proposals?: Record<string, { distribution: Distribution | null; value: ParamValue; others?: { distribution: Distribution; value: ParamValue }[] }>;
   study_stopped?: boolean;
   prune_view?: JsonValue;
   prune_view_etag?: string;
@@ -176,7 +176,11 @@ export class Trial extends DefineByRunTrial {
     });
   }
 
-  /** An enqueued value or the sampler's grid point; else the proposal; else a uniform draw here. */
+  /**
+   * An enqueued value or the sampler's grid point; else the server's value for this distribution;
+   * else (a name or range the study has not used) a uniform draw here, as a sampler does with no
+   * history.
+   */
   protected drawInternal(name: string, d: Distribution): number {
     const proposal = this.proposals[name];
     const fixed = name in this.fixedParams ? this.fixedParams[name] : proposal && !proposal.distribution ? proposal.value : undefined;
@@ -188,6 +192,9 @@ export class Trial extends DefineByRunTrial {
       }
     }
     if (proposal?.distribution && distributionsEqual(proposal.distribution, d)) return toInternal(d, proposal.value);
+    // A range the study used before (a dynamic space): the server drew for it too.
+    const other = proposal?.others?.find((o) => distributionsEqual(o.distribution, d));
+    if (other) return toInternal(d, other.value);
     this.rng ??= Rng.derive(this.study.seed, 'worker', this.number);
     return sampleUniformInternal(d, this.rng);
   }

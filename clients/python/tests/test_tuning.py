@@ -53,10 +53,16 @@ class TuningTest(unittest.TestCase):
         self.assertIs(type(done.params["k"]), type(k))  # True stays True, 1 stays 1
         calls.clear()
         third = study.ask()
-        third.suggest_float("x", -2, 2)  # another range: the server draws it
+        third.suggest_float("x", -2, 2)  # a range the study has not used: the server draws it
         third.report(0.5, 0)
         study.tell(third, 0.5)
         self.assertEqual(calls, ["ask", "suggest", "report", "tell"])
+        calls.clear()
+        fourth = study.ask()
+        self.assertTrue(-2 <= fourth.suggest_float("x", -2, 2) <= 2)  # used once: proposed now
+        self.assertTrue(-1 <= fourth.suggest_float("y", -1, 1) <= 1)
+        study.tell(fourth, 0.1)
+        self.assertEqual(calls, ["ask", "suggest", "tell"])  # only 'y' is new
 
     def test_search_space_at_ask_log_and_step(self):
         study = Study.create(URL, name("space"), direction="maximize", sampler="random")

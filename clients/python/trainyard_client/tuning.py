@@ -113,8 +113,8 @@ class Trial:
         known = self._dists.get(name)
         if known is not None and name in self._params and _same(known, dist):
             return self._params[name]
-        proposal = self._proposals.get(name)
-        if known is None and proposal is not None and _same(proposal["distribution"], dist):
+        proposal = _matching(self._proposals.get(name), dist)
+        if known is None and proposal is not None:
             value = proposal["value"]
             self._unsent[name] = {"distribution": dist, "value": value}
             self._params[name] = value
@@ -153,6 +153,16 @@ class Trial:
         """Params taken from proposals and not yet recorded by the server (they go with tell)."""
         out, self._unsent = self._unsent, {}
         return out
+
+
+def _matching(proposal, dist):
+    """The server's value for exactly this distribution (its main one or another range), if any."""
+    if proposal is None:
+        return None
+    for p in [proposal] + list(proposal.get("others") or []):
+        if p.get("distribution") is not None and _same(p["distribution"], dist):
+            return p
+    return None
 
 
 def _same(a, b):

@@ -41,6 +41,8 @@ export interface Suggestion {
 export interface Proposal {
   distribution: Distribution | null;
   value: ParamValue;
+  /** Values for the other distributions the study used for this name (dynamic ranges). */
+  others?: { distribution: Distribution; value: ParamValue }[];
 }
 
 /** The pruner's view of the other trials (prune-view.ts) with its tag; `view` is left out when the worker's tag matches. */
@@ -116,21 +118,29 @@ export class RemoteTrials {
    */
   proposals(s: LoadedStudy, trial: Trial, extra: readonly Suggestion[]): Record<string, Proposal> {
     const space = s.knownSpace.update(s.study.latestTrials());
-    // The sampler's joint space wins over older trials' distributions: it is what it drew for.
-    for (const [name, d] of Object.entries(trial.relativeSearchSpace)) space.set(name, d);
-    for (const { name, distribution } of extra) space.set(name, distribution);
-    for (const [name, d] of Object.entries(trial.distributions)) space.set(name, d);
+    // Put first: what the sampler drew jointly, what the worker asked for, what the trial holds.
+    const first = (name: string, d: Distribution) => space.set(name, [d, ...(space.get(name) ?? []).filter((o) => !distributionsEqual(o, d))]);
+    for (const [name, d] of Object.entries(trial.relativeSearchSpace)) first(name, d);
+    for (const { name, distribution } of extra) first(name, distribution);
+    for (const [name, d] of Object.entries(trial.distributions)) first(name, d);
     const out: Record<string, Proposal> = {};
     const fixed = trial.samplerValues;
     for (const [name, value] of Object.entries(fixed)) out[name] = { distribution: null, value };
-    for (const [name, distribution] of space) {
-      if (name in fixed) continue;
-      try {
-        out[name] = { distribution, value: trial.propose(name, distribution) };
-      } catch {
-        // An enqueued value that does not fit the current distribution: the worker meets the
-        // error when it suggests the name, as an embedded trial would.
-      }
+    for (const [name, [main, ...others]] of space) {
+      if (name in fixed || !main) continue;
+      const draw = (distribution: Distribution) => {
+        try {
+          return { distribution, value: trial.propose(name, distribution) };
+        } catch {
+          // An enqueued value that does not fit this distribution: the worker meets the error
+          // when it suggests the name, as an embedded trial would.
+          return null;
+        }
+      };
+      // The others first: a trial memoises one draw per name, and it should be the main one.
+      const alt = others.map(draw).filter((p): p is { distribution: Distribution; value: ParamValue } => p !== null);
+      const p = draw(main);
+      if (p) out[name] = alt.length ? { ...p, others: alt } : p;
     }
     return out;
   }
