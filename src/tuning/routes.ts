@@ -29,7 +29,8 @@
  * `report` answers the pruner's decision (the Python client). Or two requests per trial (the TS
  * SDK): `ask` with `propose: true` (or a search space of names to add) also answers `proposals`, a
  * value drawn now for every parameter the study has seen (`{ name: { distribution, value } }`,
- * recorded only once the worker says it used it), and `prune_view`, the pruner's rule condensed
+ * recorded only once the worker says it used it; `others` holds values for the other ranges a
+ * dynamic parameter had), and `prune_view`, the pruner's rule condensed
  * to JSON (pruners/prune-view.ts). The worker suggests locally (its own uniform draw for a name or
  * distribution without a proposal), decides pruning locally from the view, and sends what it did
  * as `params` / `intermediate_values` / attrs with `update` (which answers a fresh view; it is
