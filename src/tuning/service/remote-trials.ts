@@ -186,6 +186,7 @@ export class RemoteTrials {
     if ((opts.state ?? 'COMPLETE') === 'COMPLETE') checkObjectiveValues(opts.values, s.record.directions.length, `Parameter 'values' (trial ${number})`);
     const key = keyOf(s, number);
     let release = () => {};
+    let reports: [number, number][] = [];
     if (patch) {
       const stored = this.live.has(key) ? null : await this.storage.getTrial(s.record.id, number);
       // A finished trial takes no patch; skip_if_finished answers it as it is.
@@ -193,7 +194,7 @@ export class RemoteTrials {
       await this.using(s, number, async (live) => {
         release = live.trial.holdWrites();
         try {
-          await this.applyPatch(s, live, patch, { flush: false });
+          reports = await this.applyPatch(s, live, patch, { flush: false });
         } catch (e) {
           release();
           throw e;
@@ -201,13 +202,14 @@ export class RemoteTrials {
       });
     }
     try {
-      return await this.finish(s, number, opts);
+      return await this.finish(s, number, opts, reports);
     } finally {
       release();
     }
   }
 
-  private async finish(s: LoadedStudy, number: number, opts: TellOptions): Promise<FrozenTrial> {
+  /** Tells the engine, then the trial's run (with `reports` the worker sent with its tell). */
+  private async finish(s: LoadedStudy, number: number, opts: TellOptions, reports: readonly [number, number][] = []): Promise<FrozenTrial> {
     const key = keyOf(s, number);
     const live = this.live.get(key);
     let frozen: FrozenTrial;
@@ -218,7 +220,7 @@ export class RemoteTrials {
       throw e;
     }
     this.live.delete(key);
-    await this.mirrorFinish(s, frozen, live?.runId);
+    await this.mirrorFinish(s, frozen, live?.runId, reports);
     return frozen;
   }
 
@@ -292,20 +294,26 @@ export class RemoteTrials {
     if (this.live.size > MAX_LIVE) this.live.delete(this.live.keys().next().value!);
   }
 
-  /** A worker's patch on the live trial, then mirrored to its tracking run (params, reports). */
-  private async applyPatch(s: LoadedStudy, live: LiveTrial, patch: WorkerPatch, opts: { flush?: boolean } = {}): Promise<void> {
+  /**
+   * A worker's patch on the live trial, then mirrored to its tracking run (params, reports). With
+   * `flush: false` (a tell) nothing is written yet: tell's finishing write carries the patch (one
+   * transaction) and the run's finishing write its params and the reports this resolves to.
+   */
+  private async applyPatch(s: LoadedStudy, live: LiveTrial, patch: WorkerPatch, opts: { flush?: boolean } = {}): Promise<[number, number][]> {
     const before = live.trial.toFrozen().intermediateValues;
     applyWorkerPatch(live.trial, s.record.directions.length, patch);
-    // tell's finishing write carries the patch itself (one transaction); update writes it now.
-    if (opts.flush !== false) await live.trial.flush();
-    await this.logNewParams(live);
-    if (!live.runId) return;
-    const logged = new Set(before.keys());
+    const fresh: [number, number][] = [];
+    const seen = new Set(before.keys());
     for (const [step, value] of patch.intermediateValues) {
-      if (logged.has(step)) continue;
-      logged.add(step);
-      await this.runs!.logIntermediate(live.runId, step, value);
+      if (seen.has(step)) continue;
+      seen.add(step);
+      fresh.push([step, value]);
     }
+    if (opts.flush === false) return fresh;
+    await live.trial.flush();
+    await this.logNewParams(live);
+    if (live.runId && fresh.length) await this.runs!.logIntermediates(live.runId, fresh);
+    return [];
   }
 
   private async logNewParams(live: LiveTrial): Promise<void> {
@@ -316,12 +324,12 @@ export class RemoteTrials {
     await this.runs.logParams(live.runId, Object.fromEntries(fresh));
   }
 
-  private async mirrorFinish(s: LoadedStudy, frozen: FrozenTrial, liveRunId: string | null | undefined): Promise<void> {
+  private async mirrorFinish(s: LoadedStudy, frozen: FrozenTrial, liveRunId: string | null | undefined, reports: readonly [number, number][] = []): Promise<void> {
     if (!this.runs || !s.config.tracking) return;
     const attr = frozen.systemAttrs[RUN_ID_ATTR];
     const runId = liveRunId ?? (typeof attr === 'string' ? attr : null);
     if (!runId) return;
-    await this.runs.finishTrial(runId, frozen, s.record.directions);
+    await this.runs.finishTrial(runId, frozen, s.record.directions, reports);
     if (frozen.state === 'COMPLETE' && s.record.directions.length === 1) {
       const best = await s.study.bestTrial().catch(() => null);
       if (best?.number === frozen.number) await this.runs.logBest(s.config.tracking.parent_run_id, frozen.number, frozen.values![0]!);

@@ -62,15 +62,24 @@ export class TrialRuns {
   }
 
   async logIntermediate(runId: string, step: number, value: number): Promise<void> {
-    await this.safely(() => this.tracking.runs.logBatch(runId, { metrics: [{ key: 'intermediate_value', value, step, timestamp: Date.now() }] }), undefined);
+    await this.logIntermediates(runId, [[step, value]]);
   }
 
-  /** Params not logged yet, the result, the trial state tag, and the run's end. */
-  async finishTrial(runId: string, trial: FrozenTrial, directions: readonly StudyDirection[]): Promise<void> {
+  /** Reports as the history of `intermediate_value`, in one write. */
+  async logIntermediates(runId: string, reports: readonly (readonly [number, number])[]): Promise<void> {
+    const now = Date.now();
+    await this.safely(() => this.tracking.runs.logBatch(runId, { metrics: reports.map(([step, value]) => ({ key: 'intermediate_value', value, step, timestamp: now })) }), undefined);
+  }
+
+  /** Params (logged again is a no-op), last reports, the result, the state tag, and the run's end. */
+  async finishTrial(runId: string, trial: FrozenTrial, directions: readonly StudyDirection[], reports: readonly (readonly [number, number])[] = []): Promise<void> {
     await this.safely(async () => {
       const now = Date.now();
       const values = trial.values ?? [];
-      const metrics = values.map((value, i) => ({ key: directions.length === 1 ? 'value' : `value_${i}`, value, step: 0, timestamp: now }));
+      const metrics = [
+        ...reports.map(([step, value]) => ({ key: 'intermediate_value', value, step, timestamp: now })),
+        ...values.map((value, i) => ({ key: directions.length === 1 ? 'value' : `value_${i}`, value, step: 0, timestamp: now })),
+      ];
       const params = Object.entries(trial.params).map(([key, v]) => ({ key, value: String(v) }));
       await this.tracking.runs.logBatch(runId, { metrics, params, tags: [{ key: TrialTags.trialState, value: trial.state }] });
       const state = trial.state as keyof typeof STATUS;
