@@ -6,8 +6,9 @@
  * How, with the sampler and the pruner on the server: `ask` brings back a value for every
  * parameter the study has seen, drawn there by the study's sampler with the whole study in view
  * (the proposals), and the pruner's rule condensed to JSON (the prune view). `suggest*` takes the
- * proposal when the name and distribution match; a parameter the study has not seen (or a new
- * range for it) is drawn here, uniformly, as samplers do for a parameter with no history.
+ * proposal when the name and distribution match (the server also draws for a dynamic
+ * parameter's last few ranges); a name or range the study has not used is drawn here, uniformly,
+ * as samplers do for a parameter with no history.
  * `shouldPrune()` applies the pruner's rule to the view and this trial's reports (the same
  * function the server uses). What the trial did is sent in the background (within 100 ms), one
  * request at a time, each answering a fresher view, and the rest rides on `tell`: a trial that
@@ -46,10 +47,7 @@ const SEND_DELAY_MS = 100;
 /** How a trial reaches its study: `call(method, pathBelowTheTrial, fields)`. */
 export type TrialCall = <T>(method: HttpMethod, path: string, fields?: Record<string, unknown>) => Promise<T>;
 
-export interface NumericOptions {
-  log?: boolean;
-  step?: number;
-}
+export type { NumericOptions } from '../tuning/distributions.js';
 
 /** JSON doubles ("NaN", "Infinity") back to numbers. */
 export function toDouble(v: unknown): number {
