@@ -8,6 +8,7 @@
 import { InvalidParameter, TrialPruned, type Distribution, type FrozenTrial, type JsonValue, type ParamValue, type StudyDirection, type TrialInput, type TrialState } from '../tuning/index.js';
 import type { Connection } from './connect.js';
 import { frozenFromJson, jsonNumber, Trial, type AskedJson } from './study-trial.js';
+import { withRetry } from './retry.js';
 import { runOptimize, type Objective, type OptimizeOptions } from './study-optimize.js';
 
 const BASE = '/api/v1/studies';
@@ -155,7 +156,10 @@ export class Study {
    * `shouldPrune` then answer without a round trip.
    */
   async ask(searchSpace: Readonly<Record<string, Distribution>> = {}): Promise<Trial> {
-    const res = await this.conn.call<AskedJson & { heartbeat_interval_ms: number | null }>('POST', `${studyPath(this.name)}/ask`, { propose: Object.keys(searchSpace).length ? searchSpace : true });
+    // Retried while the server is away (a restart, a deploy), as the SDK's logging is: a worker
+    // fleet outlives its server. An ask whose answer was lost leaves a RUNNING trial that the
+    // heartbeat sweep fails later.
+    const res = await withRetry(() => this.conn.call<AskedJson & { heartbeat_interval_ms: number | null }>('POST', `${studyPath(this.name)}/ask`, { propose: Object.keys(searchSpace).length ? searchSpace : true }));
     const number = res.trial.number;
     const base = `${studyPath(this.name)}/trials/${number}`;
     const trial = new Trial((method, path, fields) => this.conn.call(method, base + path, fields), res, { name: this.name, directions: this.directions, seed: this.info.seed });
@@ -173,13 +177,10 @@ export class Study {
     const number = typeof trial === 'number' ? trial : trial.number;
     const values = opts.values === undefined ? undefined : typeof opts.values === 'number' ? [opts.values] : opts.values;
     const rest = typeof trial === 'number' || trial.isFinished ? {} : await trial.drain();
-    const res = await this.conn.call<{ trial: unknown }>('POST', `${studyPath(this.name)}/trials/${number}/tell`, {
-      ...rest,
-      values: values?.map(jsonNumber),
-      state: opts.state,
-      fail_reason: opts.failReason,
-      skip_if_finished: opts.skipIfFinished,
-    });
+    // Retried like ask. A tell that was stored but whose answer was lost comes back "already
+    // finished" on the retry: `optimize` passes skipIfFinished, so it gets the stored trial.
+    const fields = { ...rest, values: values?.map(jsonNumber), state: opts.state, fail_reason: opts.failReason, skip_if_finished: opts.skipIfFinished };
+    const res = await withRetry(() => this.conn.call<{ trial: unknown }>('POST', `${studyPath(this.name)}/trials/${number}/tell`, fields));
     if (typeof trial !== 'number') trial.markFinished();
     return frozenFromJson(res.trial);
   }
