@@ -15,7 +15,8 @@ import type { TellOptions } from '../study.js';
 import type { Trial } from '../trial.js';
 import { toLoss } from '../trial-order.js';
 import { validateNewTrial, type TrialInput } from '../trial-input.js';
-import { RemoteTrials, type Proposal, type PruneViewReply, type Suggestion } from './remote-trials.js';
+import { RemoteTrials, type Suggestion } from './remote-trials.js';
+import { proposals, pruneView, type Proposal, type PruneViewReply } from './worker-start.js';
 import type { WorkerPatch } from './worker-patch.js';
 import type { StudyRecord } from '../storage.js';
 import { CONFIG_ATTR, configOf, parseConfig, type StudyConfig, type StudyConfigInput } from './study-config.js';
@@ -145,7 +146,7 @@ export class StudyService {
       // A sampler that has nothing left to give (grid exhausted) stops workers' optimize loops.
       const stop = s.study.takeStopRequest();
       if (!propose) return { study: s, trial, stop };
-      return { study: s, trial, stop, proposals: this.remote.proposals(s, trial, propose), prune: this.remote.pruneView(s, trial.number) };
+      return { study: s, trial, stop, proposals: proposals(s, trial, propose), prune: pruneView(s, trial.number) };
     });
   }
 
