@@ -3,7 +3,7 @@
  * the ask() speed comparison. Writes bench/results/tuning-quality.json, tuning-ask.json and
  * tuning.md.
  *
- *   npx tsx bench/tuning/run.ts [--seeds 100-107] [--budget 200] [--ask 1000]
+ *   npx tsx bench/tuning/run.ts [--seeds 100-119] [--budget 200] [--ask 1000]   (~10 minutes)
  *
  * Optuna comes from Debian (apt-get install python3-optuna python3-cmaes) and runs under
  * /usr/bin/python3 in two background processes while our samplers run here.
@@ -30,7 +30,7 @@ function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? process.argv[i + 1]! : fallback;
 }
-const [s0, s1] = arg('seeds', '100-107').split('-').map(Number) as [number, number];
+const [s0, s1] = arg('seeds', '100-119').split('-').map(Number) as [number, number];
 const SEEDS = Array.from({ length: s1 - s0 + 1 }, (_, i) => s0 + i);
 const BUDGET = Number(arg('budget', '200'));
 const ASK_N = Number(arg('ask', '1000'));
