@@ -5,7 +5,7 @@
  * sampler always runs where the store is; a worker only runs its objective, so any number of
  * processes and machines can work on one study.
  */
-import { InvalidParameter, TrialPruned, type Distribution, type FrozenTrial, type JsonValue, type ParamValue, type StudyDirection, type TrialInput, type TrialState } from '../tuning/index.js';
+import { InvalidState, TrialPruned, type Distribution, type FrozenTrial, type JsonValue, type ParamValue, type StudyDirection, type TrialInput, type TrialState } from '../tuning/index.js';
 import type { Connection } from './connect.js';
 import { frozenFromJson, jsonNumber, Trial, type AskedJson } from './study-trial.js';
 import { withRetry } from './retry.js';
@@ -130,7 +130,7 @@ export class Study {
   }
 
   get direction(): StudyDirection {
-    if (this.directions.length !== 1) throw new InvalidParameter(`Study '${this.name}' has ${this.directions.length} objectives; use directions.`);
+    if (this.directions.length !== 1) throw new InvalidState(`Study '${this.name}' has ${this.directions.length} objectives; use directions.`);
     return this.directions[0]!;
   }
 
