@@ -1,10 +1,12 @@
 /**
  * @module Ask/tell for workers in other processes: the engine's `Trial` lives on the server and
- * each remote call (suggest, report, tell) is applied to it, so the sampler's choices are made
- * here, with the whole study in view, and a worker needs no sampler at all.
+ * each remote call is applied to it, so the sampler's choices are made here, with the whole study
+ * in view, and a worker needs no sampler at all. Two ways in: one call per `suggest`/`report`
+ * (the server draws and decides), or a worker that suggests from the proposals it got at ask
+ * (worker-start.ts) and sends what it used with `update`/`tell` (worker-patch.ts).
  *
  * Every call waits until its writes are in the store before answering: a worker never acts on a
- * value the store does not have. A trial this server does not hold (after a restart, or asked on
+ * value the store does not have (a proposal is not a value until the worker sends it back). A trial this server does not hold (after a restart, or asked on
  * another replica) is re-attached from the store; its remaining params are then sampled
  * independently, since the joint draw made at ask time is gone.
  */
