@@ -61,27 +61,35 @@ export async function loadRuns(ex: Executor, rows: RunRow[], projection: Project
     const chunk = ids.slice(i, i + ID_CHUNK);
     const inIds = chunk.map(() => '?').join(',');
     const sel = (what: Projection['metrics']) => keySelection(what);
+    // The four reads are independent: side by side they overlap on PostgreSQL's pool (a search's
+    // page of 100 runs spent 17 ms in them one after another, 33 ms in the search itself).
+    const reads: Promise<void>[] = [];
     const m = sel(projection.metrics);
     if (m) {
-      const metrics = await ex.all<{ run_uuid: string; key: string; value: number; is_nan: number; timestamp: number; step: number }>(
-        `SELECT run_uuid, key, value, is_nan, timestamp, step FROM latest_metrics WHERE count > 0 AND run_uuid IN (${inIds})${m.sql} ORDER BY key`,
-        [...chunk, ...m.params],
-      );
-      for (const x of metrics) {
-        const metric: Metric = { key: x.key, value: Number(x.is_nan) ? NaN : Number(x.value), timestamp: Number(x.timestamp), step: Number(x.step) };
-        runs.get(x.run_uuid)!.data.metrics.push(metric);
-      }
+      reads.push((async () => {
+        const metrics = await ex.all<{ run_uuid: string; key: string; value: number; is_nan: number; timestamp: number; step: number }>(
+          `SELECT run_uuid, key, value, is_nan, timestamp, step FROM latest_metrics WHERE count > 0 AND run_uuid IN (${inIds})${m.sql} ORDER BY key`,
+          [...chunk, ...m.params],
+        );
+        for (const x of metrics) {
+          const metric: Metric = { key: x.key, value: Number(x.is_nan) ? NaN : Number(x.value), timestamp: Number(x.timestamp), step: Number(x.step) };
+          runs.get(x.run_uuid)!.data.metrics.push(metric);
+        }
+      })());
     }
     for (const [table, field] of [['params', 'params'], ['tags', 'tags']] as const) {
       const s = sel(projection[field]);
       if (!s) continue;
-      const kvs = await ex.all<{ run_uuid: string } & KeyValue>(
-        `SELECT run_uuid, key, value FROM ${table} WHERE run_uuid IN (${inIds})${s.sql} ORDER BY key`,
-        [...chunk, ...s.params],
-      );
-      for (const kv of kvs) runs.get(kv.run_uuid)!.data[field].push({ key: kv.key, value: kv.value });
+      reads.push((async () => {
+        const kvs = await ex.all<{ run_uuid: string } & KeyValue>(
+          `SELECT run_uuid, key, value FROM ${table} WHERE run_uuid IN (${inIds})${s.sql} ORDER BY key`,
+          [...chunk, ...s.params],
+        );
+        for (const kv of kvs) runs.get(kv.run_uuid)!.data[field].push({ key: kv.key, value: kv.value });
+      })());
     }
-    if (projection.inputs) await loadInputs(ex, chunk, runs);
+    if (projection.inputs) reads.push(loadInputs(ex, chunk, runs));
+    await Promise.all(reads);
   }
   return ids.map((id) => runs.get(id)!);
 }
