@@ -47,6 +47,11 @@ for (const dialect of DIALECTS) {
         patch: { params: { a: { internal: 1e-300, distribution: x } }, intermediateValues: [[1, Number.NaN], [3, -Infinity]], userAttrs: { over: 'new' }, systemAttrs: { n: Infinity } },
       });
       expect(await b.getTrial(id, t.number)).toEqual(done);
+      // A NUL inside an attr (JSON text keeps it; PostgreSQL's jsonb would not) still finishes.
+      const t2 = await a.ask(id);
+      const withNul = await a.finishTrial(id, t2.number, { state: 'COMPLETE', values: [1], patch: { userAttrs: { note: 'a\u0000b' } } });
+      expect((await b.getTrial(id, t2.number)).userAttrs).toEqual({ note: 'a\u0000b' });
+      expect(withNul.userAttrs).toEqual({ note: 'a\u0000b' });
     });
 
     it('two storages on one database never share a trial and see each other finish', async () => {

@@ -170,9 +170,12 @@ export class SqlStudyStorage implements StudyStorage {
 
   async finishTrial(studyId: string, number: number, finish: FinishTrial): Promise<FrozenTrial> {
     const now = this.now();
-    // One statement binds at most 65,535 values on PostgreSQL: huge patches take the transaction.
+    // One statement binds at most 65,535 values on PostgreSQL, and its jsonb attr merge refuses
+    // "\u0000" (which JSON text keeps): such patches take the transaction.
     const binds = 5 * Object.keys(finish.patch?.params ?? {}).length + 4 * (finish.patch?.intermediateValues?.length ?? 0);
-    const frozen = this.db.dialect === 'postgres' && binds < 60_000 ? await this.finishOnPostgres(studyId, number, finish, now) : await this.db.transaction(async (tx) => {
+    const nul = (a: unknown) => a !== undefined && toJsonText(a).includes('\\u0000');
+    const oneStatement = this.db.dialect === 'postgres' && binds < 60_000 && !nul(finish.patch?.userAttrs) && !nul(finish.patch?.systemAttrs);
+    const frozen = oneStatement ? await this.finishOnPostgres(studyId, number, finish, now) : await this.db.transaction(async (tx) => {
       // The state change first: its row lock and RUNNING check are one statement (a round trip
       // less on PostgreSQL); the patch then lands in the same transaction.
       const row = await tx.one<{ user_attrs: string; system_attrs: string }>(
