@@ -6,21 +6,11 @@
  * whose ask or tell answer was lost in the kill is failed by the heartbeat sweep, not left RUNNING.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import { Trainyard } from '../src/client/index.js';
-import { spawnServer, type ServerProcess } from './helpers/server-process.js';
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
+import { freePort, spawnServer, type ServerProcess } from './helpers/server-process.js';
 
 it('finishes an optimize across a server kill -9 and restart, with no trial lost or shared', async () => {
   const home = mkdtempSync(join(tmpdir(), 'ty-tune-restart-'));
@@ -30,7 +20,9 @@ it('finishes an optimize across a server kill -9 and restart, with no trial lost
   const ty = new Trainyard({ uri: server.url, capture: false });
   let restarted: Promise<void> | null = null;
   try {
-    const study = await ty.studies.create({ name: 'restart', direction: 'minimize', sampler: 'tpe', heartbeatIntervalMs: 300, maxRetry: 0 });
+    // Heartbeats every 1.5 s: a trial in flight survives the 1 s outage (it would be failed after
+    // 3 s of silence, like a dead worker's); an orphan from a lost ask answer does not.
+    const study = await ty.studies.create({ name: 'restart', direction: 'minimize', sampler: 'tpe', heartbeatIntervalMs: 1500, maxRetry: 0 });
     const told = new Set<number>();
     await study.optimize(async (trial) => {
       const x = trial.suggestFloat('x', -3, 3);
@@ -48,7 +40,7 @@ it('finishes an optimize across a server kill -9 and restart, with no trial lost
     await restarted;
     expect(told.size).toBe(24);
     // Let the sweep (at the next ask) fail any trial orphaned by the kill, then look at the store.
-    await new Promise((r) => setTimeout(r, 700));
+    await new Promise((r) => setTimeout(r, 3200));
     await (await study.ask()).suggestFloat('x', -3, 3);
     const trials = await study.getTrials();
     expect(trials.map((t) => t.number)).toEqual(trials.map((_, i) => i)); // unique and dense

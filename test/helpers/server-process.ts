@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 
 export const CLI = fileURLToPath(new URL('../../bin/trainyard.js', import.meta.url));
@@ -33,4 +34,14 @@ export async function spawnServer(args: string[], env: NodeJS.ProcessEnv = {}): 
     });
   });
   return { url, child, exited };
+}
+
+/** A loopback port free right now, for a server that must come back on the same port after a kill. */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
 }
