@@ -114,6 +114,18 @@ describe.each(DIALECTS)('tuning API on %s', (dialect) => {
     expect([late.status, late.body.error_code]).toEqual([400, 'INVALID_STATE']);
   });
 
+  it("shows the sampler another worker's trial in flight at the values proposed to it (constant liar)", async () => {
+    const s = server();
+    const st = await makeStudy(s, { sampler: 'tpe', heartbeat_interval_ms: null });
+    // Worker A is proposed x (a float) and has not sent anything back yet.
+    const a = ok(await s.call('POST', studyPath(st.name, '/ask'), { propose: { x: float(0, 1) } }));
+    expect(ok(await s.call('GET', trialPath(st.name, a.trial.number))).trial.params).toEqual({});
+    // Worker B's sampler sees A at x: one kind per name already applies to it.
+    const b = ok(await s.call('POST', studyPath(st.name, '/ask'), {})).trial;
+    const clash = await s.call('POST', trialPath(st.name, b.number, '/suggest'), { name: 'x', distribution: categorical(['a', 'b']) });
+    expect([clash.status, clash.body.message]).toEqual([400, expect.stringMatching(/Parameter 'x' is .* here but .*float.* in earlier trials/)]);
+  });
+
   it('proposes a value for each range a dynamic parameter has had, each inside its range', async () => {
     const s = server();
     const st = await makeStudy(s, { sampler: { name: 'tpe', options: { n_startup_trials: 2 } }, heartbeat_interval_ms: null });

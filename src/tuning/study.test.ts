@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { InvalidParameter, InvalidState } from '../core/errors.js';
 import { createStudy, loadStudy } from './create-study.js';
 import { floatDistribution } from './distributions.js';
+import type { FrozenTrial } from './frozen-trial.js';
+import type { Sampler } from './samplers/sampler.js';
 import { InMemoryStudyStorage } from './in-memory-storage.js';
 import { RandomSampler } from './samplers/random-sampler.js';
 import { TrialPruned } from './trial-pruned.js';
@@ -216,5 +218,28 @@ describe('Study', () => {
     await expect(createStudy({ name: 'shared', storage })).rejects.toThrow(/already exists/);
     expect((await createStudy({ name: 'shared', storage, loadIfExists: true })).studyId).toBe(a.studyId);
     await expect(loadStudy({ name: 'nope', storage })).rejects.toThrow(/does not exist/);
+  });
+
+  it("shows the sampler a running trial as its overlay says (a remote worker's proposals), and stores nothing of it", async () => {
+    const seen: FrozenTrial[][] = [];
+    const recording: Sampler = {
+      inferRelativeSearchSpace: () => ({}),
+      sampleRelative: (ctx) => (seen.push([...ctx.trials]), {}),
+      sampleIndependent: () => 0.5,
+    };
+    const study = await createStudy({ seed: 1, sampler: recording });
+    const a = await study.ask();
+    const x = floatDistribution('x', 0, 1);
+    expect(a.propose('x', x)).toBe(0.5);
+    // The trial's likely state: its params, plus what was proposed and not yet used.
+    expect(a.likely().params).toEqual({ x: 0.5 });
+    expect(a.params).toEqual({});
+    study.runningOverlay = (t) => (t.number === a.number ? a.likely() : t);
+    await study.ask();
+    expect(seen.at(-1)!.find((t) => t.number === a.number)!.params).toEqual({ x: 0.5 });
+    expect((await study.getTrials())[a.number]!.params).toEqual({}); // the overlay stored nothing
+    // A value the worker then sends back wins over the proposal.
+    a.suggestGiven('x', x, 0.75);
+    expect(a.likely().params).toEqual({ x: 0.75 });
   });
 });

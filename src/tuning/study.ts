@@ -99,6 +99,13 @@ export class Study implements TrialHost {
     this.stopped = true;
   }
 
+  /**
+   * @internal What the sampler should take a RUNNING trial of another worker to be (a server adds
+   * the values it proposed to that worker and the worker has not sent back yet, so constant liar
+   * sees where the trial most likely is). Only the sampler's view; nothing is stored.
+   */
+  runningOverlay: ((t: FrozenTrial) => FrozenTrial) | null = null;
+
   /** @internal Whether something (a sampler: grid exhausted) asked to stop since the last call; clears it. */
   takeStopRequest(): boolean {
     const s = this.stopped;
@@ -123,7 +130,8 @@ export class Study implements TrialHost {
       // so the snapshot sees it; this trial itself holds nothing yet.
       const [asked, all] = await Promise.all([this.storage.ask(this.studyId), this.storage.getAllTrials(this.studyId)]);
       this.setSnapshot(all);
-      const others = all.filter((t) => t.number !== asked.number);
+      const overlay = this.runningOverlay;
+      const others = all.filter((t) => t.number !== asked.number).map((t) => (overlay && t.state === 'RUNNING' ? overlay(t) : t));
       const trial = new Trial(this, asked, others, this.sampler.seed ?? this.seed);
       try {
         trial.sampleRelative();

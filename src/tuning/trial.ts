@@ -15,7 +15,7 @@
 import { InvalidParameter } from '../core/errors.js';
 import { DefineByRunTrial } from './define-by-run.js';
 import { containsInternal, distributionsEqual, fromInternal, isSingle, toInternal, type Distribution, type ParamValue } from './distributions.js';
-import { SystemAttr, type FrozenTrial, type JsonValue, type StudyDirection } from './frozen-trial.js';
+import { FrozenTrial, SystemAttr, type FrozenTrialData, type JsonValue, type StudyDirection } from './frozen-trial.js';
 import type { Pruner } from './pruners/pruner.js';
 import { Rng } from './prng.js';
 import type { Sampler, SamplerContext, SearchSpace, StudyInfo } from './samplers/sampler.js';
@@ -114,6 +114,22 @@ export class Trial extends DefineByRunTrial {
     const own = this.dists[name];
     if (own !== undefined) return fromInternal(own, this.internal[name]!);
     return fromInternal(dist, this.drawInternal(name, dist));
+  }
+
+  /**
+   * @internal The trial as it most likely is: its params plus the values proposed to its worker
+   * and not sent back yet (what constant liar should assume of a remote trial in flight).
+   */
+  likely(): FrozenTrial {
+    const frozen = this.toFrozen();
+    if (this.proposed.size === 0) return frozen;
+    const internal: Record<string, number> = {};
+    const dists: Record<string, Distribution> = {};
+    for (const [name, p] of this.proposed) {
+      internal[name] = p.internal;
+      dists[name] = p.dist;
+    }
+    return new FrozenTrial({ ...frozenData(frozen), internalParams: { ...internal, ...frozen.internalParams }, distributions: { ...dists, ...frozen.distributions } });
   }
 
   /**
@@ -256,4 +272,19 @@ export class Trial extends DefineByRunTrial {
         this.writeError ??= e;
       });
   }
+}
+
+function frozenData(t: FrozenTrial): FrozenTrialData {
+  return {
+    number: t.number,
+    state: t.state,
+    values: t.values,
+    internalParams: t.internalParams,
+    distributions: t.distributions,
+    intermediateValues: t.intermediateValues,
+    userAttrs: t.userAttrs,
+    systemAttrs: t.systemAttrs,
+    datetimeStart: t.datetimeStart,
+    datetimeComplete: t.datetimeComplete,
+  };
 }

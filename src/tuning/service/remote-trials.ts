@@ -51,6 +51,9 @@ export class RemoteTrials {
   /** Starts a trial; `space` params are sampled now, in the same round trip. */
   async ask(s: LoadedStudy, space: readonly Suggestion[]): Promise<Trial> {
     await this.sweep(s);
+    // Another worker's trial in flight is, for the sampler, at the values it was proposed: its
+    // worker sends what it used later (within 100 ms, or at its first report or its tell).
+    s.study.runningOverlay ??= (t) => this.live.get(keyOf(s, t.number))?.trial.likely() ?? t;
     if (space.length) {
       if (s.study.latestTrials().length === 0) await s.study.getTrials();
       checkSuggestions(s, null, space);
