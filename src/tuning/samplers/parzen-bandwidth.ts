@@ -8,13 +8,7 @@
 export function neighbourBandwidths(mus: Float64Array, n: number, low: number, high: number, considerEndpoints: boolean, sigmas: Float64Array): void {
   if (n === 0) return;
   const { sorted, rank } = sortRanks(mus, n);
-  const at = (r: number): number => (r < 0 ? low : r >= n ? high : sorted[r]!);
-  const bySortedRank = new Float64Array(n);
-  for (let r = 0; r < n; r++) bySortedRank[r] = Math.max(at(r) - at(r - 1), at(r + 1) - at(r));
-  if (!considerEndpoints && n >= 2) {
-    bySortedRank[0] = at(1) - at(0);
-    bySortedRank[n - 1] = at(n - 1) - at(n - 2);
-  }
+  const bySortedRank = gapsBySortedRank(sorted, n, low, high, considerEndpoints);
   for (let i = 0; i < n; i++) sigmas[i] = bySortedRank[rank[i]!]!;
 }
 
@@ -41,14 +35,20 @@ export function neighbourBandwidthsSorted(mus: Float64Array, m: number, withPrio
     sorted[p] = c;
     sorted.set(mus.subarray(p, m), p + 1);
   }
-  const at = (r: number): number => (r < 0 ? low : r >= n ? high : sorted[r]!);
-  const bySortedRank = new Float64Array(n);
-  for (let r = 0; r < n; r++) bySortedRank[r] = Math.max(at(r) - at(r - 1), at(r + 1) - at(r));
-  if (!considerEndpoints && n >= 2) {
-    bySortedRank[0] = at(1) - at(0);
-    bySortedRank[n - 1] = at(n - 1) - at(n - 2);
-  }
+  const bySortedRank = gapsBySortedRank(sorted, n, low, high, considerEndpoints);
   for (let i = 0; i < m; i++) sigmas[i] = bySortedRank[i < p ? i : i + 1]!;
+}
+
+/** The rule itself on ascending centres: each one's larger gap to a neighbour (bounds at the ends). */
+function gapsBySortedRank(sorted: Float64Array, n: number, low: number, high: number, considerEndpoints: boolean): Float64Array {
+  const at = (r: number): number => (r < 0 ? low : r >= n ? high : sorted[r]!);
+  const gaps = new Float64Array(n);
+  for (let r = 0; r < n; r++) gaps[r] = Math.max(at(r) - at(r - 1), at(r + 1) - at(r));
+  if (!considerEndpoints && n >= 2) {
+    gaps[0] = at(1) - at(0);
+    gaps[n - 1] = at(n - 1) - at(n - 2);
+  }
+  return gaps;
 }
 
 /**
