@@ -1,28 +1,15 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from './helpers/cli.js';
-import { spawnServer, type ServerProcess } from './helpers/server-process.js';
+import { describe, expect, it } from 'vitest';
+import { CLI_MODES, runCli, useCliModes } from './helpers/cli.js';
 
 const cli = runCli;
 
 describe('trainyard CLI', () => {
-  let home: string;
-  let server: ServerProcess;
-  beforeAll(async () => {
-    home = mkdtempSync(join(tmpdir(), 'ty-cli-'));
-    server = await spawnServer(['--home', join(home, 'server')]);
-  });
-  afterAll(async () => {
-    server.child.kill('SIGKILL');
-    await server.exited;
-    rmSync(home, { recursive: true, force: true });
-  });
+  const fx = useCliModes('ty-cli-');
 
-  for (const mode of ['embedded', 'server'] as const) {
+  for (const mode of CLI_MODES) {
     describe(mode, () => {
-      const env = () => (mode === 'embedded' ? { TRAINYARD_HOME: join(home, 'local') } : { TRAINYARD_URI: server.url });
+      const env = () => fx.env(mode);
 
       it('creates, lists and deletes experiments, as a table and as JSON', async () => {
         const created = await cli(['experiments', 'create', 'adult-income'], env());
@@ -40,11 +27,11 @@ describe('trainyard CLI', () => {
       });
 
       it('lists runs with a filter and order, shows and deletes one', async () => {
-        const base = mode === 'server' ? server.url : undefined;
+        const base = mode === 'server' ? fx.url() : undefined;
         // Seed runs through the same interface the user has: the CLI has no logging commands, so
         // use the HTTP API in server mode and the SDK transport in embedded mode.
         const { connect } = await import('../src/client/connect.js');
-        const t = await connect(base ? { uri: base } : { home: join(home, 'local') });
+        const t = await connect(base ? { uri: base } : { home: join(fx.dir(), 'local') });
         const ids: string[] = [];
         for (const acc of [0.7, 0.9, 0.8]) {
           const { run } = await t.call<any>('POST', '/api/2.0/mlflow/runs/create', { experiment_id: '0' });
@@ -83,7 +70,7 @@ describe('trainyard CLI', () => {
   }
 
   it('rejects a bad --port with a clear message', async () => {
-    const res = await cli(['server', '--port', 'seventy'], { TRAINYARD_HOME: join(home, 'x') });
+    const res = await cli(['server', '--port', 'seventy'], { TRAINYARD_HOME: join(fx.dir(), 'x') });
     expect(res.code).not.toBe(0);
     expect(res.stderr).toMatch(/port/);
   });

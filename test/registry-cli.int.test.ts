@@ -1,34 +1,23 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { connect } from '../src/client/connect.js';
-import { runCli } from './helpers/cli.js';
-import { spawnServer, type ServerProcess } from './helpers/server-process.js';
+import { CLI_MODES, runCli, useCliModes } from './helpers/cli.js';
 
 const cli = runCli;
 
 /** `trainyard models ...` against a spawned server and embedded on a local store (needs `npm run build`). */
 describe('trainyard models CLI', () => {
-  let home: string;
-  let server: ServerProcess;
-  beforeAll(async () => {
-    home = mkdtempSync(join(tmpdir(), 'ty-models-cli-'));
-    server = await spawnServer(['--home', join(home, 'server')]);
-  });
-  afterAll(async () => {
-    server.child.kill('SIGKILL');
-    await server.exited;
-    rmSync(home, { recursive: true, force: true });
-  });
+  const fx = useCliModes('ty-models-cli-');
 
-  for (const mode of ['embedded', 'server'] as const) {
+  for (const mode of CLI_MODES) {
     describe(mode, () => {
-      const env = () => (mode === 'embedded' ? { TRAINYARD_HOME: join(home, 'local') } : { TRAINYARD_URI: server.url });
+      const env = () => fx.env(mode);
 
       /** A run holding `model/weights.bin` and `model/MLmodel`, made through the SDK transport. */
       async function seedRun(): Promise<{ runId: string; artifactUri: string }> {
-        const t = await connect(mode === 'server' ? { uri: server.url } : { home: join(home, 'local') });
+        const t = await connect(mode === 'server' ? { uri: fx.url() } : { home: join(fx.dir(), 'local') });
         try {
           const { run } = await t.call<any>('POST', '/api/2.0/mlflow/runs/create', { experiment_id: '0' });
           const dir = mkdtempSync(join(tmpdir(), 'ty-cli-model-'));
@@ -71,7 +60,7 @@ describe('trainyard models CLI', () => {
         const show = await cli(['models', 'show', 'fraud'], env());
         expect(show.stdout).toContain('@champion -> version 1');
 
-        const dst = join(home, `dl-${mode}`);
+        const dst = join(fx.dir(), `dl-${mode}`);
         const dl = await cli(['models', 'download', 'fraud', '--dst', dst], env());
         expect(dl.code, dl.stderr).toBe(0);
         expect(dl.stdout.trim()).toBe(dst);
@@ -84,7 +73,7 @@ describe('trainyard models CLI', () => {
       });
 
       it('answers bad input with one line on stderr and a non-zero exit', async () => {
-        mkdirSync(join(home, 'local'), { recursive: true });
+        mkdirSync(join(fx.dir(), 'local'), { recursive: true });
         for (const args of [
           ['models', 'show', 'no-such-model'],
           ['models', 'versions', 'no-such-model'],

@@ -3,14 +3,12 @@
  * create/list/show/delete, and `tune run FILE.ts` with several worker processes and plain progress
  * lines (stderr is not a TTY here). Needs `npm run build`.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { formatProgress } from '../src/cli/commands/tune-progress.js';
 import { share } from '../src/cli/commands/tune-run.js';
-import { runCli } from './helpers/cli.js';
-import { spawnServer, type ServerProcess } from './helpers/server-process.js';
+import { CLI_MODES, runCli, useCliModes } from './helpers/cli.js';
 
 const OBJECTIVE = `
 // No imports: the trial is all an objective needs. TrialPruned is recognised by name too.
@@ -26,23 +24,14 @@ export default async (trial: any): Promise<number> => {
 `;
 
 describe('trainyard tune', () => {
-  let dir: string;
-  let server: ServerProcess;
-  beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'ty-tune-cli-'));
+  const fx = useCliModes('ty-tune-cli-', (dir) => {
     writeFileSync(join(dir, 'objective.ts'), OBJECTIVE);
     writeFileSync(join(dir, 'no-default.ts'), 'export const objective = () => 1;\n');
-    server = await spawnServer(['--home', join(dir, 'server')]);
-  });
-  afterAll(async () => {
-    server.child.kill('SIGKILL');
-    await server.exited;
-    rmSync(dir, { recursive: true, force: true });
   });
 
-  for (const mode of ['embedded', 'server'] as const) {
+  for (const mode of CLI_MODES) {
     describe(mode, () => {
-      const env = () => (mode === 'embedded' ? { TRAINYARD_HOME: join(dir, 'local') } : { TRAINYARD_URI: server.url });
+      const env = () => fx.env(mode);
 
       it('creates, lists, shows and deletes studies, as tables and as JSON', async () => {
         const created = await runCli(['tune', 'create', 'grid-study', '--direction', 'maximize', '--sampler', 'grid', '--sampler-options', '{"search_space":{"x":[1,2]}}', '--json'], env());
@@ -63,7 +52,7 @@ describe('trainyard tune', () => {
       });
 
       it('runs an objective file with 3 workers: progress lines, a summary, every trial recorded', async () => {
-        const run = await runCli(['tune', 'run', join(dir, 'objective.ts'), '--trials', '10', '--workers', '3', '--study', 'quad', '--pruner', 'median', '--seed', '4'], env());
+        const run = await runCli(['tune', 'run', join(fx.dir(), 'objective.ts'), '--trials', '10', '--workers', '3', '--study', 'quad', '--pruner', 'median', '--seed', '4'], env());
         expect(run.code, run.stderr).toBe(0);
         expect(run.stderr).toMatch(/^trials 10\/10  best \S+ \(trial \d+\)  complete \d+  pruned \d+  failed \d+  running 0$/m);
         expect(run.stdout).toMatch(/^Best trial \d+: value [\d.e-]+, params \{"kind":"[ab]","x":/m);
@@ -76,14 +65,14 @@ describe('trainyard tune', () => {
         const badEvaluator = await runCli(['tune', 'show', 'quad', '--importance', 'shap'], env());
         expect([badEvaluator.code, badEvaluator.stderr.trim()]).toEqual([1, expect.stringMatching(/--importance must be ped-anova or fanova/)]);
         // Running again adds to the same study; --json prints the summary.
-        const more = await runCli(['tune', 'run', join(dir, 'objective.ts'), '--trials', '2', '--study', 'quad', '--json'], env());
+        const more = await runCli(['tune', 'run', join(fx.dir(), 'objective.ts'), '--trials', '2', '--study', 'quad', '--json'], env());
         expect(JSON.parse(more.stdout)).toMatchObject({ study: 'quad', trials: 2 });
       });
 
       it('explains a missing file and a file without a default export', async () => {
-        const missing = await runCli(['tune', 'run', join(dir, 'nope.ts'), '--trials', '2'], env());
+        const missing = await runCli(['tune', 'run', join(fx.dir(), 'nope.ts'), '--trials', '2'], env());
         expect([missing.code, missing.stderr]).toEqual([1, expect.stringMatching(/Objective file '.*nope.ts' does not exist/)]);
-        const noDefault = await runCli(['tune', 'run', join(dir, 'no-default.ts'), '--trials', '2', '--workers', '2'], env());
+        const noDefault = await runCli(['tune', 'run', join(fx.dir(), 'no-default.ts'), '--trials', '2', '--workers', '2'], env());
         expect(noDefault.code).toBe(1);
         expect(noDefault.stderr).toMatch(/\[worker 1\] .*must default-export the objective/);
       });
