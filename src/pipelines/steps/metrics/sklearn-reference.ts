@@ -1,0 +1,26 @@
+/**
+ * Test helper: runs a Python snippet under Debian's /usr/bin/python3 (python3-sklearn, scipy) with
+ * `data` as JSON on stdin and returns what it prints as JSON. The reference our math is checked
+ * against; .ci/run installs python3-sklearn.
+ */
+import { execFileSync } from 'node:child_process';
+
+export const PYTHON = process.env.TRAINYARD_TEST_PYTHON ?? '/usr/bin/python3';
+
+export function pyReference<T>(code: string, data: unknown): T {
+  const prelude = 'import json, sys\nimport numpy as np\ndata = json.load(sys.stdin)\n';
+  const out = execFileSync(PYTHON, ['-c', prelude + code], { input: JSON.stringify(data), encoding: 'utf8', stdio: ['pipe', 'pipe', 'inherit'] });
+  return JSON.parse(out) as T;
+}
+
+/** A small seeded generator (mulberry32) so test data is the same on every run. */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
