@@ -22,3 +22,4 @@ export { runEvaluateModel, type EvaluateModelOptions, type EvaluationReport, typ
 export { runRegisterModel, splitGate, type RegisterModelOptions } from './register/register-model.js';
 export { validateDataStep, buildFeaturesStep, tuneModelStep, trainModelStep, evaluateModelStep, registerModelStep } from './steps.js';
 export type { BuiltinStep, BuiltinStepContext } from './step-context.js';
+export { runStepsInOrder, type PlannedStep, type StepEvent, type SequentialRunResult } from './sequential-runner.js';
