@@ -64,7 +64,9 @@ export const evaluateModelStep: BuiltinStep<Without<EvaluateModelOptions, 'outDi
 };
 
 export const registerModelStep: BuiltinStep<RegisterModelOptions, { version: string; promotion: string | null; gatesPassed: boolean }> = {
-  id: 'trainyard.registerModel', version: '1', outputs: { version: 'value', promotion: 'value', gatesPassed: 'value' }, cache: false,
+  // Cacheable on purpose: the key covers the model URI, its metrics and the gate, so a hit means
+  // "this model is already registered as version N with this request", not a skipped side effect.
+  id: 'trainyard.registerModel', version: '1', outputs: { version: 'value', promotion: 'value', gatesPassed: 'value' },
   async run(inputs, ctx) {
     const res = await runRegisterModel(ctx.trainyard, inputs);
     for (const g of res.promotion?.gate_results ?? []) ctx.log[g.passed ? 'info' : 'warn'](`gate ${g.gate}: ${g.passed ? 'passed' : 'FAILED'} (${g.value ?? 'not logged'})`);
