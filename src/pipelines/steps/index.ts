@@ -23,3 +23,4 @@ export { runRegisterModel, splitGate, type RegisterModelOptions } from './regist
 export { validateDataStep, buildFeaturesStep, tuneModelStep, trainModelStep, evaluateModelStep, registerModelStep } from './steps.js';
 export type { BuiltinStep, BuiltinStepContext } from './step-context.js';
 export { runStepsInOrder, type PlannedStep, type StepEvent, type SequentialRunResult } from './sequential-runner.js';
+export { loadCommandPipeline, commandStep } from './command-pipeline.js';
