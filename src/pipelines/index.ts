@@ -1,0 +1,19 @@
+/**
+ * @module Pipelines: typed TypeScript and YAML definitions compiled to one validated spec, the
+ * Executor contract and its registry. (Scheduler, store and CLI land next; see
+ * /work/coord/pipelines-api.md for what is stable.)
+ *
+ * @example
+ * import { pipeline, defineStep, artifact, value } from 'trainyard/pipelines';
+ */
+export type { Artifact, Input, Inputs, ItemRef, JsonValue, OutputRef, ParamRef, Ref } from './definition/refs.js';
+export { isRef } from './definition/refs.js';
+export { defineStep, artifact, value, type ArtifactOutput, type ValueOutput, type OutputDecl, type OutputValues, type RunResult, type StepDefinition, type StepDefinitionOptions, type StepFactory, type StepInstance } from './definition/step-definition.js';
+export { DoNotRetry, type StepContext, type StepLogger } from './definition/step-context.js';
+export { pipeline, Pipeline, isPipeline, type StepHandle, type MapHandle, type StepOptions, type MapOptions, type RetryPolicy, type ParamRefs, type OutRefs, type CollectedRefs } from './definition/pipeline-builder.js';
+export type { PipelineSpec, StepSpec, InputSpec, OutputSpec, ParamSpec, ParamType } from './definition/spec.js';
+export { PipelineDefinitionError } from './definition/pipeline-error.js';
+export { validateSpec, findCycle } from './definition/validate-spec.js';
+export { parseCondition, evaluateCondition, type Condition } from './definition/condition.js';
+export type { Executor, ExecutorContext, ExecutorFactory, StepTask, TaskEvents, TaskHandle, TaskInput, StartedInfo, StepOutcome, OutputValue, OrphanTask } from './executors/executor.js';
+export { registerExecutor, registerLazyExecutor, executorFactory, executorNames } from './executors/registry.js';
