@@ -1,16 +1,14 @@
 /**
  * The adult-income pipeline: validate -> features -> tune (20 trials) -> evaluate (holdout,
  * fairness for sex and race, KPIs, report) -> register behind gates and review.
- *
- * Written against the built-in steps' in-order runner (`runStepsInOrder`); the same steps, inputs
- * and wiring as the issue's `pipeline('adult-income').step(...)` form, which needs the pipeline
- * builder from src/pipelines (not merged yet). `npx trainyard demo` runs this file.
+ * `npx trainyard demo` runs this file (in a user's project the imports are `trainyard/pipelines`).
  */
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { pipeline } from '../../src/pipelines/index.js';
 import {
-  buildFeaturesStep, evaluateModelStep, registerModelStep, tuneModelStep, validateDataStep,
-  type DataSchema, type FeatureSpec, type Kpi, type PlannedStep, type SearchSpace,
+  buildFeatures, evaluateModel, registerModel, tuneModel, validateData,
+  type DataSchema, type FeatureSpec, type Kpi, type SearchSpace,
 } from '../../src/pipelines/steps/index.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -80,26 +78,21 @@ export const kpis: Record<string, Kpi> = {
   },
 };
 
-export interface AdultIncomeParams {
-  trials?: number;
-  seed?: number;
-  gate?: string;
-  user?: string;
-  onTrial?: (n: number, value: number | undefined, state: string) => void;
-}
+/**
+ * The pipeline, typed end to end: each step's inputs are earlier steps' outputs, and the compiler
+ * refuses a mismatch (e.g. `holdout: tuned.out.best` is an Artifact<'model'>, not features).
+ */
+const p = pipeline('adult-income', {
+  params: { trials: 20, seed: 7, gate: 'metrics.auc >= 0.85 and metrics.di_ratio >= 0.8' },
+});
+const data = p.step('validate', validateData({ source: DATA, schema, reference: REFERENCE }));
+const feats = p.step('features', buildFeatures({ table: data.out.table, spec, split: { test: 0.2, seed: 7 } }));
+const tuned = p.step('tune', tuneModel({ train: feats.out.train, space, trials: p.params.trials, seed: p.params.seed, experiment: 'adult-income' }));
+const report = p.step('evaluate', evaluateModel({
+  model: tuned.out.best, holdout: feats.out.test, sensitive: ['sex', 'race'], slices: ['relationship'], kpis, title: 'adult-income: holdout evaluation',
+}));
+p.step('register', registerModel({
+  name: 'adult-income', modelUri: tuned.out.modelUri, metrics: report.out.metrics, reportUri: report.out.reportUri, gate: p.params.gate, alias: 'champion',
+}));
 
-export function adultIncome(params: AdultIncomeParams = {}): { name: string; steps: PlannedStep[] } {
-  const trials = params.trials ?? 20;
-  const seed = params.seed ?? 7;
-  const steps: PlannedStep<any>[] = [
-    { name: 'validate', step: validateDataStep, inputs: () => ({ source: DATA, schema, reference: REFERENCE }) },
-    { name: 'features', step: buildFeaturesStep, inputs: (o) => ({ table: o.validate!.table, spec, split: { test: 0.2, seed } }) },
-    { name: 'tune', step: tuneModelStep, inputs: (o) => ({ train: o.features!.train, space, trials, seed, experiment: 'adult-income', ...(params.onTrial ? { onTrial: params.onTrial } : {}) }) },
-    { name: 'evaluate', step: evaluateModelStep, inputs: (o) => ({ model: o.tune!.best, holdout: o.features!.test, sensitive: ['sex', 'race'], slices: ['relationship'], kpis, title: 'adult-income: holdout evaluation' }) },
-    { name: 'register', step: registerModelStep, inputs: (o) => ({
-      name: 'adult-income', modelUri: o.tune!.modelUri, metrics: o.evaluate!.metrics, reportUri: o.evaluate!.reportUri,
-      gate: params.gate ?? 'metrics.auc >= 0.85 and metrics.di_ratio >= 0.8', alias: 'champion', ...(params.user ? { user: params.user } : {}),
-    }) },
-  ];
-  return { name: 'adult-income', steps };
-}
+export default p;

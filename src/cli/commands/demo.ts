@@ -3,8 +3,9 @@
  * tuning trials -> holdout evaluation with fairness and KPIs -> gated registration) on the
  * embedded store, with a line per step, and ends with the model version, holdout AUC, fairness
  * figures, the report's path and the commands to look at it all. A second run is served from the
- * step cache. The steps run in order through `runStepsInOrder` (the pipeline scheduler is not
- * merged yet); tracking, tuning and the registry are the real ones.
+ * step cache. The pipeline file is the real `pipeline(...)` definition; its steps run in order
+ * through `runPipelineInOrder` (the pipeline scheduler is not merged yet); tracking, tuning and
+ * the registry are the real ones.
  */
 import { existsSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -12,16 +13,13 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Command } from 'commander';
 import { Trainyard } from '../../client/index.js';
 import { defaultHome } from '../../core/config.js';
-import type { PlannedStep, StepEvent } from '../../pipelines/steps/index.js';
-import { runStepsInOrder } from '../../pipelines/steps/index.js';
+import { isPipeline } from '../../pipelines/index.js';
+import type { StepEvent } from '../../pipelines/steps/index.js';
+import { runPipelineInOrder } from '../../pipelines/steps/index.js';
 import { fail } from '../output.js';
 
 const PACKAGE_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const EXAMPLE = join(PACKAGE_ROOT, 'examples', 'adult-income', 'pipeline.ts');
-
-interface Example {
-  adultIncome(p: { trials?: number; onTrial?: (n: number, v: number | undefined, s: string) => void; user?: string }): { name: string; steps: PlannedStep[] };
-}
 
 const secs = (ms: number) => `${(ms / 1000).toFixed(1)}s`;
 const f3 = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v.toFixed(3) : 'n/a');
@@ -39,33 +37,31 @@ export function registerDemoCommand(program: Command): void {
       if (program.opts().uri) fail('trainyard demo runs on the embedded local store; unset --uri.');
       if (!existsSync(EXAMPLE)) fail(`The example pipeline is missing at ${EXAMPLE}; reinstall trainyard.`);
       const { tsImport } = await import('tsx/esm/api');
-      const example = (await tsImport(pathToFileURL(EXAMPLE).href, import.meta.url)) as Example;
+      const mod = (await tsImport(pathToFileURL(EXAMPLE).href, import.meta.url)) as { default?: unknown };
+      const p = mod.default;
+      if (!isPipeline(p)) fail(`${EXAMPLE} does not default-export a pipeline.`);
       const home = defaultHome();
       const ty = new Trainyard({ home, capture: false });
       const out = (s: string) => { if (!f.json) process.stdout.write(s + '\n'); };
       const t0 = Date.now();
-      let done = 0;
-      const { name, steps } = example.adultIncome({
-        trials,
-        user: process.env.USER ?? 'demo',
-        onTrial: (n, v, s) => { done++; out(`    trial ${String(n).padStart(2)}  ${s.padEnd(8)} ${v !== undefined ? `val_auc ${v.toFixed(4)}` : ''}  (${done}/${trials})`); },
-      });
+      const name = p.name;
+      const steps = p.steps;
       out(`trainyard demo: pipeline '${name}' on the local store at ${relative(process.cwd(), home) || '.'} (${trials} tuning trials)`);
       const onEvent = (e: StepEvent) => {
         if (e.kind === 'start') out(`  ▶ ${e.step} ...`);
         else if (e.kind === 'done') out(`  ✓ ${e.step.padEnd(9)} ${secs(e.ms).padStart(6)}${e.cached ? `  cached from run ${e.cached.runId}, step ${e.step} (key ${e.cached.key.slice(0, 12)})` : ''}`);
         else if (e.kind === 'failed') out(`  ✗ ${e.step.padEnd(9)} ${secs(e.ms).padStart(6)}  ${e.error.message.split('\n')[0]}`);
-        else if (e.level !== 'info' || e.step !== 'tune') out(`    ${e.level === 'info' ? '' : `${e.level}: `}${e.message}`);
+        else out(`    ${e.level === 'info' ? '' : `${e.level}: `}${e.message}`);
       };
       try {
-        const res = await runStepsInOrder(ty, { pipeline: name, steps, home, noCache: !f.cache, onEvent });
-        const ev = res.outputs.evaluate as { report: string; metrics: Record<string, number> };
+        const res = await runPipelineInOrder(ty, p, { home, params: { trials }, noCache: !f.cache, onEvent });
+        const ev = res.outputs.evaluate as { report: { path: string }; metrics: Record<string, number> };
         const reg = res.outputs.register as { version: string; promotion: string | null; gatesPassed: boolean };
         const summary = {
           pipeline_run: res.runId, model: 'adult-income', version: reg.version, promotion_request: reg.promotion, gates_passed: reg.gatesPassed,
           auc: ev.metrics.auc, pr_auc: ev.metrics.pr_auc, accuracy: ev.metrics.accuracy,
           fairness: { sex_di_ratio: ev.metrics['fairness.sex.di_ratio'], race_di_ratio: ev.metrics['fairness.race.di_ratio'], dp_diff: ev.metrics.dp_diff, eo_diff: ev.metrics.eo_diff },
-          report: join(ev.report, 'report.html'), cached_steps: res.cached, seconds: (Date.now() - t0) / 1000,
+          report: join(ev.report.path, 'report.html'), cached_steps: res.cached, seconds: (Date.now() - t0) / 1000,
         };
         if (f.json) { process.stdout.write(JSON.stringify(summary, null, 2) + '\n'); return; }
         out('');

@@ -24,3 +24,5 @@ export { validateDataStep, buildFeaturesStep, tuneModelStep, trainModelStep, eva
 export type { BuiltinStep, BuiltinStepContext } from './step-context.js';
 export { runStepsInOrder, type PlannedStep, type StepEvent, type SequentialRunResult } from './sequential-runner.js';
 export { loadCommandPipeline, commandStep } from './command-pipeline.js';
+export { validateData, buildFeatures, tuneModel, trainModel, evaluateModel, registerModel } from './builtin-steps.js';
+export { runPipelineInOrder, artifactDigest } from './run-pipeline-in-order.js';

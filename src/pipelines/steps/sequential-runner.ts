@@ -41,6 +41,8 @@ function digestPath(p: string, h: ReturnType<typeof createHash>): void {
 
 /** Inputs as canonical JSON; functions by source; existing paths by content digest. */
 function canonical(v: unknown, files: Record<string, string>): unknown {
+  // An Artifact from an earlier step: its content digest, not where this run put it.
+  if (v && typeof v === 'object' && typeof (v as { digest?: unknown }).digest === 'string' && typeof (v as { path?: unknown }).path === 'string') return `artifact:${(v as { digest: string }).digest}`;
   if (typeof v === 'function') return `fn:${createHash('sha256').update(v.toString()).digest('hex')}`;
   if (typeof v === 'string' && v.length < 4096 && (v.startsWith('/') || v.startsWith('.')) && existsSync(v)) {
     const h = createHash('sha256');
@@ -74,7 +76,9 @@ export async function runStepsInOrder(ty: Trainyard, opts: {
     const entry = join(cacheDir, `${key}.json`);
     if (!opts.noCache && planned.step.cache !== false && existsSync(entry)) {
       const hit = JSON.parse(readFileSync(entry, 'utf8')) as { outputs: Record<string, unknown>; runId: string; stepRun: string };
-      const artifactsThere = Object.entries(planned.step.outputs).every(([k, kind]) => kind !== 'artifact' || existsSync(String(hit.outputs[k])));
+      const where = (o: unknown) => String(o && typeof o === 'object' ? (o as { path?: unknown }).path : o);
+      // An entry whose files were deleted is a miss, not a broken hit.
+      const artifactsThere = Object.entries(planned.step.outputs).every(([k, kind]) => kind !== 'artifact' || existsSync(where(hit.outputs[k])));
       if (artifactsThere) {
         outputs[planned.name] = hit.outputs;
         stepRuns[planned.name] = hit.stepRun;
@@ -89,6 +93,8 @@ export async function runStepsInOrder(ty: Trainyard, opts: {
     let active: Awaited<ReturnType<Trainyard['startRun']>> | undefined;
     const ctx: BuiltinStepContext = {
       step: planned.name,
+      pipeline: opts.pipeline,
+      pipelineRunId: runId,
       workdir,
       trainyard: ty,
       outputPath: (name) => join(workdir, 'outputs', name),

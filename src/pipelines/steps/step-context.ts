@@ -9,6 +9,8 @@ import type { StepRun } from './step-run.js';
 
 export interface BuiltinStepContext {
   readonly step: string;
+  readonly pipeline: string;
+  readonly pipelineRunId: string;
   readonly workdir: string;
   readonly log: { info(m: string): void; warn(m: string): void; error(m: string): void };
   outputPath(name: string): string;
