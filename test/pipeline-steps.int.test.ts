@@ -3,8 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Trainyard } from '../src/client/index.js';
+import { defineStep, pipeline, value } from '../src/pipelines/index.js';
 import {
-  DataValidationError, loadCommandPipeline, readTable, runStepsInOrder, runValidateData, validateDataStep, type StepEvent,
+  DataValidationError, loadCommandPipeline, readTable, runPipelineInOrder, runStepsInOrder, runValidateData, validateData, type StepEvent,
 } from '../src/pipelines/steps/index.js';
 import { DATA, REFERENCE, schema } from '../examples/adult-income/pipeline.js';
 
@@ -31,14 +32,12 @@ describe('validateData on the Adult data', () => {
     await expect(runValidateData({ source: bad, schema, outDir: join(dir, 'v2') })).rejects.toThrow(DataValidationError);
     const events: StepEvent[] = [];
     let trained = false;
-    const never = { ...validateDataStep, id: 'test.never', run: async () => { trained = true; return {}; } };
-    await expect(runStepsInOrder(ty, {
-      pipeline: 'bad-data', home: join(dir, 'home'), onEvent: (e) => events.push(e),
-      steps: [
-        { name: 'validate', step: validateDataStep, inputs: () => ({ source: bad, schema }) },
-        { name: 'train', step: never as never, inputs: () => ({}) },
-      ],
-    })).rejects.toThrow(/age: \d+ value\(s\) above max 90.*sex: \d+ value\(s\) outside the allowed categories: 'X'/);
+    const train = defineStep({ id: 'test.train', version: '1', outputs: { ok: value<boolean>() }, async run(_i: { table: unknown }) { trained = true; return { ok: true }; } });
+    const p = pipeline('bad-data');
+    const v = p.step('validate', validateData({ source: bad, schema }));
+    p.step('train', train({ table: v.out.table }));
+    await expect(runPipelineInOrder(ty, p, { home: join(dir, 'home'), onEvent: (e) => events.push(e) }))
+      .rejects.toThrow(/age: \d+ value\(s\) above max 90.*sex: \d+ value\(s\) outside the allowed categories: 'X'/);
     expect(trained).toBe(false);
     expect(events.find((e) => e.kind === 'failed')?.step).toBe('validate');
     const { runs } = await (await ty.connection()).call<{ runs: { info: { run_id: string; status: string } }[] }>('POST', '/api/2.0/mlflow/runs/search', {

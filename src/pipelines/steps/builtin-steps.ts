@@ -26,7 +26,8 @@ async function noRetry<T>(fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (e) {
-    if (e instanceof AppError && e.code === 'INVALID_PARAMETER_VALUE') throw Object.assign(new DoNotRetry(e.message), { cause: e });
+    // By code too: a pipeline file loaded from source brings its own copy of AppError.
+    if ((e instanceof AppError || (e as { name?: string })?.name === 'DataValidationError') && (e as { code?: string }).code === 'INVALID_PARAMETER_VALUE') throw Object.assign(new DoNotRetry((e as Error).message), { cause: e });
     throw e;
   }
 }

@@ -20,7 +20,6 @@ export { runTrainModel, type TrainModelOptions } from './train/train-model.js';
 export { runTuneModel, DEFAULT_SPACE, type SearchSpace, type TuneModelOptions } from './train/tune-model.js';
 export { runEvaluateModel, type EvaluateModelOptions, type EvaluationReport, type Kpi } from './evaluate/evaluate.js';
 export { runRegisterModel, splitGate, type RegisterModelOptions } from './register/register-model.js';
-export { validateDataStep, buildFeaturesStep, tuneModelStep, trainModelStep, evaluateModelStep, registerModelStep } from './steps.js';
 export type { BuiltinStep, BuiltinStepContext } from './step-context.js';
 export { runStepsInOrder, type PlannedStep, type StepEvent, type SequentialRunResult } from './sequential-runner.js';
 export { loadCommandPipeline, commandStep } from './command-pipeline.js';
