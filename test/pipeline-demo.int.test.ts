@@ -56,4 +56,10 @@ describe('trainyard demo', () => {
       await ty.close();
     }
   }, 300_000);
+
+  it('refuses bad flags with a one-line error and exit 1', async () => {
+    const err = await demo('--trials', 'many').catch((e: { code: number; stderr: string }) => e);
+    expect((err as { code: number }).code).toBe(1);
+    expect((err as { stderr: string }).stderr.trim()).toBe("trainyard: error: --trials must be a positive integer, got 'many'.");
+  });
 });
