@@ -6,7 +6,7 @@ import { Trainyard } from '../src/client/index.js';
 import {
   loadModel, readFeatureSet, readTable, runBuildFeatures, runEvaluateModel, runRegisterModel, runTrainModel, runTuneModel, splitGate,
 } from '../src/pipelines/steps/index.js';
-import { pyReference } from '../src/pipelines/steps/metrics/sklearn-reference.js';
+import { pyReference, rng } from '../src/pipelines/steps/metrics/sklearn-reference.js';
 import { DATA, kpis, spec } from '../examples/adult-income/pipeline.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ty-train-eval-'));
@@ -80,6 +80,29 @@ print(json.dumps(dict(auc=M.roc_auc_score(y, s), ap=M.average_precision_score(y,
     });
     expect(runs).toHaveLength(3);
     expect(res.bestValue).toBe(Math.max(...res.trials.filter((t) => t.state === 'COMPLETE').map((t) => t.value!)));
+  });
+
+  it('regression: a linear model trained in TS reaches the R² of scikit-learn and is evaluated with RMSE/MAE/R²', async () => {
+    const r = rng(8);
+    const rows = Array.from({ length: 3000 }, () => {
+      const x1 = r() * 10, x2 = r() * 5, g = r() < 0.5 ? 'a' : 'b';
+      return { x1, x2, g, y: 3 * x1 - 2 * x2 + (g === 'a' ? 4 : 0) + (r() - 0.5) * 2 };
+    });
+    const fsr = await runBuildFeatures({ table: { columns: ['x1', 'x2', 'g', 'y'], rows }, spec: { target: 'y', columns: { x1: ['standardize'], x2: ['standardize'], g: ['onehot'] } },
+      split: { test: 0.2, seed: 1 }, outDir: join(dir, 'reg') });
+    expect(fsr.meta.task).toBe('regression');
+    const m = await runTrainModel({ train: fsr.train, params: { epochs: 30, learningRate: 0.05, l2: 0 }, outDir: join(dir, 'reg-train') });
+    const ev = await runEvaluateModel({ model: m.modelDir, holdout: fsr.test, slices: ['g'], outDir: join(dir, 'reg-eval') });
+    const tr = readFeatureSet(fsr.train), te = readFeatureSet(fsr.test);
+    const ref = pyReference<{ r2: number }>(`
+from sklearn.linear_model import LinearRegression
+from sklearn.metrics import r2_score
+m = LinearRegression().fit(data['Xt'], data['yt'])
+print(json.dumps(dict(r2=r2_score(data['yv'], m.predict(data['Xv'])))))
+`, { Xt: tr.X.map((x) => Array.from(x)), yt: Array.from(tr.y), Xv: te.X.map((x) => Array.from(x)), yv: Array.from(te.y) });
+    expect(ev.metrics.r2).toBeGreaterThan(ref.r2 - 0.01);
+    expect(ev.metrics.rmse).toBeLessThan(1.5); // the target spans about -10..34
+    expect(readFileSync(ev.markdownPath, 'utf8')).toMatch(/\| g \| (a|b) \| \d+ \|/);
   });
 
   it('refuses a bad gate naming the part at fault', () => {

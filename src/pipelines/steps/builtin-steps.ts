@@ -87,7 +87,8 @@ export const evaluateModel = defineStep({
     const run = (await ctx.run()) as StepRun;
     const { model, holdout, ...rest } = inputs;
     const res = await noRetry(() => runEvaluateModel({ ...rest, model: pathOf(model), holdout: pathOf(holdout), outDir: ctx.outputPath('report') }, run));
-    ctx.log.info(`holdout AUC ${res.metrics.auc!.toFixed(3)}, worst DI ratio ${res.metrics.di_ratio!.toFixed(3)}`);
+    const m = res.metrics;
+    ctx.log.info(m.auc !== undefined ? `holdout AUC ${m.auc.toFixed(3)}, worst DI ratio ${m.di_ratio!.toFixed(3)}` : `holdout RMSE ${m.rmse!.toFixed(3)}, R² ${m.r2!.toFixed(3)}`);
     return { reportUri: `runs:/${run.id}/report/report.html`, metrics: res.metrics };
   },
 });

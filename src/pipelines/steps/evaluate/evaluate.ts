@@ -13,6 +13,7 @@ import { readFeatureSet } from '../features/feature-set.js';
 import { calibration, classificationMetrics, confusion, fairness, thresholdCurve, type ClassificationMetrics, type FairnessReport } from '../metrics/index.js';
 import type { StepRun } from '../step-run.js';
 import { loadModel } from '../train/model-package.js';
+import { evaluateRegression, type RegressionReport } from './evaluate-regression.js';
 import { renderHtml, renderMarkdown } from './report-render.js';
 
 /** A business KPI: any figure computed from labels, scores and rows (e.g. expected profit). */
@@ -57,7 +58,7 @@ export interface EvaluationReport {
 }
 
 export interface EvaluateModelResult {
-  report: EvaluationReport;
+  report: EvaluationReport | RegressionReport;
   reportDir: string;
   htmlPath: string;
   markdownPath: string;
@@ -71,15 +72,16 @@ export async function runEvaluateModel(opts: EvaluateModelOptions, run?: StepRun
   if (fs.transform.digest !== model.transform.digest) {
     throw new InvalidParameter(`holdout '${opts.holdout}' was built with transform ${fs.transform.digest.slice(0, 12)} but the model expects ${model.transform.digest.slice(0, 12)}: evaluate on the same buildFeatures output.`);
   }
+  for (const col of [...(opts.sensitive ?? []), ...(opts.slices ?? [])]) {
+    if (!fs.rows.length || !(col in fs.rows[0]!)) throw new InvalidParameter(`sensitive/slices: no column '${col}' in the holdout.`);
+  }
+  if (model.json.task === 'regression') return evaluateRegression(model, fs, opts, run);
   const threshold = opts.threshold ?? 0.5;
   const scores = Float64Array.from(fs.rows.map((r) => model.predict(r)));
   const y = fs.y;
   const overall = classificationMetrics(y, scores, threshold);
   const curve = thresholdCurve(y, scores);
   const sensitive = opts.sensitive ?? [];
-  for (const col of [...sensitive, ...(opts.slices ?? [])]) {
-    if (!fs.rows.length || !(col in fs.rows[0]!)) throw new InvalidParameter(`sensitive/slices: no column '${col}' in the holdout.`);
-  }
   const slices: SliceMetrics[] = [];
   for (const column of [...new Set([...sensitive, ...(opts.slices ?? [])])]) {
     const groups = new Map<string, number[]>();

@@ -1,7 +1,9 @@
 /**
- * @module Binary logistic regression in TypeScript (no Python, no native code): minibatch Adam on
- * the mean log loss plus an L2 penalty (bias not penalized), seeded shuffling. Non-finite inputs
- * count as 0, i.e. as the training mean once standardized.
+ * @module Generalized linear models in TypeScript (no Python, no native code): binary logistic
+ * regression (log loss) and linear regression (squared error), by minibatch Adam with an L2
+ * penalty (bias not penalized) and seeded shuffling. Both losses have the gradient
+ * (prediction − y)·x, so one loop serves both. Non-finite inputs count as 0, i.e. as the
+ * training mean once standardized.
  */
 import { seededRandom, shuffled } from '../features/split.js';
 
@@ -14,7 +16,7 @@ export interface LogisticParams {
 }
 
 export interface LogisticModel {
-  kind: 'logistic';
+  kind: 'logistic' | 'linear';
   weights: number[];
   bias: number;
 }
@@ -24,7 +26,7 @@ export const sigmoid = (z: number) => (z >= 0 ? 1 / (1 + Math.exp(-z)) : Math.ex
 export function predictLogistic(m: LogisticModel, x: ArrayLike<number>): number {
   let z = m.bias;
   for (let j = 0; j < m.weights.length; j++) { const v = x[j]!; if (Number.isFinite(v)) z += m.weights[j]! * v; }
-  return sigmoid(z);
+  return m.kind === 'linear' ? z : sigmoid(z);
 }
 
 /**
@@ -32,7 +34,8 @@ export function predictLogistic(m: LogisticModel, x: ArrayLike<number>): number 
  * and may return `false` to stop early.
  */
 export async function trainLogistic(X: readonly ArrayLike<number>[], y: ArrayLike<number>, p: LogisticParams,
-  onEpoch?: (epoch: number, model: LogisticModel) => Promise<boolean | void> | boolean | void): Promise<LogisticModel> {
+  onEpoch?: (epoch: number, model: LogisticModel) => Promise<boolean | void> | boolean | void, kind: LogisticModel['kind'] = 'logistic'): Promise<LogisticModel> {
+  const link = kind === 'linear' ? (z: number) => z : sigmoid;
   const d = X[0]?.length ?? 0;
   const w = new Float64Array(d);
   let b = 0;
@@ -42,7 +45,7 @@ export async function trainLogistic(X: readonly ArrayLike<number>[], y: ArrayLik
   const beta1 = 0.9, beta2 = 0.999, eps = 1e-8;
   const rand = seededRandom(p.seed);
   const idx = Array.from({ length: X.length }, (_, i) => i);
-  const snapshot = (): LogisticModel => ({ kind: 'logistic', weights: Array.from(w), bias: b });
+  const snapshot = (): LogisticModel => ({ kind, weights: Array.from(w), bias: b });
   for (let epoch = 1; epoch <= p.epochs; epoch++) {
     const order = shuffled(idx, rand);
     for (let start = 0; start < order.length; start += p.batchSize) {
@@ -54,7 +57,7 @@ export async function trainLogistic(X: readonly ArrayLike<number>[], y: ArrayLik
         const x = X[i]!;
         let z = b;
         for (let j = 0; j < d; j++) { const v = x[j]!; if (Number.isFinite(v)) z += w[j]! * v; }
-        const err = sigmoid(z) - y[i]!;
+        const err = link(z) - y[i]!;
         for (let j = 0; j < d; j++) { const v = x[j]!; if (Number.isFinite(v)) g[j] += err * v; }
         gb += err;
       }

@@ -13,7 +13,7 @@ import { predictLogistic, type LogisticModel } from './logistic-regression.js';
 export interface ModelJson {
   format: 'trainyard.model';
   version: 1;
-  task: 'classification';
+  task: 'classification' | 'regression';
   target: string;
   positive?: string;
   transformDigest: string;
@@ -25,7 +25,7 @@ export interface ModelJson {
 export interface LoadedModel {
   json: ModelJson;
   transform: FittedTransform;
-  /** Probability of the positive class for a raw row. */
+  /** Probability of the positive class (regression: the prediction) for a raw row. */
   predict(row: Row): number;
   predictVector(x: ArrayLike<number>): number;
 }
