@@ -1,0 +1,84 @@
+/**
+ * @module Runs one attempt of a TypeScript step: re-imports the pipeline file (once per process),
+ * finds the step, builds its context, calls `run`, and turns the result into outputs with
+ * digests. The local executor calls it in-process; an agent calls the same function.
+ */
+import { existsSync, mkdirSync, copyFileSync, cpSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { ActiveRun } from '../../client/active-run.js';
+import type { Trainyard } from '../../client/trainyard.js';
+import { importPipeline } from '../definition/load-pipeline-file.js';
+import { DoNotRetry, type StepContext } from '../definition/step-context.js';
+import type { OutputValue, StepOutcome, StepTask, TaskEvents } from '../executors/executor.js';
+import { describeArtifact } from './digest-output.js';
+
+export interface FunctionStepDeps {
+  /** The SDK on the same store; created lazily by the host. */
+  trainyard?: () => Trainyard;
+}
+
+export async function runFunctionStep(task: StepTask, events: TaskEvents, signal: AbortSignal, deps: FunctionStepDeps = {}): Promise<StepOutcome> {
+  let trackingRun: ActiveRun | undefined;
+  let trackingRunPromise: Promise<ActiveRun> | undefined;
+  try {
+    const pipeline = await importPipeline(resolve(task.cwd, task.fn!.module));
+    const built = pipeline.steps.find((s) => s.name === task.fn!.step);
+    if (!built) return { status: 'failed', error: `The pipeline file no longer has a step '${task.fn!.step}'.`, retryable: false };
+    const inputs: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(built.instance.inputs)) inputs[k] = k in task.inputs ? task.inputs[k] : v;
+    const outDir = join(task.workdir, 'outputs');
+    mkdirSync(outDir, { recursive: true });
+    const sdk = () => {
+      if (!deps.trainyard) throw new Error('This executor gives steps no Trainyard connection.');
+      return deps.trainyard();
+    };
+    const ctx: StepContext = {
+      pipelineRunId: task.pipelineRunId,
+      pipeline: task.pipeline,
+      step: task.step,
+      ...(task.itemIndex !== undefined ? { itemIndex: task.itemIndex } : {}),
+      attempt: task.attempt,
+      workdir: task.workdir,
+      params: task.params,
+      log: {
+        info: (m) => events.log('stdout', m),
+        warn: (m) => events.log('stdout', `WARN ${m}`),
+        error: (m) => events.log('stderr', `ERROR ${m}`),
+      },
+      signal,
+      outputPath: (name) => join(outDir, name),
+      run: () =>
+        (trackingRunPromise ??= sdk()
+          .startRun({ experiment: task.pipeline, name: task.itemIndex !== undefined ? `${task.step}[${task.itemIndex}]` : task.step, tags: { 'trainyard.pipeline.run': task.pipelineRunId, 'trainyard.pipeline.step': task.step }, capture: false })
+          .then((r) => (trackingRun = r))),
+      get trainyard() {
+        return sdk();
+      },
+    };
+    const result = ((await built.instance.definition.run(inputs, ctx)) ?? {}) as Record<string, unknown>;
+    if (signal.aborted) return { status: 'cancelled', reason: String(signal.reason ?? 'cancelled') };
+    const outputs: Record<string, OutputValue> = {};
+    for (const [name, decl] of Object.entries(built.instance.definition.outputs)) {
+      if (decl.type === 'value') {
+        outputs[name] = (result[name] ?? null) as OutputValue;
+        continue;
+      }
+      const target = join(outDir, name);
+      const given = result[name];
+      if (typeof given === 'string' && resolve(given) !== target && existsSync(given)) {
+        if (statSync(given).isDirectory()) cpSync(given, target, { recursive: true });
+        else copyFileSync(given, target);
+      }
+      if (!existsSync(target)) return { status: 'failed', error: `Step '${task.step}' did not write its artifact output '${name}' (expected at ctx.outputPath('${name}')).`, retryable: false };
+      outputs[name] = await describeArtifact(decl.kind, target);
+    }
+    if (trackingRun) await trackingRun.end('FINISHED');
+    return { status: 'succeeded', outputs, ...(trackingRun ? { trackingRunId: trackingRun.info.run_id } : {}) };
+  } catch (e) {
+    if (trackingRun) await trackingRun.end(signal.aborted ? 'KILLED' : 'FAILED').catch(() => {});
+    if (signal.aborted) return { status: 'cancelled', reason: String(signal.reason ?? 'cancelled') };
+    const err = e as Error;
+    events.log('stderr', err?.stack ?? String(e));
+    return { status: 'failed', error: err?.message ?? String(e), retryable: !(e instanceof DoNotRetry || err?.name === 'DoNotRetry'), ...(trackingRun ? { trackingRunId: trackingRun.info.run_id } : {}) };
+  }
+}
