@@ -154,6 +154,8 @@ if os.environ.get("TRAINYARD_JOB_ID") and os.environ.get("RANK") is not None:
         os.environ["_TRAINYARD_HOOKED"] = "1"
         sys.meta_path.insert(0, _TorchFinder())
         threading.Thread(target=_beat_loop, args=(beat,), daemon=True, name="trainyard-heartbeat").start()
+        import atexit
+        atexit.register(lambda: _write_beat(beat))
         err = os.environ.get("TRAINYARD_ERROR_FILE")
         if err:
             _install_excepthook(err)
