@@ -17,3 +17,4 @@ export { JOB_STATES, TERMINAL, type JobState, type JobRecorder, type CheckpointI
 export { pidsWithEnv } from './process-tree.js';
 export { workerEnv } from './worker-env.js';
 export type { ApiCaller } from './api-recorder.js';
+export * from './strategies/index.js';
