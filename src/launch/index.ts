@@ -18,3 +18,4 @@ export { pidsWithEnv } from './process-tree.js';
 export { workerEnv } from './worker-env.js';
 export type { ApiCaller } from './api-recorder.js';
 export * from './strategies/index.js';
+// Kubernetes (src/launch/kubernetes/index.ts) is imported on its own: @kubernetes/client-node is heavy and only that path needs it.
