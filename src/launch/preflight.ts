@@ -10,7 +10,7 @@ import { InvalidParameter } from '../core/errors.js';
 import type { LaunchSpec } from './job-spec.js';
 
 export interface PreflightResult {
-  torchVersion?: string;
+  torchPath?: string;
   script: string;
 }
 
@@ -33,14 +33,16 @@ export async function preflight(spec: LaunchSpec): Promise<PreflightResult> {
   const script = resolve(cwd, spec.command[0]!);
   if (!spec.noPython) {
     if (!existsSync(script) || !statSync(script).isFile()) throw new InvalidParameter(`training script '${spec.command[0]}' not found (looked at ${script})`);
-    const probe = await run(spec.python, ['-c', 'import torch, sys; print(torch.__version__)'], 120_000);
+    // find_spec, not import: importing torch costs 2-3 s here and would delay every launch; a
+    // torch that is found but broken still fails the first attempt with its traceback.
+    const probe = await run(spec.python, ['-c', "import importlib.util, sys\ns = importlib.util.find_spec('torch')\nif s is None: sys.exit(\"ModuleNotFoundError: No module named 'torch'\")\nprint(s.origin)"], 60_000);
     if (probe.error?.code === 'ENOENT') throw new InvalidParameter(`interpreter '${spec.python}' not found; pass --python /path/to/python with torch installed`);
     if (probe.error) throw new InvalidParameter(`interpreter '${spec.python}' cannot run (${probe.error.code}); pass --python /path/to/python with torch installed`);
     if (probe.code !== 0) {
       const why = /No module named '?torch'?/.test(probe.stderr) ? 'has no torch' : `fails to import torch: ${probe.stderr.trim().split('\n').pop()}`;
       throw new InvalidParameter(`interpreter '${spec.python}' ${why}; pass --python with a Python that has PyTorch (e.g. /usr/bin/python3 after apt-get install python3-torch)`);
     }
-    return { torchVersion: probe.stdout.trim(), script };
+    return { torchPath: probe.stdout.trim(), script };
   }
   return { script: spec.command[0]! };
 }
