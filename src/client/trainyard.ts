@@ -7,6 +7,8 @@ import { trackOpenRun, untrackRun } from './exit-hooks.js';
 import type { LogBufferOptions } from './log-buffer.js';
 import { Models } from './models.js';
 import { Studies } from './studies.js';
+import { defaultHome } from '../core/config.js';
+import { launchJob, type LaunchInput, type LaunchResult } from '../launch/index.js';
 
 const API = '/api/2.0/mlflow';
 
@@ -144,6 +146,22 @@ export class Trainyard {
   async setTerminated(runId: string, status: RunStatus = 'FINISHED'): Promise<void> {
     const c = await this.connection();
     await c.call('POST', `${API}/runs/update`, { run_id: runId, status, end_time: Date.now() });
+  }
+
+  /**
+   * Launches a PyTorch job on this machine and supervises it to the end (the same as
+   * `trainyard launch`): torchrun's worker environment, restarts from checkpoints, per-rank logs
+   * and rank 0's metrics on the job's run. Resolves when the job has succeeded, failed or been
+   * cancelled (abort `signal` to cancel).
+   *
+   * @example
+   * const job = await ty.launch({ command: ['examples/pytorch-ddp/train.py', '--epochs', '5'], nprocPerNode: 2, nnodes: { min: 1, max: 1 }, maxRestarts: 3, python: '/usr/bin/python3', experiment: 'mnist-ddp' });
+   * console.log(job.state, job.runId);
+   */
+  async launch(input: LaunchInput, opts: { signal?: AbortSignal; log?: (line: string) => void } = {}): Promise<LaunchResult> {
+    const c = await this.connection();
+    const home = this.options.home ?? defaultHome();
+    return launchJob(c, input, { home, trackingUri: c.mode === 'remote' ? c.description : `file:${home}`, signal: opts.signal, log: opts.log });
   }
 
   /** Closes the connection (the embedded store's database and artifact store). */

@@ -5,6 +5,7 @@ import type { Database } from '../store/index.js';
 import { createRegistry, modelVersionArtifactRoutes, registryRouteTable, withLoggedModelMetrics } from '../registry/index.js';
 import { createTracking, runArtifactRoutes, trackingRoutes } from '../tracking/index.js';
 import { StudyService, tuningRoutes } from '../tuning/index.js';
+import { JobsService, launchRoutes } from '../launch/index.js';
 
 export interface Domains {
   /** JSON routes of every domain (served over HTTP, or called in-process by the embedded SDK). */
@@ -26,7 +27,7 @@ export function createDomains(db: Database, opts: { home: string; artifacts?: st
   const registry = createRegistry(db, { tracking, locations });
   const tuning = new StudyService(db, { tracking });
   return {
-    routes: [...withLoggedModelMetrics(trackingRoutes(tracking), registry.loggedModels), ...registryRouteTable(registry), ...tuningRoutes(tuning)],
+    routes: [...withLoggedModelMetrics(trackingRoutes(tracking), registry.loggedModels), ...registryRouteTable(registry), ...tuningRoutes(tuning), ...launchRoutes(new JobsService(db))],
     plugins: [artifactProxyRoutes(locations.defaultStore), runArtifactRoutes(tracking, locations), modelVersionArtifactRoutes(registry.versions, locations)],
     locations,
     close: async () => {

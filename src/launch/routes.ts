@@ -1,0 +1,66 @@
+/**
+ * @module The jobs API over HTTP. A job is supervised by the process that launched it
+ * (`trainyard launch`, `ty.launch`); that process claims the id and reports here, and anyone can
+ * list, read, follow the logs of and cancel it. (Placing jobs on agents builds on this later.)
+ *
+ * | Method | Path | Body / query | Answer |
+ * |---|---|---|---|
+ * | GET | /api/v1/jobs | state, max_results, page_token | { jobs, next_page_token? } |
+ * | GET | /api/v1/jobs/:job_id | | { job } with events (every transition, hang, straggler, checkpoint) |
+ * | GET | /api/v1/jobs/:job_id/logs | | { run_id, files: [{ attempt, rank, stream, artifact_path }] } |
+ * | POST | /api/v1/jobs/:job_id/cancel | | { job } |
+ * | POST | /api/v1/jobs | job_id?, spec, supervisor { nonce, pid, host } | { job, resumed } (supervisors) |
+ * | POST | /api/v1/jobs/:job_id/{run,transition,events,heartbeat,checkpoint} | nonce + fields | supervisors' reports |
+ */
+import { InvalidParameter } from '../core/errors.js';
+import { objectAt, optEnum, optInt, optString, reqInt, reqString, type Fields } from '../core/request-fields.js';
+import type { JsonRoute } from '../core/route.js';
+import { validateSpec, type LaunchInput } from './job-spec.js';
+import type { JobsService } from './jobs-service.js';
+import { JOB_STATES, type JobState } from './recorder.js';
+
+const J = '/api/v1/jobs';
+const id = (f: Fields) => reqString(f, 'job_id');
+const nonce = (f: Fields) => reqString(f, 'nonce');
+const obj = (f: Fields, name: string) => (f[name] === undefined || f[name] === null ? {} : objectAt(f[name], name));
+
+export function launchRoutes(jobs: JobsService): JsonRoute[] {
+  const post = (path: string, handler: JsonRoute['handler']): JsonRoute => ({ methods: ['POST'], scope: 'absolute', path, handler });
+  const get = (path: string, handler: JsonRoute['handler']): JsonRoute => ({ methods: ['GET'], scope: 'absolute', path, handler });
+  return [
+    post(J, async (f) => {
+      const spec = validateSpec(obj(f, 'spec') as unknown as LaunchInput);
+      const sup = obj(f, 'supervisor');
+      const pid = reqInt(sup, 'pid', { min: 1 });
+      const job = await jobs.claim({ jobId: optString(f, 'job_id') ?? spec.jobId, spec: spec as unknown as Record<string, unknown>, supervisor: { nonce: reqString(sup, 'nonce'), pid, host: reqString(sup, 'host') } });
+      const { resumed, ...rest } = job;
+      return { job: rest, resumed };
+    }),
+    get(J, async (f) => jobs.list({ state: optEnum(f, 'state', JOB_STATES) as JobState | undefined, maxResults: optInt(f, 'max_results', { min: 1, max: 1000 }), pageToken: optString(f, 'page_token') })),
+    get(`${J}/:job_id`, async (f) => ({ job: await jobs.get(id(f)) })),
+    get(`${J}/:job_id/logs`, async (f) => {
+      const job = await jobs.get(id(f));
+      const files = (job.events ?? []).filter((e) => e.kind === 'logs').flatMap((e) => (e.detail.files as unknown[]) ?? []);
+      return { run_id: job.run_id, files };
+    }),
+    post(`${J}/:job_id/cancel`, async (f) => ({ job: await jobs.cancel(id(f)) })),
+    post(`${J}/:job_id/run`, async (f) => {
+      await jobs.setRun(id(f), nonce(f), reqString(f, 'run_id'), reqString(f, 'experiment_id'));
+      return {};
+    }),
+    post(`${J}/:job_id/transition`, async (f) => {
+      const state = optEnum(f, 'state', JOB_STATES);
+      if (!state) throw new InvalidParameter(`Missing value for required parameter 'state'.`);
+      return { job: await jobs.transition(id(f), nonce(f), state, optInt(f, 'attempt', { min: 0 }) ?? null, obj(f, 'detail')) };
+    }),
+    post(`${J}/:job_id/events`, async (f) => {
+      await jobs.event(id(f), nonce(f), reqString(f, 'kind'), optInt(f, 'attempt', { min: 0 }) ?? null, obj(f, 'detail'));
+      return {};
+    }),
+    post(`${J}/:job_id/heartbeat`, async (f) => jobs.heartbeat(id(f), nonce(f))),
+    post(`${J}/:job_id/checkpoint`, async (f) => {
+      await jobs.checkpoint(id(f), nonce(f), { step: reqInt(f, 'step', { min: 0 }), path: reqString(f, 'path'), sha256: reqString(f, 'sha256') });
+      return {};
+    }),
+  ];
+}
