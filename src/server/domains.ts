@@ -3,7 +3,8 @@ import { ArtifactLocations, artifactProxyRoutes, openArtifactStore } from '../ar
 import type { JsonRoute } from '../core/route.js';
 import type { Database } from '../store/index.js';
 import { createRegistry, modelVersionArtifactRoutes, registryRouteTable, withLoggedModelMetrics } from '../registry/index.js';
-import { createTracking, runArtifactRoutes, trackingRoutes } from '../tracking/index.js';
+import { createTracking, runArtifactRoutes, runEventRoutes, trackingRoutes, trackingUiRoutes } from '../tracking/index.js';
+import { createCollab } from '../collab/index.js';
 import { StudyService, tuningRoutes } from '../tuning/index.js';
 import { JobsService, launchRoutes } from '../launch/index.js';
 
@@ -26,9 +27,17 @@ export function createDomains(db: Database, opts: { home: string; artifacts?: st
   const tracking = createTracking(db);
   const registry = createRegistry(db, { tracking, locations });
   const tuning = new StudyService(db, { tracking });
+  const collab = createCollab(db, tracking);
   return {
-    routes: [...withLoggedModelMetrics(trackingRoutes(tracking), registry.loggedModels), ...registryRouteTable(registry), ...tuningRoutes(tuning), ...launchRoutes(new JobsService(db))],
-    plugins: [artifactProxyRoutes(locations.defaultStore), runArtifactRoutes(tracking, locations), modelVersionArtifactRoutes(registry.versions, locations)],
+    routes: [
+      ...withLoggedModelMetrics(trackingRoutes(tracking), registry.loggedModels),
+      ...registryRouteTable(registry),
+      ...tuningRoutes(tuning),
+      ...trackingUiRoutes(tracking),
+      ...collab.routes,
+      ...launchRoutes(new JobsService(db)),
+    ],
+    plugins: [artifactProxyRoutes(locations.defaultStore), runArtifactRoutes(tracking, locations), modelVersionArtifactRoutes(registry.versions, locations), runEventRoutes(tracking)],
     locations,
     close: async () => {
       await registry.close();

@@ -3,6 +3,7 @@ import type { ServerConfig } from '../core/config.js';
 import { openDatabase, type Database } from '../store/index.js';
 import { buildApp } from './app.js';
 import { createDomains } from './domains.js';
+import { uiHosting } from './ui-hosting.js';
 
 export interface RunningServer {
   app: FastifyInstance;
@@ -15,7 +16,7 @@ export interface RunningServer {
 export async function startServer(config: ServerConfig): Promise<RunningServer> {
   const db = await openDatabase(config.db, config.home);
   const domains = createDomains(db, { home: config.home, artifacts: config.artifacts });
-  const app = await buildApp({ routes: domains.routes, plugins: domains.plugins });
+  const app = await buildApp({ routes: domains.routes, plugins: [...domains.plugins, uiHosting()] });
   try {
     await app.listen({ host: config.host, port: config.port });
   } catch (e) {

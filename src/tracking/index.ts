@@ -30,3 +30,5 @@ export type { MetricPoint } from './metric-writer.js';
 export { afterPosition, decodePageToken, encodePageToken, orderByClause, positionColumns, queryFingerprint, readPosition, type SortKey, type Position } from './keyset.js';
 export { compareColumn, type SqlPart } from './sql-compare.js';
 export * from './search/index.js';
+export { trackingUiRoutes } from './ui-routes.js';
+export { runEventRoutes } from './run-events.js';

@@ -6,6 +6,8 @@ import { seriesId, toMetric, type HistoryPoint } from './metric-history.js';
 /** One chart bucket: the last point in it (MLflow's latest rule), and min, max, count of values. */
 export interface Bucket {
   step: number;
+  /** The last point's timestamp (ms), for charts on a wall-clock or relative-time axis. */
+  timestamp: number;
   last: number;
   min: number | null;
   max: number | null;
@@ -126,7 +128,7 @@ export async function bucketedSeries(ex: Executor, runId: string, key: string, o
   }
   return [...buckets.entries()]
     .sort((a, b) => a[0] - b[0])
-    .map(([, a]) => ({ step: a.lastStep, last: a.last, min: a.min, max: a.max, count: a.count }));
+    .map(([, a]) => ({ step: a.lastStep, timestamp: a.lastTs, last: a.last, min: a.min, max: a.max, count: a.count }));
 }
 
 /** First and last step of a series: two index seeks (one query with both min() and max() would scan). */

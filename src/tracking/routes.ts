@@ -1,6 +1,6 @@
 import { InvalidParameter } from '../core/errors.js';
 import {
-  objectAt, optArray, optEnum, optInt, optKeyValues, optString, optStringArray, parseDouble, reqInt, reqRunId, reqString, type Fields,
+  objectAt, optArray, optBool, optEnum, optInt, optKeyValues, optString, optStringArray, parseDouble, reqInt, reqRunId, reqString, type Fields,
 } from '../core/request-fields.js';
 import type { JsonRoute } from '../core/route.js';
 import { jsonDouble, metricJson, RUN_STATUSES, runJson, VIEW_TYPES, type DatasetInput } from './entities.js';
@@ -212,11 +212,16 @@ export function trackingRoutes(t: Tracking): JsonRoute[] {
       await runs.row(db, runId);
       const key = reqString(f, 'key');
       const buckets = await bucketedSeries(db, runId, key, { buckets: optInt(f, 'buckets') ?? 1000, ...stepRange(f) });
+      // `timestamps=true` adds each bucket's last timestamp (the UI's wall-clock and relative-time axes).
+      const withTs = optBool(f, 'timestamps') ?? false;
       return {
         run_id: runId,
         key,
         // min/max may be ±Infinity, which JSON.stringify would turn into null.
-        buckets: buckets.map((b) => ({ step: b.step, last: jsonDouble(b.last), min: b.min === null ? null : jsonDouble(b.min), max: b.max === null ? null : jsonDouble(b.max), count: b.count })),
+        buckets: buckets.map((b) => ({
+          step: b.step, ...(withTs ? { timestamp: b.timestamp } : {}), last: jsonDouble(b.last),
+          min: b.min === null ? null : jsonDouble(b.min), max: b.max === null ? null : jsonDouble(b.max), count: b.count,
+        })),
       };
     } },
   ];

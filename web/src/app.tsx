@@ -1,0 +1,54 @@
+import { useState } from 'react';
+import { actingUser, setActingUser } from './api/client';
+import { ComparePage } from './pages/compare-page';
+import { ExperimentsPage } from './pages/experiments-page';
+import { ModelPage, ModelsPage } from './pages/models-page';
+import { RunPage } from './pages/run-page';
+import { RunsPage } from './pages/runs-page';
+import { StudiesPage, StudyPage } from './pages/studies-page';
+import { Link, match, navigate, useLocation } from './router';
+
+function Page({ path }: { path: string }) {
+  let p: Record<string, string> | null;
+  if (path === '/' || path === '') {
+    queueMicrotask(() => navigate('/experiments', { replace: true }));
+    return null;
+  }
+  if (match('/experiments', path)) return <ExperimentsPage />;
+  if ((p = match('/experiments/:id', path))) return <RunsPage experimentId={p.id!} />;
+  if ((p = match('/runs/:id', path))) return <RunPage runId={p.id!} />;
+  if (match('/compare', path)) return <ComparePage />;
+  if (match('/models', path)) return <ModelsPage />;
+  if ((p = match('/models/:name', path))) return <ModelPage name={p.name!} />;
+  if (match('/studies', path)) return <StudiesPage />;
+  if ((p = match('/studies/:name', path))) return <StudyPage name={p.name!} />;
+  return <div className="page"><h1>Not found</h1><p>No page at {path}. <Link to="/experiments">Experiments</Link></p></div>;
+}
+
+function UserBox() {
+  const [user, setUser] = useState(actingUser());
+  return (
+    <label className="user" title="Acting user (sent as X-Trainyard-User until sign-in lands)">
+      acting as <input aria-label="acting user" value={user} placeholder="your name" onChange={(e) => (setUser(e.target.value), setActingUser(e.target.value))} />
+    </label>
+  );
+}
+
+export function App() {
+  const { path } = useLocation();
+  const section = path.split('/')[1];
+  return (
+    <>
+      <header className="top">
+        <Link to="/experiments" className="brand">Trainyard</Link>
+        <nav>
+          <Link to="/experiments" className={section === 'experiments' || section === 'runs' || section === 'compare' ? 'on' : ''}>Experiments</Link>
+          <Link to="/models" className={section === 'models' ? 'on' : ''}>Models</Link>
+          <Link to="/studies" className={section === 'studies' ? 'on' : ''}>Studies</Link>
+        </nav>
+        <UserBox />
+      </header>
+      <main><Page path={path} /></main>
+    </>
+  );
+}

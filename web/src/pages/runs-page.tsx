@@ -1,0 +1,259 @@
+import { useVirtualizer } from '@tanstack/react-virtual';
+import { useEffect, useMemo, useRef, useState } from 'react';
+import { api, mlflow } from '../api/client';
+import { metricOf, num, paramOf, tagOf, type Experiment, type Keys, type MetricSummary, type Run } from '../api/types';
+import { duration, ErrorLine, fmtNum, useAsync } from '../components/common';
+import { ChartGrid } from '../components/chart-grid';
+import { SearchBox } from '../components/search-box';
+import { meanStd, treeRows } from '../lib/runs-tree';
+import { columnId, formatColumns, parseColumns, parseList, toggle, type Column } from '../lib/url-state';
+import { Link, navigate, useQuery } from '../router';
+
+const PAGE = 1000;
+/** A column as the search grammar names it; keys with odd characters go in backticks. */
+const qualified = (c: Column) => `${c.family}.${/^[\w.]+$/.test(c.key) ? c.key : `\`${c.key}\``}`;
+const ROW_H = 30;
+const PARENT_TAG = 'mlflow.parentRunId';
+
+function cellValue(run: Run, c: Column, summaries: Map<string, MetricSummary>): string {
+  if (c.family === 'params') return paramOf(run, c.key) ?? '';
+  if (c.family === 'tags') return tagOf(run, c.key) ?? '';
+  if (c.agg === 'last' || !c.agg) return fmtNum(metricOf(run, c.key));
+  const s = summaries.get(`${run.info.run_id}/${c.key}`);
+  return s ? fmtNum(num(c.agg === 'min' ? s.min : s.max)) : '';
+}
+
+function numericValue(run: Run, c: Column, summaries: Map<string, MetricSummary>): number | null {
+  if (c.family !== 'metrics') {
+    const v = Number(c.family === 'params' ? paramOf(run, c.key) : tagOf(run, c.key));
+    return Number.isFinite(v) ? v : null;
+  }
+  if (c.agg === 'last' || !c.agg) return metricOf(run, c.key);
+  const s = summaries.get(`${run.info.run_id}/${c.key}`);
+  return s ? num(c.agg === 'min' ? s.min : s.max) : null;
+}
+
+/** Runs of one experiment: a virtualized table paged with keyset tokens, or charts of the selection. */
+export function RunsPage({ experimentId }: { experimentId: string }) {
+  const [q, setQ] = useQuery();
+  const filter = q.get('filter') ?? '';
+  const order = q.get('order') ?? '';
+  const cols = useMemo(() => parseColumns(q.get('cols')), [q.get('cols')]);
+  const sel = useMemo(() => parseList(q.get('sel')), [q.get('sel')]);
+  const group = q.get('group') ?? '';
+  const view = q.get('view') === 'charts' ? 'charts' : 'table';
+  const exp = useAsync(() => mlflow<{ experiment: Experiment }>('GET', '/experiments/get', { experiment_id: experimentId }), [experimentId]);
+  const keys = useAsync(() => api<Keys>('GET', `/api/v1/experiments/${experimentId}/keys`), [experimentId]);
+
+  const [runs, setRuns] = useState<Run[]>([]);
+  const [token, setToken] = useState<string | undefined>();
+  const [done, setDone] = useState(false);
+  const [searchError, setSearchError] = useState<string | null>(null);
+  const [summaries, setSummaries] = useState(new Map<string, MetricSummary>());
+  const [expanded, setExpanded] = useState(new Set<string>());
+  const loading = useRef(false);
+  const generation = useRef(0);
+
+  // Only the columns shown travel: a 100k-run table never ships every value of every run.
+  const projection = useMemo(() => {
+    const c = new Set<string>([`tags.${PARENT_TAG}`]);
+    for (const col of cols) c.add(col.family === 'metrics' ? `metrics.${col.key}` : `${col.family}.${col.key}`);
+    if (group) c.add(group);
+    return [...c];
+  }, [cols, group]);
+  const aggKeys = useMemo(() => [...new Set(cols.filter((c) => c.family === 'metrics' && c.agg && c.agg !== 'last').map((c) => c.key))], [cols]);
+
+  const loadPage = async (gen: number, pageToken: string | undefined) => {
+    if (loading.current) return;
+    loading.current = true;
+    try {
+      const res = await api<{ runs?: Run[]; next_page_token?: string }>('POST', '/api/v1/runs/search', {
+        experiment_ids: [experimentId], filter, order_by: order ? [order] : [], max_results: PAGE, columns: projection, ...(pageToken ? { page_token: pageToken } : {}),
+      });
+      if (gen !== generation.current) return;
+      const page = res.runs ?? [];
+      setRuns((prev) => (pageToken ? [...prev, ...page] : page));
+      setToken(res.next_page_token);
+      setDone(!res.next_page_token);
+      setSearchError(null);
+      if (aggKeys.length && page.length) {
+        const s = await api<{ summaries: MetricSummary[] }>('POST', '/api/v1/runs/metric-summaries', { run_ids: page.map((r) => r.info.run_id), keys: aggKeys });
+        if (gen === generation.current) setSummaries((prev) => {
+          const m = new Map(pageToken ? prev : []);
+          for (const x of s.summaries) m.set(`${x.run_id}/${x.key}`, x);
+          return m;
+        });
+      }
+    } catch (e) {
+      if (gen === generation.current) (setSearchError((e as Error).message), setRuns([]), setDone(true));
+    } finally {
+      loading.current = false;
+    }
+  };
+  useEffect(() => {
+    const gen = ++generation.current;
+    loading.current = false;
+    setDone(false);
+    void loadPage(gen, undefined);
+  }, [experimentId, filter, order, projection.join(','), aggKeys.join(',')]);
+
+  // Live updates: one event stream for the experiment; running runs' status and metrics change in place.
+  useEffect(() => {
+    const es = new EventSource(`/api/v1/experiments/${experimentId}/runs/events`);
+    es.addEventListener('run', (ev) => {
+      const e = JSON.parse((ev as MessageEvent).data) as { run_id: string; status: string; end_time?: number; metrics: { key: string; last: number | null; step: number; min: number | null; max: number | null; count: number }[] };
+      setRuns((prev) => prev.map((r) => (r.info.run_id !== e.run_id ? r : {
+        ...r,
+        info: { ...r.info, status: e.status, ...(e.end_time ? { end_time: e.end_time } : {}) },
+        data: { ...r.data, metrics: [...(r.data.metrics ?? []).filter((m) => !e.metrics.some((x) => x.key === m.key)), ...e.metrics.map((m) => ({ key: m.key, value: m.last ?? 'NaN', step: m.step, timestamp: 0 }))] },
+      })));
+      setSummaries((prev) => {
+        const m = new Map(prev);
+        for (const x of e.metrics) if (m.has(`${e.run_id}/${x.key}`)) m.set(`${e.run_id}/${x.key}`, { run_id: e.run_id, key: x.key, last: x.last ?? 'NaN', step: x.step, timestamp: 0, min: x.min, max: x.max, count: x.count });
+        return m;
+      });
+    });
+    return () => es.close();
+  }, [experimentId]);
+
+  const rows = useMemo(
+    () => treeRows(runs, (r) => r.info.run_id, (r) => tagOf(r, PARENT_TAG), expanded),
+    [runs, expanded],
+  );
+  const groups = useMemo(() => {
+    if (!group) return null;
+    const [fam, ...rest] = group.split('.');
+    const key = rest.join('.');
+    const m = new Map<string, Run[]>();
+    for (const r of runs) {
+      const v = (fam === 'params' ? paramOf(r, key) : tagOf(r, key)) ?? '(none)';
+      if (!m.has(v)) m.set(v, []);
+      m.get(v)!.push(r);
+    }
+    return [...m.entries()].sort((a, b) => a[0].localeCompare(b[0], undefined, { numeric: true }));
+  }, [runs, group]);
+
+  const scroller = useRef<HTMLDivElement>(null);
+  const virtual = useVirtualizer({ count: rows.length, getScrollElement: () => scroller.current, estimateSize: () => ROW_H, overscan: 20 });
+  const items = virtual.getVirtualItems();
+  const lastIndex = items.length ? items[items.length - 1]!.index : 0;
+  useEffect(() => {
+    if (!done && token && lastIndex > rows.length - 200) void loadPage(generation.current, token);
+  }, [lastIndex, rows.length, token, done]);
+
+  const setCols = (next: Column[]) => setQ({ cols: formatColumns(next) || null });
+  const sortBy = (c: Column) => {
+    if (c.family === 'metrics' && c.agg !== 'last') return; // the server sorts by the latest value only
+    const k = qualified(c);
+    setQ({ order: order === `${k} DESC` ? `${k} ASC` : `${k} DESC` });
+  };
+  const sortMark = (c: Column) => (order.startsWith(qualified(c) + ' ') && (c.family !== 'metrics' || c.agg === 'last') ? (order.endsWith('ASC') ? ' ▲' : ' ▼') : '');
+  const template = `32px minmax(220px, 2fr) 90px 80px ${cols.map(() => 'minmax(90px, 1fr)').join(' ')}`;
+
+  const chartRuns = (sel.length ? runs.filter((r) => sel.includes(r.info.run_id)) : runs.slice(0, 10));
+
+  return (
+    <div className="page runs-page">
+      <h1><Link to="/experiments">Experiments</Link> / {exp.data?.experiment.name ?? experimentId}</h1>
+      <SearchBox key={filter} value={filter} keys={keys.data} error={searchError} onSubmit={(v) => setQ({ filter: v })} />
+      <div className="toolbar">
+        <span className="tabs">
+          <button className={view === 'table' ? 'on' : ''} onClick={() => setQ({ view: null })}>Table</button>
+          <button className={view === 'charts' ? 'on' : ''} onClick={() => setQ({ view: 'charts' })}>Charts</button>
+        </span>
+        <ColumnPicker keys={keys.data} cols={cols} onChange={setCols} />
+        <label>group by <select aria-label="group by" value={group} onChange={(e) => setQ({ group: e.target.value || null })}>
+          <option value="">none</option>
+          {keys.data?.params.map((k) => <option key={k} value={`params.${k}`}>params.{k}</option>)}
+          {keys.data?.tags.filter((k) => !k.startsWith('mlflow.')).map((k) => <option key={k} value={`tags.${k}`}>tags.{k}</option>)}
+        </select></label>
+        <button disabled={sel.length < 2} onClick={() => navigate(`/compare?runs=${sel.join(',')}`)}>Compare {sel.length || ''}</button>
+        {sel.length > 0 && <button onClick={() => setQ({ sel: null })}>Clear selection</button>}
+        <span className="muted count" data-testid="run-count">{runs.length}{done ? '' : '+'} runs{done ? '' : ' (more load as you scroll)'}</span>
+      </div>
+      <ErrorLine error={exp.error} />
+      {view === 'charts' ? (
+        <div>
+          <p className="muted">{sel.length ? `${chartRuns.length} selected runs` : `The first ${chartRuns.length} of ${runs.length}${done ? '' : '+'} runs; select runs in the table to chart others.`}</p>
+          <ChartGrid runs={chartRuns} metrics={keys.data?.metrics ?? []} />
+        </div>
+      ) : groups ? (
+        <GroupTable groups={groups} cols={cols} summaries={summaries} group={group} done={done} />
+      ) : (
+        <div className="vtable" ref={scroller} role="table" aria-label="runs">
+          <div className="vrow head" style={{ gridTemplateColumns: template }} role="row">
+            <span />
+            <span>Run</span><span>Status</span><span>Duration</span>
+            {cols.map((c) => (
+              <span key={columnId(c)} className="sortable" role="columnheader" onClick={() => sortBy(c)} title={c.family === 'metrics' && c.agg !== 'last' ? 'sorting by min/max is not offered by the server' : 'sort'}>
+                {c.family === 'metrics' ? `${c.key} (${c.agg})` : `${c.family}.${c.key}`}{sortMark(c)}
+                <button className="x" aria-label={`remove column ${columnId(c)}`} onClick={(e) => (e.stopPropagation(), setCols(cols.filter((x) => columnId(x) !== columnId(c))))}>×</button>
+              </span>
+            ))}
+          </div>
+          <div style={{ height: virtual.getTotalSize(), position: 'relative' }}>
+            {items.map((it) => {
+              const { run, depth, children } = rows[it.index]!;
+              const id = run.info.run_id;
+              return (
+                <div key={id} className={`vrow${sel.includes(id) ? ' selected' : ''}`} role="row" data-run={run.info.run_name} style={{ gridTemplateColumns: template, transform: `translateY(${it.start}px)`, height: ROW_H }}>
+                  <span><input type="checkbox" aria-label={`select ${run.info.run_name}`} checked={sel.includes(id)} onChange={() => setQ({ sel: toggle(sel, id).join(',') || null })} /></span>
+                  <span style={{ paddingLeft: depth * 16 }}>
+                    {children > 0 && <button className="tree" aria-label={`expand ${run.info.run_name}`} onClick={() => setExpanded((s) => { const n = new Set(s); n.has(id) ? n.delete(id) : n.add(id); return n; })}>{expanded.has(id) ? '▾' : '▸'} {children}</button>}
+                    <Link to={`/runs/${id}`}>{run.info.run_name || id.slice(0, 8)}</Link>
+                  </span>
+                  <span className={`status ${run.info.status}`}>{run.info.status}</span>
+                  <span>{duration(run.info.start_time, run.info.end_time)}</span>
+                  {cols.map((c) => <span key={columnId(c)} className="num">{cellValue(run, c, summaries)}</span>)}
+                </div>
+              );
+            })}
+          </div>
+          {done && !runs.length && !searchError && <p className="muted pad">No runs match.</p>}
+        </div>
+      )}
+    </div>
+  );
+}
+
+function ColumnPicker({ keys, cols, onChange }: { keys: Keys | undefined; cols: Column[]; onChange: (c: Column[]) => void }) {
+  const [pick, setPick] = useState('');
+  const options = keys ? [
+    ...keys.metrics.flatMap((k) => (['last', 'min', 'max'] as const).map((agg) => ({ id: `metrics.${k}:${agg}`, col: { family: 'metrics' as const, key: k, agg } }))),
+    ...keys.params.map((k) => ({ id: `params.${k}`, col: { family: 'params' as const, key: k } })),
+    ...keys.tags.map((k) => ({ id: `tags.${k}`, col: { family: 'tags' as const, key: k } })),
+  ].filter((o) => !cols.some((c) => columnId(c) === o.id)) : [];
+  return (
+    <label>add column <select aria-label="add column" value={pick} onChange={(e) => {
+      const o = options.find((x) => x.id === e.target.value);
+      if (o) onChange([...cols, o.col]);
+      setPick('');
+    }}>
+      <option value="">choose…</option>
+      {options.map((o) => <option key={o.id} value={o.id}>{o.id}</option>)}
+    </select></label>
+  );
+}
+
+function GroupTable({ groups, cols, summaries, group, done }: { groups: [string, Run[]][]; cols: Column[]; summaries: Map<string, MetricSummary>; group: string; done: boolean }) {
+  const numeric = cols.filter((c) => c.family === 'metrics');
+  return (
+    <div>
+      <p className="muted">Grouped by {group} over {groups.reduce((a, g) => a + g[1].length, 0)} loaded runs{done ? ' (all)' : ' (scroll the table to load more first)'}: mean ± standard deviation.</p>
+      <table className="grid" aria-label="groups">
+        <thead><tr><th>{group}</th><th>runs</th>{numeric.map((c) => <th key={columnId(c)}>{c.key} ({c.agg})</th>)}</tr></thead>
+        <tbody>
+          {groups.map(([v, rs]) => (
+            <tr key={v} data-group={v}>
+              <td>{v}</td><td>{rs.length}</td>
+              {numeric.map((c) => {
+                const s = meanStd(rs.map((r) => numericValue(r, c, summaries)));
+                return <td key={columnId(c)} className="num">{s ? `${fmtNum(s.mean)} ± ${fmtNum(s.std)}` : ''}</td>;
+              })}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
