@@ -28,6 +28,12 @@ export function buildProgram(): Command {
 }
 
 export async function main(argv: string[]): Promise<void> {
+  // `trainyard runs list | head -1` closes the pipe early: that is the reader's choice, not an
+  // error, so exit quietly instead of crashing with an unhandled EPIPE and a stack trace.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(0);
+    throw e;
+  });
   const program = buildProgram();
   try {
     await program.parseAsync(argv);

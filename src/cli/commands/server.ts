@@ -13,7 +13,10 @@ export function registerServerCommand(program: Command): void {
     .option('--home <dir>', 'data folder (default $TRAINYARD_HOME or ./trainyard-data)')
     .action(async (opts: { host?: string; port?: string; db?: string; artifacts?: string; home?: string }) => {
       const config = loadServerConfig(opts);
-      const server = await startServer(config);
+      const server = await startServer(config).catch((e: NodeJS.ErrnoException) => {
+        if (e.code === 'EADDRINUSE') throw new Error(`port ${config.port} on ${config.host} is already in use: pass --port <another port>, or stop the process that holds it`);
+        throw e;
+      });
       process.stdout.write(`Trainyard server listening on ${server.url} (store: ${server.db.description})\n`);
       const stop = async () => {
         await server.close().catch(() => {});
