@@ -343,8 +343,10 @@ export class PipelineScheduler extends EventEmitter {
       await this.cancelAll(st);
       return;
     }
+    // Maps expanded before this load resume their items; the ones `consider` expands pump themselves.
+    const expanded = [...st.maps.keys()].filter((name) => st.status.get(name) === 'running');
     for (const s of spec.steps) this.consider(st, s.name);
-    for (const [name] of st.maps) if (st.status.get(name) === 'running') this.pumpMap(st, st.steps.get(name)!);
+    for (const name of expanded) this.pumpMap(st, st.steps.get(name)!);
     this.checkFinished(st);
   }
 
