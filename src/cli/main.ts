@@ -5,6 +5,7 @@ import { registerModelCommands } from './commands/models.js';
 import { registerRunCommands } from './commands/runs.js';
 import { registerServerCommand } from './commands/server.js';
 import { registerTuneCommands } from './commands/tune.js';
+import { registerPipelineCommands } from './commands/pipeline.js';
 import { fail } from './output.js';
 
 /** Builds the `trainyard` command; each domain adds its subcommands. */
@@ -20,6 +21,7 @@ export function buildProgram(): Command {
   registerRunCommands(program);
   registerModelCommands(program);
   registerTuneCommands(program);
+  registerPipelineCommands(program);
   return program;
 }
 

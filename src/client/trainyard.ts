@@ -11,6 +11,8 @@ import { Studies } from './studies.js';
 const API = '/api/2.0/mlflow';
 
 export interface TrainyardOptions extends ConnectOptions {
+  /** An open connection to use instead of connecting (pipeline steps get the host's own). */
+  connection?: Connection;
   /** Batching and retry of logged metrics/params/tags. */
   buffer?: LogBufferOptions;
   /** Automatic capture at run start (git, entry point, environment, lockfiles); `false` turns all off. */
@@ -50,7 +52,7 @@ export class Trainyard {
 
   /** The connection, opened on first use. */
   connection(): Promise<Connection> {
-    if (!this.conn) this.conn = connect(this.options);
+    if (!this.conn) this.conn = this.options.connection ? Promise.resolve(this.options.connection) : connect(this.options);
     return this.conn;
   }
 

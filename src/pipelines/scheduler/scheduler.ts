@@ -147,8 +147,23 @@ export class PipelineScheduler extends EventEmitter {
     this.setMaxListeners(0);
     this.owner = opts.owner ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
     this.leaseMs = opts.leaseMs ?? 15_000;
-    this.heartbeat = setInterval(() => void this.opts.store.heartbeat(this.owner, [...this.runs.keys()]).catch(() => {}), Math.max(200, this.leaseMs / 3));
+    this.heartbeat = setInterval(() => void this.beat().catch(() => {}), Math.max(200, this.leaseMs / 3));
     this.heartbeat.unref();
+  }
+
+  /** Keeps our runs' leases fresh, and notices a cancel another process wrote to the store. */
+  private async beat(): Promise<void> {
+    const ids = [...this.runs.keys()];
+    await this.opts.store.heartbeat(this.owner, ids);
+    for (const id of ids) {
+      const st = this.runs.get(id);
+      if (!st || st.run.status === 'cancelling') continue;
+      const row = await this.opts.store.getRun(id);
+      if (row?.status === 'cancelling') {
+        st.run.status = 'cancelling';
+        await this.cancelAll(st);
+      }
+    }
   }
 
   get store(): PipelineStore {
@@ -224,11 +239,13 @@ export class PipelineScheduler extends EventEmitter {
     if (st) {
       st.run.status = 'cancelling';
       await this.cancelAll(st);
-    } else if (await this.store.claimRun(runId, this.owner, 0)) {
+    } else if (await this.store.claimRun(runId, this.owner, this.leaseMs)) {
       // Nobody drives it (its CLI died): load it here, and cancel.
       await this.load((await this.store.getRun(runId))!);
     }
-    return (await this.wait(runId)) ?? run;
+    if (this.runs.has(runId)) return this.wait(runId);
+    // Another process drives it: it sees 'cancelling' at its next heartbeat.
+    return (await this.store.getRun(runId))!;
   }
 
   /**
