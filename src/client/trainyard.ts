@@ -7,6 +7,7 @@ import { trackOpenRun, untrackRun } from './exit-hooks.js';
 import type { LogBufferOptions } from './log-buffer.js';
 import { Models } from './models.js';
 import { Studies } from './studies.js';
+import { Pipelines } from './pipelines.js';
 
 const API = '/api/2.0/mlflow';
 
@@ -47,6 +48,7 @@ export class Trainyard {
   private conn: Promise<Connection> | null = null;
   private modelsApi: Models | undefined;
   private studiesApi: Studies | undefined;
+  private pipelinesApi: Pipelines | undefined;
 
   constructor(private readonly options: TrainyardOptions = {}) {}
 
@@ -64,6 +66,11 @@ export class Trainyard {
   /** Hyperparameter tuning: create or load studies and run trials (ask/tell, optimize). */
   get studies(): Studies {
     return (this.studiesApi ??= new Studies(() => this.connection()));
+  }
+
+  /** Pipelines: run a pipeline (object or file) and follow, list, cancel and resume runs. */
+  get pipelines(): Pipelines {
+    return (this.pipelinesApi ??= new Pipelines(() => this.connection()));
   }
 
   /** The experiment's id, creating the experiment if it does not exist. */

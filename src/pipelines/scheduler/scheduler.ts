@@ -220,8 +220,14 @@ export class PipelineScheduler extends EventEmitter {
   /** Picks up every run nobody drives (after a restart, or a replica that died). */
   async recover(): Promise<string[]> {
     const ids = await this.store.unownedRuns(this.owner, this.leaseMs);
+    // A run whose owner was a process on this machine that no longer exists (kill -9, crash) is
+    // taken at once instead of after the lease: its pid says it is gone.
+    for (const r of await this.store.runsOwnedElsewhere(this.owner)) {
+      const [host, pid] = (r.owner ?? '').split(':');
+      if (host === hostname() && pid && Number(pid) !== process.pid && !processAlive(Number(pid)) && (await this.store.claimRunFrom(r.id, this.owner, r.owner!))) ids.push(r.id);
+    }
     const taken: string[] = [];
-    for (const id of ids) {
+    for (const id of [...new Set(ids)]) {
       if (this.runs.has(id)) continue;
       if (!(await this.store.claimRun(id, this.owner, this.leaseMs))) continue;
       await this.load((await this.store.getRun(id))!);
@@ -652,6 +658,15 @@ export class PipelineScheduler extends EventEmitter {
     clearInterval(this.heartbeat);
     for (const st of this.runs.values()) for (const t of st.timers) clearTimeout(t);
     for (const e of this.executors.values()) await (await e.catch(() => undefined))?.close();
+  }
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 
