@@ -6,6 +6,7 @@ import { registerRunCommands } from './commands/runs.js';
 import { registerServerCommand } from './commands/server.js';
 import { registerTuneCommands } from './commands/tune.js';
 import { registerDemoCommand } from './commands/demo.js';
+import { registerPipelineCommands } from './commands/pipeline.js';
 import { fail } from './output.js';
 
 /** Builds the `trainyard` command; each domain adds its subcommands. */
@@ -22,6 +23,7 @@ export function buildProgram(): Command {
   registerModelCommands(program);
   registerTuneCommands(program);
   registerDemoCommand(program);
+  registerPipelineCommands(program);
   return program;
 }
 

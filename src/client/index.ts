@@ -18,3 +18,4 @@ export type { CaptureOptions } from './capture/run-context.js';
 export type { LogBufferOptions } from './log-buffer.js';
 export { AppError, InvalidParameter, NotFound } from '../core/errors.js';
 export type { Run, RunInfo, Experiment, Metric } from '../tracking/entities.js';
+export { Pipelines, type PipelineRunOptions } from './pipelines.js';

@@ -5,6 +5,8 @@ import type { Database } from '../store/index.js';
 import { createRegistry, modelVersionArtifactRoutes, registryRouteTable, withLoggedModelMetrics } from '../registry/index.js';
 import { createTracking, runArtifactRoutes, trackingRoutes } from '../tracking/index.js';
 import { StudyService, tuningRoutes } from '../tuning/index.js';
+import { createPipelines, type Pipelines } from '../pipelines/index.js';
+import { pipelineStepSdk } from './pipeline-step-sdk.js';
 
 export interface Domains {
   /** JSON routes of every domain (served over HTTP, or called in-process by the embedded SDK). */
@@ -12,6 +14,8 @@ export interface Domains {
   /** Streaming routes (artifacts) that need raw HTTP access. */
   plugins: ((app: FastifyInstance) => Promise<void> | void)[];
   locations: ArtifactLocations;
+  /** The pipeline scheduler; the server calls `pipelines.scheduler.recover()` at start. */
+  pipelines: Pipelines;
   close(): Promise<void>;
 }
 
@@ -20,16 +24,22 @@ export interface Domains {
  * HTTP; the embedded SDK calls the same routes in-process. This is the one place that knows the
  * list of domains: add a new domain's routes here.
  */
-export function createDomains(db: Database, opts: { home: string; artifacts?: string }): Domains {
+export function createDomains(db: Database, opts: { home: string; artifacts?: string; serverUrl?: () => string | undefined }): Domains {
   const locations = new ArtifactLocations(openArtifactStore(opts.artifacts, { home: opts.home }));
   const tracking = createTracking(db);
   const registry = createRegistry(db, { tracking, locations });
   const tuning = new StudyService(db, { tracking });
+  const routes: JsonRoute[] = [];
+  // TypeScript pipeline steps get an SDK on these same routes, in-process (no HTTP hop).
+  const pipelines = createPipelines(db, { home: opts.home, trainyard: pipelineStepSdk(routes, locations) });
+  routes.push(...withLoggedModelMetrics(trackingRoutes(tracking), registry.loggedModels), ...registryRouteTable(registry), ...tuningRoutes(tuning), ...pipelines.routes);
   return {
-    routes: [...withLoggedModelMetrics(trackingRoutes(tracking), registry.loggedModels), ...registryRouteTable(registry), ...tuningRoutes(tuning)],
+    routes,
+    pipelines,
     plugins: [artifactProxyRoutes(locations.defaultStore), runArtifactRoutes(tracking, locations), modelVersionArtifactRoutes(registry.versions, locations)],
     locations,
     close: async () => {
+      await pipelines.close();
       await registry.close();
       await locations.close();
     },
