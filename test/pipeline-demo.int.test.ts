@@ -37,6 +37,7 @@ describe('trainyard demo', () => {
     const second = await demo();
     expect(second.stdout).toMatch(/All 5 steps were served from the cache/);
     expect(second.stdout).toMatch(/✓ tune .*cached from run pr_\w+, step tune/);
+    expect(out).toMatch(/trial +0 COMPLETE val_auc 0\.\d+/);
     expect(second.stdout).toMatch(/Model: +adult-income version 1/);
 
     // The registry holds the version with its evaluation metrics, and a promotion request whose

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Trainyard } from '../src/client/index.js';
-import { defineStep, pipeline, value } from '../src/pipelines/index.js';
+import { defineStep, loadPipelineFile, pipeline, value } from '../src/pipelines/index.js';
 import {
   DataValidationError, loadCommandPipeline, readTable, runPipelineInOrder, runStepsInOrder, runValidateData, validateData, type StepEvent,
 } from '../src/pipelines/steps/index.js';
@@ -54,10 +54,13 @@ describe('validateData on the Adult data', () => {
 describe('the Python variant (YAML, scikit-learn)', () => {
   it('runs split -> train -> evaluate as commands and logs the metrics; a rerun is cached', async () => {
     const file = join(process.cwd(), 'examples', 'adult-income', 'python', 'pipeline.yaml');
+    // The file is in the scheduler's YAML form too: it compiles to a validated spec.
+    const { spec } = await loadPipelineFile(file);
+    expect(spec.steps.map((st) => st.name)).toEqual(['split', 'train', 'evaluate']);
     const p = loadCommandPipeline(file);
     const home = join(dir, 'home');
     const first = await runStepsInOrder(ty, { pipeline: p.name, steps: p.steps, home });
-    const metrics = JSON.parse(readFileSync(String(first.outputs.evaluate!.metrics), 'utf8')) as Record<string, number>;
+    const metrics = first.outputs.evaluate!.metrics as Record<string, number>;
     expect(metrics.auc).toBeGreaterThan(0.88);
     expect(metrics['fairness.sex.di_ratio']).toBeLessThan(0.8);
     const evalRun = await ty.getRun(first.stepRuns.evaluate!);
@@ -71,7 +74,7 @@ describe('the Python variant (YAML, scikit-learn)', () => {
 
   it('refuses a reference to an undeclared output, naming the step and field', () => {
     const f = join(dir, 'bad.yaml');
-    writeFileSync(f, 'name: x\nsteps:\n  - name: a\n    command: "true"\n    outputs: { o: o.txt }\n  - name: b\n    command: "true"\n    inputs: { i: a.nope }\n');
-    expect(() => loadCommandPipeline(f)).toThrow(/steps\[1\] \(b\): inputs\.i: step 'a' has no output 'nope'/);
+    writeFileSync(f, 'name: x\nsteps:\n  a:\n    command: "true"\n    outputs: { o: { path: o.txt } }\n  b:\n    command: "true"\n    inputs: { i: steps.a.outputs.nope }\n');
+    expect(() => loadCommandPipeline(f)).toThrow(/steps\.b\.inputs\.i: step 'a' has no output 'nope'/);
   });
 });

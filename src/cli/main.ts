@@ -7,6 +7,7 @@ import { registerServerCommand } from './commands/server.js';
 import { registerTuneCommands } from './commands/tune.js';
 import { registerDemoCommand } from './commands/demo.js';
 import { registerLaunchCommands } from './commands/launch.js';
+import { registerPipelineCommands } from './commands/pipeline.js';
 import { fail } from './output.js';
 
 /** Builds the `trainyard` command; each domain adds its subcommands. */
@@ -24,6 +25,7 @@ export function buildProgram(): Command {
   registerTuneCommands(program);
   registerDemoCommand(program);
   registerLaunchCommands(program);
+  registerPipelineCommands(program);
   return program;
 }
 

@@ -19,3 +19,4 @@ export type { LogBufferOptions } from './log-buffer.js';
 export { AppError, InvalidParameter, NotFound } from '../core/errors.js';
 export type { Run, RunInfo, Experiment, Metric } from '../tracking/entities.js';
 export type { LaunchInput, LaunchResult, Job, JobEvent, JobState } from '../launch/index.js';
+export { Pipelines, type PipelineRunOptions } from './pipelines.js';

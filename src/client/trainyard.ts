@@ -9,10 +9,13 @@ import { Models } from './models.js';
 import { Studies } from './studies.js';
 import { defaultHome } from '../core/config.js';
 import { launchJob, type LaunchInput, type LaunchResult } from '../launch/index.js';
+import { Pipelines } from './pipelines.js';
 
 const API = '/api/2.0/mlflow';
 
 export interface TrainyardOptions extends ConnectOptions {
+  /** An open connection to use instead of connecting (pipeline steps get the host's own). */
+  connection?: Connection;
   /** Batching and retry of logged metrics/params/tags. */
   buffer?: LogBufferOptions;
   /** Automatic capture at run start (git, entry point, environment, lockfiles); `false` turns all off. */
@@ -47,12 +50,13 @@ export class Trainyard {
   private conn: Promise<Connection> | null = null;
   private modelsApi: Models | undefined;
   private studiesApi: Studies | undefined;
+  private pipelinesApi: Pipelines | undefined;
 
   constructor(private readonly options: TrainyardOptions = {}) {}
 
   /** The connection, opened on first use. */
   connection(): Promise<Connection> {
-    if (!this.conn) this.conn = connect(this.options);
+    if (!this.conn) this.conn = this.options.connection ? Promise.resolve(this.options.connection) : connect(this.options);
     return this.conn;
   }
 
@@ -64,6 +68,11 @@ export class Trainyard {
   /** Hyperparameter tuning: create or load studies and run trials (ask/tell, optimize). */
   get studies(): Studies {
     return (this.studiesApi ??= new Studies(() => this.connection()));
+  }
+
+  /** Pipelines: run a pipeline (object or file) and follow, list, cancel and resume runs. */
+  get pipelines(): Pipelines {
+    return (this.pipelinesApi ??= new Pipelines(() => this.connection()));
   }
 
   /** The experiment's id, creating the experiment if it does not exist. */

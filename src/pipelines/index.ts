@@ -25,3 +25,6 @@ export { PipelineScheduler, resolveParams, type SchedulerOptions, type StepEvent
 export { LocalExecutor, collectOutputs } from './executors/local/local-executor.js';
 export { runFunctionStep } from './runtime/run-function-step.js';
 export { tailLog } from './runtime/step-log.js';
+export { PipelinesService, runJson, type RunJson, type StepJson } from './service.js';
+export { pipelineRoutes } from './routes.js';
+export { createPipelines, type Pipelines } from './create-pipelines.js';

@@ -7,6 +7,8 @@ import { createTracking, runArtifactRoutes, runEventRoutes, trackingRoutes, trac
 import { createCollab } from '../collab/index.js';
 import { StudyService, tuningRoutes } from '../tuning/index.js';
 import { JobsService, launchRoutes } from '../launch/index.js';
+import { createPipelines, type Pipelines } from '../pipelines/index.js';
+import { pipelineStepSdk } from './pipeline-step-sdk.js';
 
 export interface Domains {
   /** JSON routes of every domain (served over HTTP, or called in-process by the embedded SDK). */
@@ -14,6 +16,8 @@ export interface Domains {
   /** Streaming routes (artifacts) that need raw HTTP access. */
   plugins: ((app: FastifyInstance) => Promise<void> | void)[];
   locations: ArtifactLocations;
+  /** The pipeline scheduler; the server calls `pipelines.scheduler.recover()` at start. */
+  pipelines: Pipelines;
   close(): Promise<void>;
 }
 
@@ -22,24 +26,31 @@ export interface Domains {
  * HTTP; the embedded SDK calls the same routes in-process. This is the one place that knows the
  * list of domains: add a new domain's routes here.
  */
-export function createDomains(db: Database, opts: { home: string; artifacts?: string }): Domains {
+export function createDomains(db: Database, opts: { home: string; artifacts?: string; serverUrl?: () => string | undefined }): Domains {
   const locations = new ArtifactLocations(openArtifactStore(opts.artifacts, { home: opts.home }));
   const tracking = createTracking(db);
   const registry = createRegistry(db, { tracking, locations });
   const tuning = new StudyService(db, { tracking });
   const collab = createCollab(db, tracking);
+  const routes: JsonRoute[] = [];
+  // TypeScript pipeline steps get an SDK on these same routes, in-process (no HTTP hop).
+  const pipelines = createPipelines(db, { home: opts.home, trainyard: pipelineStepSdk(routes, locations) });
+  routes.push(
+    ...withLoggedModelMetrics(trackingRoutes(tracking), registry.loggedModels),
+    ...registryRouteTable(registry),
+    ...tuningRoutes(tuning),
+    ...trackingUiRoutes(tracking),
+    ...collab.routes,
+    ...launchRoutes(new JobsService(db)),
+    ...pipelines.routes,
+  );
   return {
-    routes: [
-      ...withLoggedModelMetrics(trackingRoutes(tracking), registry.loggedModels),
-      ...registryRouteTable(registry),
-      ...tuningRoutes(tuning),
-      ...trackingUiRoutes(tracking),
-      ...collab.routes,
-      ...launchRoutes(new JobsService(db)),
-    ],
+    routes,
+    pipelines,
     plugins: [artifactProxyRoutes(locations.defaultStore), runArtifactRoutes(tracking, locations), modelVersionArtifactRoutes(registry.versions, locations), runEventRoutes(tracking)],
     locations,
     close: async () => {
+      await pipelines.close();
       await registry.close();
       await locations.close();
     },

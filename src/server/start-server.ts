@@ -24,6 +24,8 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     await db.close();
     throw e;
   }
+  // Runs a previous server left in flight (kill -9, a crash) continue here.
+  await domains.pipelines.scheduler.recover().catch((e) => console.error('[trainyard] pipeline recovery failed:', e));
   const addr = app.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : config.port;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;

@@ -3,9 +3,8 @@
  * tuning trials -> holdout evaluation with fairness and KPIs -> gated registration) on the
  * embedded store, with a line per step, and ends with the model version, holdout AUC, fairness
  * figures, the report's path and the commands to look at it all. A second run is served from the
- * step cache. The pipeline file is the real `pipeline(...)` definition; its steps run in order
- * through `runPipelineInOrder` (the pipeline scheduler is not merged yet); tracking, tuning and
- * the registry are the real ones.
+ * step cache. The pipeline file is a real `pipeline(...)` definition run by the pipeline
+ * scheduler with the local executor, on the same store as tracking, tuning and the registry.
  */
 import { existsSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -13,9 +12,8 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Command } from 'commander';
 import { Trainyard } from '../../client/index.js';
 import { defaultHome } from '../../core/config.js';
-import { isPipeline } from '../../pipelines/index.js';
-import type { StepEvent } from '../../pipelines/steps/index.js';
-import { runPipelineInOrder } from '../../pipelines/steps/index.js';
+import { loadPipelineFile, PipelineScheduler, PipelineStore, tailLog, type StepEvent } from '../../pipelines/index.js';
+import { migrate, openDatabase } from '../../store/index.js';
 import { fail } from '../output.js';
 
 const PACKAGE_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
@@ -36,25 +34,41 @@ export function registerDemoCommand(program: Command): void {
       if (!Number.isInteger(trials) || trials < 1) fail(`--trials must be a positive integer, got '${f.trials}'.`);
       if (program.opts().uri) fail('trainyard demo runs on the embedded local store; unset --uri.');
       if (!existsSync(EXAMPLE)) fail(`The example pipeline is missing at ${EXAMPLE}; reinstall trainyard.`);
-      const { tsImport } = await import('tsx/esm/api');
-      const mod = (await tsImport(pathToFileURL(EXAMPLE).href, import.meta.url)) as { default?: unknown };
-      const p = mod.default;
-      if (!isPipeline(p)) fail(`${EXAMPLE} does not default-export a pipeline.`);
       const home = defaultHome();
       const ty = new Trainyard({ home, capture: false });
       const out = (s: string) => { if (!f.json) process.stdout.write(s + '\n'); };
       const t0 = Date.now();
-      const name = p.name;
-      const steps = p.steps;
-      out(`trainyard demo: pipeline '${name}' on the local store at ${relative(process.cwd(), home) || '.'} (${trials} tuning trials)`);
-      const onEvent = (e: StepEvent) => {
-        if (e.kind === 'start') out(`  ▶ ${e.step} ...`);
-        else if (e.kind === 'done') out(`  ✓ ${e.step.padEnd(9)} ${secs(e.ms).padStart(6)}${e.cached ? `  cached from run ${e.cached.runId}, step ${e.step} (key ${e.cached.key.slice(0, 12)})` : ''}`);
-        else if (e.kind === 'failed') out(`  ✗ ${e.step.padEnd(9)} ${secs(e.ms).padStart(6)}  ${e.error.message.split('\n')[0]}`);
-        else out(`    ${e.level === 'info' ? '' : `${e.level}: `}${e.message}`);
-      };
+      const { spec } = await loadPipelineFile(EXAMPLE);
+      await ty.connection();
+      const db = await openDatabase(process.env.TRAINYARD_DB, home);
+      await migrate(db);
+      const store = new PipelineStore(db);
+      const scheduler = new PipelineScheduler({ store, home, trainyard: () => ty, concurrency: 2 });
+      out(`trainyard demo: pipeline '${spec.name}' on the local store at ${relative(process.cwd(), home) || '.'} (${trials} tuning trials)`);
+      const started = new Map<string, number>();
+      let runId = '';
+      scheduler.on('step', (e: StepEvent) => {
+        if (e.status === 'running') { started.set(e.step, e.at); out(`  ▶ ${e.step} ...`); return; }
+        const ms = e.at - (started.get(e.step) ?? e.at);
+        if (e.status === 'cached') out(`  ✓ ${e.step.padEnd(9)} ${secs(ms).padStart(6)}  cached from run ${e.cachedFrom?.run}, step ${e.cachedFrom?.step}`);
+        else if (e.status === 'succeeded') {
+          out(`  ✓ ${e.step.padEnd(9)} ${secs(ms).padStart(6)}`);
+          for (const line of tailLog(scheduler.logPath(e.runId, e.step, e.item), e.step === 'tune' ? trials + 2 : 6)) if (!line.startsWith('#')) out(`      ${line}`);
+        } else if (e.status === 'failed') {
+          out(`  ✗ ${e.step.padEnd(9)} ${secs(ms).padStart(6)}  ${(e.error ?? '').split('\n')[0]}`);
+          for (const line of tailLog(scheduler.logPath(e.runId, e.step, e.item), 10)) out(`      ${line}`);
+        }
+      });
       try {
-        const res = await runPipelineInOrder(ty, p, { home, params: { trials }, noCache: !f.cache, onEvent });
+        const submitted = await scheduler.submit(spec, { params: { trials }, cache: f.cache });
+        runId = submitted.id;
+        const final = await scheduler.wait(runId);
+        if (final.status !== 'succeeded') fail(`pipeline run ${runId} ${final.status}: ${(final.error ?? 'see the step above').split('\n')[0]}`);
+        const rows = await store.steps(runId);
+        const outputs = Object.fromEntries(rows.map((r) => [r.step, r.outputs ?? {}]));
+        const cached = rows.filter((r) => r.status === 'cached').map((r) => r.step);
+        const res = { runId, outputs, cached };
+        const steps = rows;
         const ev = res.outputs.evaluate as { report: { path: string }; metrics: Record<string, number> };
         const reg = res.outputs.register as { version: string; promotion: string | null; gatesPassed: boolean };
         const summary = {
@@ -64,6 +78,7 @@ export function registerDemoCommand(program: Command): void {
           report: join(ev.report.path, 'report.html'), cached_steps: res.cached, seconds: (Date.now() - t0) / 1000,
         };
         if (f.json) { process.stdout.write(JSON.stringify(summary, null, 2) + '\n'); return; }
+        out(`Pipeline run ${runId} (step runs are in experiment 'adult-income', tagged trainyard.pipeline.run).`);
         out('');
         if (res.cached.length === steps.length) out(`All ${steps.length} steps were served from the cache (nothing changed); --no-cache reruns them.`);
         else if (res.cached.length) out(`Served from the cache: ${res.cached.join(', ')}.`);
@@ -79,6 +94,8 @@ export function registerDemoCommand(program: Command): void {
       } catch (e) {
         fail((e as Error).message);
       } finally {
+        await scheduler.close();
+        await db.close();
         await ty.close();
       }
     });

@@ -147,8 +147,23 @@ export class PipelineScheduler extends EventEmitter {
     this.setMaxListeners(0);
     this.owner = opts.owner ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
     this.leaseMs = opts.leaseMs ?? 15_000;
-    this.heartbeat = setInterval(() => void this.opts.store.heartbeat(this.owner, [...this.runs.keys()]).catch(() => {}), Math.max(200, this.leaseMs / 3));
+    this.heartbeat = setInterval(() => void this.beat().catch(() => {}), Math.max(200, this.leaseMs / 3));
     this.heartbeat.unref();
+  }
+
+  /** Keeps our runs' leases fresh, and notices a cancel another process wrote to the store. */
+  private async beat(): Promise<void> {
+    const ids = [...this.runs.keys()];
+    await this.opts.store.heartbeat(this.owner, ids);
+    for (const id of ids) {
+      const st = this.runs.get(id);
+      if (!st || st.run.status === 'cancelling') continue;
+      const row = await this.opts.store.getRun(id);
+      if (row?.status === 'cancelling') {
+        st.run.status = 'cancelling';
+        await this.cancelAll(st);
+      }
+    }
   }
 
   get store(): PipelineStore {
@@ -205,8 +220,14 @@ export class PipelineScheduler extends EventEmitter {
   /** Picks up every run nobody drives (after a restart, or a replica that died). */
   async recover(): Promise<string[]> {
     const ids = await this.store.unownedRuns(this.owner, this.leaseMs);
+    // A run whose owner was a process on this machine that no longer exists (kill -9, crash) is
+    // taken at once instead of after the lease: its pid says it is gone.
+    for (const r of await this.store.runsOwnedElsewhere(this.owner)) {
+      const [host, pid] = (r.owner ?? '').split(':');
+      if (host === hostname() && pid && Number(pid) !== process.pid && !processAlive(Number(pid)) && (await this.store.claimRunFrom(r.id, this.owner, r.owner!))) ids.push(r.id);
+    }
     const taken: string[] = [];
-    for (const id of ids) {
+    for (const id of [...new Set(ids)]) {
       if (this.runs.has(id)) continue;
       if (!(await this.store.claimRun(id, this.owner, this.leaseMs))) continue;
       await this.load((await this.store.getRun(id))!);
@@ -224,11 +245,13 @@ export class PipelineScheduler extends EventEmitter {
     if (st) {
       st.run.status = 'cancelling';
       await this.cancelAll(st);
-    } else if (await this.store.claimRun(runId, this.owner, 0)) {
+    } else if (await this.store.claimRun(runId, this.owner, this.leaseMs)) {
       // Nobody drives it (its CLI died): load it here, and cancel.
       await this.load((await this.store.getRun(runId))!);
     }
-    return (await this.wait(runId)) ?? run;
+    if (this.runs.has(runId)) return this.wait(runId);
+    // Another process drives it: it sees 'cancelling' at its next heartbeat.
+    return (await this.store.getRun(runId))!;
   }
 
   /**
@@ -343,8 +366,10 @@ export class PipelineScheduler extends EventEmitter {
       await this.cancelAll(st);
       return;
     }
+    // Maps expanded before this load resume their items; the ones `consider` expands pump themselves.
+    const expanded = [...st.maps.keys()].filter((name) => st.status.get(name) === 'running');
     for (const s of spec.steps) this.consider(st, s.name);
-    for (const [name] of st.maps) if (st.status.get(name) === 'running') this.pumpMap(st, st.steps.get(name)!);
+    for (const name of expanded) this.pumpMap(st, st.steps.get(name)!);
     this.checkFinished(st);
   }
 
@@ -633,6 +658,15 @@ export class PipelineScheduler extends EventEmitter {
     clearInterval(this.heartbeat);
     for (const st of this.runs.values()) for (const t of st.timers) clearTimeout(t);
     for (const e of this.executors.values()) await (await e.catch(() => undefined))?.close();
+  }
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

@@ -1,13 +1,13 @@
 /**
  * @module Command steps from a YAML file (steps in any language): each step names its command,
- * its input files (a path beside the YAML file, or `<step>.<output>`) and its output files;
+ * its inputs (literals, or `steps.<step>.outputs.<name>`) and its output files;
  * `{{params.x}}`, `{{inputs.x}}` and `{{outputs.x}}` are filled in (shell-quoted) before it runs.
  * Runs through `runStepsInOrder` until the pipeline scheduler's YAML form is merged; a JSON
  * output of numbers (e.g. metrics.json) is also logged as metrics on the step's run.
  */
 import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, statSync } from 'node:fs';
-import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { parse } from 'yaml';
 import { InvalidParameter } from '../../core/errors.js';
 import type { PlannedStep } from './sequential-runner.js';
@@ -63,42 +63,52 @@ export const commandStep: BuiltinStep<CommandInputs, Record<string, string>> = {
   },
 };
 
-interface YamlStep { name: string; command: string; inputs?: Record<string, string>; outputs?: Record<string, string> }
+interface YamlOutput { type?: 'artifact' | 'value'; kind?: string; path: string }
+interface YamlStep { command: string; inputs?: Record<string, string | number | boolean>; outputs?: Record<string, YamlOutput> }
 
-/** Reads a YAML pipeline of command steps; refuses unknown references naming the step and field. */
+/**
+ * Reads the scheduler's YAML form (`steps: { name: { command, inputs: { x: steps.a.outputs.b },
+ * outputs: { y: { type, kind, path } } } }`) into steps for `runStepsInOrder`, run with the YAML
+ * file's folder as the working directory (so `python3 train.py` finds the script beside it).
+ * A `type: value` output is a JSON file whose content becomes the output.
+ */
 export function loadCommandPipeline(file: string, overrides: Record<string, string | number | boolean> = {}): { name: string; steps: PlannedStep[] } {
-  const doc = parse(readFileSync(file, 'utf8')) as { name?: string; params?: Record<string, string | number | boolean>; steps?: YamlStep[] };
-  if (!doc?.name || !Array.isArray(doc.steps) || !doc.steps.length) throw new InvalidParameter(`${file}: expected 'name' and a non-empty 'steps' list.`);
+  const doc = parse(readFileSync(file, 'utf8')) as { name?: string; params?: Record<string, string | number | boolean>; steps?: Record<string, YamlStep> };
+  if (!doc?.name || !doc.steps || typeof doc.steps !== 'object' || Array.isArray(doc.steps) || !Object.keys(doc.steps).length) {
+    throw new InvalidParameter(`${file}: expected 'name' and a 'steps' map (name: { command, inputs, outputs }).`);
+  }
   const cwd = dirname(resolve(file));
   const params = { ...(doc.params ?? {}), ...overrides };
-  const seen = new Map<string, Set<string>>();
-  const steps: PlannedStep[] = doc.steps.map((s, i) => {
-    const at = `${file}: steps[${i}]${s?.name ? ` (${s.name})` : ''}`;
-    if (!s?.name || typeof s.command !== 'string') throw new InvalidParameter(`${at}: needs 'name' and 'command'.`);
-    if (seen.has(s.name)) throw new InvalidParameter(`${at}: a second step named '${s.name}'.`);
+  const seen = new Map<string, Record<string, YamlOutput>>();
+  const steps: PlannedStep[] = Object.entries(doc.steps).map(([name, s]) => {
+    const at = `${file}: steps.${name}`;
+    if (!s || typeof s.command !== 'string') throw new InvalidParameter(`${at}: needs a 'command'.`);
     const refs: Record<string, { step: string; output: string } | string> = {};
     for (const [k, v] of Object.entries(s.inputs ?? {})) {
-      const m = /^([\w-]+)\.([\w-]+)$/.exec(v);
-      if (m && seen.has(m[1]!)) {
-        if (!seen.get(m[1]!)!.has(m[2]!)) throw new InvalidParameter(`${at}: inputs.${k}: step '${m[1]}' has no output '${m[2]}'.`);
+      const m = typeof v === 'string' ? /^steps\.([\w-]+)\.outputs\.([\w-]+)$/.exec(v) : null;
+      if (m) {
+        if (!seen.has(m[1]!)) throw new InvalidParameter(`${at}.inputs.${k}: no earlier step '${m[1]}'.`);
+        if (!(m[2]! in seen.get(m[1]!)!)) throw new InvalidParameter(`${at}.inputs.${k}: step '${m[1]}' has no output '${m[2]}'.`);
         refs[k] = { step: m[1]!, output: m[2]! };
-      } else {
-        const p = isAbsolute(v) ? v : join(cwd, v);
-        try { statSync(p); } catch { throw new InvalidParameter(`${at}: inputs.${k}: '${v}' is neither a file nor an earlier step's output.`); }
-        refs[k] = p;
-      }
+      } else refs[k] = String(v);
     }
-    seen.set(s.name, new Set(Object.keys(s.outputs ?? {})));
+    seen.set(name, s.outputs ?? {});
     // Only the params the command uses: changing another step's param must not miss this one's cache.
     const used = Object.fromEntries([...s.command.matchAll(/\{\{\s*params\.([\w-]+)\s*\}\}/g)].map((m) => {
       if (!(m[1]! in params)) throw new InvalidParameter(`${at}: command uses {{params.${m[1]}}} but 'params' has no '${m[1]}'.`);
       return [m[1]!, params[m[1]!]!];
     }));
+    const outputs = Object.fromEntries(Object.entries(s.outputs ?? {}).map(([k, o]) => [k, o.path]));
+    const values = Object.entries(s.outputs ?? {}).filter(([, o]) => o.type === 'value').map(([k]) => k);
     return {
-      name: s.name,
-      step: commandStep,
+      name,
+      step: values.length ? { ...commandStep, run: async (i, ctx) => {
+        const out: Record<string, unknown> = await commandStep.run(i, ctx);
+        for (const k of values) out[k] = JSON.parse(readFileSync(String(out[k]), 'utf8'));
+        return out as Record<string, string>;
+      } } : commandStep,
       inputs: (outs) => ({
-        command: s.command, cwd, params: used, outputs: s.outputs ?? {},
+        command: s.command, cwd, params: used, outputs,
         inputs: Object.fromEntries(Object.entries(refs).map(([k, r]) => [k, typeof r === 'string' ? r : String(outs[r.step]![r.output])])),
       }),
     };

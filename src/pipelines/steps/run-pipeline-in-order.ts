@@ -1,8 +1,8 @@
 /**
  * @module Runs a `pipeline(...)` built with the pipelines API one step at a time through
  * `runStepsInOrder`: references resolved to earlier outputs and params, artifact outputs handed on
- * as `Artifact`s with their sha256 digests. The stand-in for the scheduler (src/pipelines)
- * until it is merged: no `map`, conditions or `finally` steps, no retries.
+ * as `Artifact`s with their sha256 digests. For tests and scripts that want a pipeline's steps
+ * without the scheduler's tables: no `map`, conditions or `finally` steps, no retries.
  */
 import { createHash } from 'node:crypto';
 import { cpSync, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';

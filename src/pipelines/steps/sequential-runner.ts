@@ -1,6 +1,6 @@
 /**
- * @module A small in-order runner for the built-in steps: the fallback `trainyard demo` uses until
- * the pipeline scheduler (src/pipelines, wt-pipelines) is merged. Each step gets a workdir, a
+ * @module A small in-order runner for steps (no scheduler, no store tables): what the YAML
+ * command variant's test and step-level tests use; `trainyard demo` uses the pipeline scheduler. Each step gets a workdir, a
  * tracking run (experiment = the pipeline, tags trainyard.pipeline.*) and a cache entry keyed by
  * sha256(step id, version, run's source, inputs, digests of input files and folders); a hit reuses
  * the outputs and says which pipeline run made them. The key's ingredients are stored beside it.

@@ -187,6 +187,14 @@ export class PipelineStore {
     return rows.map((r) => r.id);
   }
 
+  async runsOwnedElsewhere(owner: string): Promise<{ id: string; owner: string | null }[]> {
+    return this.db.all("SELECT id, owner FROM pipeline_runs WHERE status IN ('running', 'cancelling') AND owner IS NOT NULL AND owner <> ?", [owner]);
+  }
+
+  async claimRunFrom(id: string, owner: string, from: string): Promise<boolean> {
+    return (await this.db.run('UPDATE pipeline_runs SET owner = ?, owner_heartbeat = ? WHERE id = ? AND owner = ?', [owner, Date.now(), id, from])).changes > 0;
+  }
+
   async heartbeat(owner: string, runIds: string[]): Promise<void> {
     if (runIds.length === 0) return;
     await this.db.run(`UPDATE pipeline_runs SET owner_heartbeat = ? WHERE owner = ? AND id IN (${runIds.map(() => '?').join(', ')})`, [Date.now(), owner, ...runIds]);

@@ -16,6 +16,11 @@ const KILL_GRACE_MS = 2000;
 // A line longer than this is cut: a step printing one 100 MB line must not hold it in memory.
 const MAX_LINE = 16 * 1024;
 
+// setpriv (util-linux, in every Debian) execs the shell with PR_SET_PDEATHSIG: if the server dies
+// (kill -9), the kernel kills the step's shell at once, so a step cannot complete while no one
+// records it; what the shell started is killed by `reclaim` when the server comes back.
+const SETPRIV = existsSync('/usr/bin/setpriv') ? '/usr/bin/setpriv' : undefined;
+
 export interface LocalExecutorOptions {
   concurrency?: number;
 }
@@ -83,7 +88,8 @@ export class LocalExecutor implements Executor {
 
   private runCommand(task: StepTask, events: TaskEvents, signal: AbortSignal, onKill: (k: (reason: string) => void) => void): Promise<StepOutcome> {
     return new Promise((resolveOutcome) => {
-      const child = spawn('/bin/sh', ['-c', task.command!.shell], {
+      const [cmd, args] = SETPRIV ? [SETPRIV, ['--pdeathsig', 'KILL', '--', '/bin/sh', '-c', task.command!.shell]] : ['/bin/sh', ['-c', task.command!.shell]];
+      const child = spawn(cmd, args, {
         cwd: task.workdir,
         env: { ...process.env, ...task.env },
         detached: true,

@@ -1,0 +1,21 @@
+/** @module Wires the pipelines domain to a store: the scheduler, the service and its routes. */
+import type { Trainyard } from '../client/trainyard.js';
+import type { JsonRoute } from '../core/route.js';
+import type { Database } from '../store/index.js';
+import { pipelineRoutes } from './routes.js';
+import { PipelineScheduler } from './scheduler/scheduler.js';
+import { PipelinesService } from './service.js';
+import { PipelineStore } from './store/pipeline-store.js';
+
+export interface Pipelines {
+  service: PipelinesService;
+  scheduler: PipelineScheduler;
+  routes: JsonRoute[];
+  close(): Promise<void>;
+}
+
+export function createPipelines(db: Database, opts: { home: string; trainyard?: () => Trainyard; serverUrl?: string }): Pipelines {
+  const scheduler = new PipelineScheduler({ store: new PipelineStore(db), home: opts.home, ...(opts.trainyard ? { trainyard: opts.trainyard } : {}), ...(opts.serverUrl ? { serverUrl: opts.serverUrl } : {}) });
+  const service = new PipelinesService(scheduler);
+  return { service, scheduler, routes: pipelineRoutes(service), close: () => scheduler.close() };
+}
