@@ -68,14 +68,19 @@ describe('PostgreSQL metric group commit', () => {
     expect(await stored(deleted.info.run_id, 'a')).toBeUndefined();
   });
 
-  it('when the database refuses one member, the group is retried member by member and only that one fails', async () => {
+  it.each([
+    ['creating its series (the transaction path)', false],
+    ['into existing series (the one-statement path)', true],
+  ])('when the database refuses one member writing %s, the group is retried member by member and only that one fails', async (_, seeded) => {
+    const runs = await Promise.all(Array.from({ length: 3 }, () => tracking.runs.create({ experimentId: exp })));
+    const before = seeded ? 1 : 0;
+    if (seeded) for (const r of runs) await tracking.runs.logMetric(r.info.run_id, { key: 'x', value: 0, timestamp: 0, step: 0 });
     // A real database-side refusal that no validation before the write can see: a trigger.
     await db.exec(`
       CREATE FUNCTION refuse_666() RETURNS trigger AS $$
       BEGIN IF NEW.value = 666 THEN RAISE EXCEPTION 'value 666 refused by trigger'; END IF; RETURN NEW; END $$ LANGUAGE plpgsql;
       CREATE TRIGGER refuse_666 BEFORE INSERT ON metrics FOR EACH ROW EXECUTE FUNCTION refuse_666();`);
     try {
-      const runs = await Promise.all(Array.from({ length: 3 }, () => tracking.runs.create({ experimentId: exp })));
       const results = await Promise.allSettled([
         tracking.runs.logMetric(runs[0]!.info.run_id, { key: 'x', value: 1, timestamp: 1, step: 0 }),
         tracking.runs.logMetric(runs[1]!.info.run_id, { key: 'x', value: 666, timestamp: 1, step: 0 }),
@@ -84,11 +89,11 @@ describe('PostgreSQL metric group commit', () => {
       ]);
       expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled', 'fulfilled']);
       expect(String((results[1] as PromiseRejectedResult).reason)).toMatch(/666 refused/);
-      expect(await stored(runs[0]!.info.run_id, 'x')).toMatchObject({ count: 2, value: 4 });
-      expect(await stored(runs[2]!.info.run_id, 'x')).toMatchObject({ count: 1, value: 3 });
+      expect(await stored(runs[0]!.info.run_id, 'x')).toMatchObject({ count: before + 2, value: 4 });
+      expect(await stored(runs[2]!.info.run_id, 'x')).toMatchObject({ count: before + 1, value: 3 });
       // The refused write left nothing behind: no points and no summary counted.
-      expect(await history(runs[1]!.info.run_id, 'x')).toBe(0);
-      expect((await stored(runs[1]!.info.run_id, 'x'))?.count ?? 0).toBe(0);
+      expect(await history(runs[1]!.info.run_id, 'x')).toBe(before);
+      expect((await stored(runs[1]!.info.run_id, 'x'))?.count ?? 0).toBe(before);
     } finally {
       await db.exec('DROP TRIGGER refuse_666 ON metrics; DROP FUNCTION refuse_666();');
     }

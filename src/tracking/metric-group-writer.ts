@@ -77,15 +77,11 @@ export class MetricGroupWriter {
       await this.writeAlone(job.runId, job.points).then(job.resolve, job.reject);
       return;
     }
-    let accepted: GroupJob[] = [];
+    let accepted: GroupJob[];
     try {
-      accepted = await this.db.transaction(async (tx) => {
-        const ok = await this.checkRuns(tx, group);
-        if (ok.length) await writeGroup(tx, ok);
-        return ok;
-      });
+      accepted = await this.writeTogether(group);
     } catch {
-      // Someone in the group broke the shared transaction: each member alone, so only it fails.
+      // Someone in the group broke the shared write: each member alone, so only it fails.
       // One after another: side by side they could deadlock on shared series and fail for that.
       for (const job of group) await this.writeAlone(job.runId, job.points).then(job.resolve, job.reject);
       return;
@@ -93,23 +89,52 @@ export class MetricGroupWriter {
     for (const job of accepted) job.resolve();
   }
 
-  /** Rejects the members whose run is missing or not active; returns the others. */
-  private async checkRuns(tx: Executor, group: GroupJob[]): Promise<GroupJob[]> {
-    const ids = [...new Set(group.map((j) => j.runId))];
-    const rows = await tx.all<{ run_uuid: string; lifecycle_stage: string }>(
-      '/* keyed */ SELECT run_uuid, lifecycle_stage FROM runs WHERE run_uuid = ANY(?::text[])',
-      [ids as unknown as SqlValue],
+  /**
+   * One lookup answers both questions for the whole group: is each member's run active, and which
+   * series ids its keys have. In the steady state (every series exists) the points then go in as
+   * ONE statement, committed on its own (a single statement is atomic): two round trips and one
+   * WAL flush for the group. A group that creates series takes a transaction, so a series row is
+   * never left behind by a write that failed. Returns the members written; the others are
+   * rejected here.
+   */
+  private async writeTogether(group: GroupJob[]): Promise<GroupJob[]> {
+    const pairs = new Map<string, { runId: string; key: string }>();
+    for (const job of group) for (const p of job.points) pairs.set(`${job.runId}\u0000${p.key}`, { runId: job.runId, key: p.key });
+    const list = [...pairs.values()];
+    const rows = await this.db.all<{ r: string; k: string; lifecycle_stage: string | null; series_id: number | null }>(
+      `/* keyed */ SELECT u.r, u.k, x.lifecycle_stage, m.series_id FROM unnest(?::text[], ?::text[]) AS u(r, k)
+       LEFT JOIN runs x ON x.run_uuid = u.r LEFT JOIN latest_metrics m ON m.run_uuid = u.r AND m.key = u.k`,
+      [list.map((s) => s.runId) as unknown as SqlValue, list.map((s) => s.key) as unknown as SqlValue],
     );
-    const byId = new Map(rows.map((r) => [r.run_uuid, r]));
+    const runs = new Map<string, { lifecycle_stage: string } | undefined>();
+    const ids = new Map<string, number>();
+    for (const r of rows) {
+      runs.set(r.r, r.lifecycle_stage === null ? undefined : { lifecycle_stage: r.lifecycle_stage });
+      if (r.series_id !== null) ids.set(`${r.r}\u0000${r.k}`, Number(r.series_id));
+    }
     const ok: GroupJob[] = [];
     for (const job of group) {
       try {
-        this.checkRun(byId.get(job.runId), job.runId);
+        this.checkRun(runs.get(job.runId), job.runId);
         ok.push(job);
       } catch (e) {
         job.reject(e);
       }
     }
+    if (!ok.length) return ok;
+    const sids: number[] = [];
+    const points: MetricPoint[] = [];
+    let complete = true;
+    for (const job of ok) {
+      for (const p of job.points) {
+        const id = ids.get(`${job.runId}\u0000${p.key}`);
+        if (id === undefined) complete = false;
+        sids.push(id!);
+        points.push(p);
+      }
+    }
+    if (complete) await writeSeriesPoints(this.db, sids, points);
+    else await this.db.transaction((tx) => writeGroup(tx, ok));
     return ok;
   }
 }
