@@ -17,14 +17,14 @@ export interface ServerProcess {
 
 export const REPO = join(import.meta.dirname, '..', '..');
 
-export async function startServer(opts: { home: string; db?: string; cpuProfDir?: string }): Promise<ServerProcess> {
+export async function startServer(opts: { home: string; db?: string; cpuProfDir?: string; env?: Record<string, string> }): Promise<ServerProcess> {
   const args = [
     ...(opts.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${opts.cpuProfDir}`] : []),
     join(REPO, 'bin', 'trainyard.js'),
     'server', '--host', '127.0.0.1', '--port', '0', '--home', opts.home,
     ...(opts.db ? ['--db', opts.db] : []),
   ];
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TRAINYARD_HOME: opts.home } });
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...opts.env, TRAINYARD_HOME: opts.home } });
   let stderr = '';
   child.stderr!.on('data', (d) => (stderr += d));
   const url = await new Promise<string>((resolve, reject) => {

@@ -363,6 +363,15 @@ async function writePostgres(tx: Executor, sids: number[], points: readonly Metr
 }
 
 /**
+ * PostgreSQL: points whose series ids are already known (several runs' points at once: the group
+ * commit of MetricGroupWriter), inserted and merged into the summaries in one statement.
+ */
+export async function writeSeriesPoints(tx: Executor, sids: number[], points: readonly MetricPoint[]): Promise<void> {
+  if (tx.dialect !== 'postgres') throw new Error('writeSeriesPoints is the PostgreSQL group path');
+  if (points.length) await writePostgres(tx, sids, points);
+}
+
+/**
  * Series ids for the batch's keys, creating empty series rows (count 0) for new keys. ON CONFLICT
  * DO NOTHING plus a re-read makes two concurrent first batches on PostgreSQL agree on one row
  * instead of one failing with a unique violation.

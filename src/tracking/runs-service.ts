@@ -3,6 +3,7 @@ import { newRunId, randomRunName } from '../core/ids.js';
 import type { Database, Executor } from '../store/index.js';
 import { TAG_LOG_MODEL_HISTORY, TAG_RUN_NAME, type KeyValue, type Run, type RunInfo, type RunStatus } from './entities.js';
 import type { ExperimentsService } from './experiments-service.js';
+import { MetricGroupWriter } from './metric-group-writer.js';
 import { writeMetrics, type MetricPoint } from './metric-writer.js';
 import { loadRuns, runInfo, type RunRow } from './run-loader.js';
 import { LIMITS, validateKey, validateLength, validateTimestamp } from './validation.js';
@@ -22,11 +23,33 @@ export interface BatchInput {
 }
 
 /** Runs and everything logged to them, with MLflow's rules (reference §6). */
+/**
+ * Writes up to this many points join a PostgreSQL group commit. Larger batches already spread
+ * their COMMIT over many points, and in a group one backend would insert all of them one after
+ * another where separate transactions use several: measured in-process with 8 writers of
+ * 1,000-point batches, grouped 27-33k points/s against 33-42k alone (node CPU per point 3.5-5 us
+ * against 5-7.5 us).
+ */
+const GROUPED_MAX_POINTS = 100;
+
 export class RunsService {
+  /** PostgreSQL: concurrent metric-only writes share one transaction (see MetricGroupWriter). */
+  private readonly metricGroups?: MetricGroupWriter;
+
   constructor(
     private readonly db: Database,
     private readonly experiments: ExperimentsService,
-  ) {}
+  ) {
+    // TRAINYARD_METRIC_GROUP_COMMIT=off: one transaction per write (the benchmark's same-run baseline).
+    if (db.dialect === 'postgres' && process.env.TRAINYARD_METRIC_GROUP_COMMIT !== 'off') {
+      this.metricGroups = new MetricGroupWriter(db, checkActive, (runId, points) =>
+        this.db.transaction(async (tx) => {
+          await this.activeRow(tx, runId);
+          await writeMetrics(tx, runId, points);
+        }),
+      );
+    }
+  }
 
   async create(input: CreateRunInput): Promise<Run> {
     const experimentId = input.experimentId ?? '0';
@@ -75,9 +98,7 @@ export class RunsService {
   /** A run that accepts writes: it exists and is not deleted. Locked as `row` says. */
   async activeRow(ex: Executor, runId: string, lock = false): Promise<RunRow> {
     const row = await this.row(ex, runId, lock);
-    if (row.lifecycle_stage !== 'active') {
-      throw new InvalidParameter(`The run ${runId} must be in the 'active' state. Current state is ${row.lifecycle_stage}.`);
-    }
+    checkActive(row, runId);
     return row;
   }
 
@@ -167,12 +188,24 @@ export class RunsService {
     const params = batch.params ?? [];
     const tags = batch.tags ?? [];
     validateBatch(metrics, params, tags);
+    if (!runId) throw new InvalidParameter(`Missing value for required parameter 'run_id'.`);
+    if (this.metricGroups && metrics.length && metrics.length <= GROUPED_MAX_POINTS && !params.length && !tags.length) {
+      return this.metricGroups.write(runId, metrics);
+    }
     await this.db.transaction(async (tx) => {
       await this.activeRow(tx, runId);
       if (params.length) await insertParams(tx, runId, params);
       if (tags.length) await upsertTags(tx, runId, tags);
       if (metrics.length) await writeMetrics(tx, runId, metrics);
     });
+  }
+}
+
+/** The run exists and accepts writes; the error otherwise is the one its request gets. */
+function checkActive(row: { lifecycle_stage: string } | undefined, runId: string): void {
+  if (!row) throw new NotFound(`Run '${runId}' not found`);
+  if (row.lifecycle_stage !== 'active') {
+    throw new InvalidParameter(`The run ${runId} must be in the 'active' state. Current state is ${row.lifecycle_stage}.`);
   }
 }
 
