@@ -6,10 +6,13 @@ import { pipelineRoutes } from './routes.js';
 import { PipelineScheduler } from './scheduler/scheduler.js';
 import { PipelinesService } from './service.js';
 import { PipelineStore } from './store/pipeline-store.js';
+import { PipelineSchedules } from './schedules/schedules.js';
 
 export interface Pipelines {
   service: PipelinesService;
   scheduler: PipelineScheduler;
+  /** Cron schedules; `schedules.start()` arms them (the server does, an embedded CLI does not). */
+  schedules: PipelineSchedules;
   routes: JsonRoute[];
   close(): Promise<void>;
 }
@@ -17,5 +20,15 @@ export interface Pipelines {
 export function createPipelines(db: Database, opts: { home: string; trainyard?: () => Trainyard; serverUrl?: string }): Pipelines {
   const scheduler = new PipelineScheduler({ store: new PipelineStore(db), home: opts.home, ...(opts.trainyard ? { trainyard: opts.trainyard } : {}), ...(opts.serverUrl ? { serverUrl: opts.serverUrl } : {}) });
   const service = new PipelinesService(scheduler);
-  return { service, scheduler, routes: pipelineRoutes(service), close: () => scheduler.close() };
+  const schedules = new PipelineSchedules(scheduler);
+  return {
+    service,
+    scheduler,
+    schedules,
+    routes: pipelineRoutes(service, schedules),
+    close: async () => {
+      schedules.stop();
+      await scheduler.close();
+    },
+  };
 }

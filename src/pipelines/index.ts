@@ -28,3 +28,4 @@ export { tailLog } from './runtime/step-log.js';
 export { PipelinesService, runJson, type RunJson, type StepJson } from './service.js';
 export { pipelineRoutes } from './routes.js';
 export { createPipelines, type Pipelines } from './create-pipelines.js';
+export { PipelineSchedules, nextFire, type ScheduleJson } from './schedules/schedules.js';

@@ -11,12 +11,16 @@
  * | GET | /api/v1/pipelines/runs/:run/lineage | | { artifacts } |
  * | POST | /api/v1/pipelines/runs/:run/cancel | | { run } |
  * | POST | /api/v1/pipelines/runs/:run/resume | steps (retry these and what follows) | { run } |
+ * | POST | /api/v1/pipelines/schedules | file (on the server's machine), cron, params, executor | { schedule } |
+ * | GET | /api/v1/pipelines/schedules | | { schedules } |
+ * | DELETE | /api/v1/pipelines/schedules/:schedule | | {} |
  * | GET | /api/v1/pipelines/artifacts | digest | { artifacts } (which runs and steps made or read it) |
  */
 import { InvalidParameter } from '../core/errors.js';
 import { optBool, optInt, optString, reqString, type Fields } from '../core/request-fields.js';
 import type { JsonRoute } from '../core/route.js';
 import type { PipelinesService } from './service.js';
+import type { PipelineSchedules } from './schedules/schedules.js';
 
 function paramsField(f: Fields): Record<string, unknown> | undefined {
   const v = f.params;
@@ -33,7 +37,7 @@ function stepsField(f: Fields): string[] | undefined {
   return list as string[];
 }
 
-export function pipelineRoutes(svc: PipelinesService): JsonRoute[] {
+export function pipelineRoutes(svc: PipelinesService, schedules: PipelineSchedules): JsonRoute[] {
   const base = '/api/v1/pipelines';
   return [
     {
@@ -75,6 +79,18 @@ export function pipelineRoutes(svc: PipelinesService): JsonRoute[] {
         return { run: await svc.resume(reqString(f, 'run'), steps) };
       },
     },
+    {
+      methods: ['POST'],
+      scope: 'absolute',
+      path: `${base}/schedules`,
+      handler: async (f) => {
+        const params = paramsField(f);
+        const executor = optString(f, 'executor');
+        return { schedule: await schedules.create({ file: reqString(f, 'file'), cron: reqString(f, 'cron'), ...(params ? { params } : {}), ...(executor ? { executor } : {}) }) };
+      },
+    },
+    { methods: ['GET'], scope: 'absolute', path: `${base}/schedules`, handler: async () => ({ schedules: await schedules.list() }) },
+    { methods: ['DELETE'], scope: 'absolute', path: `${base}/schedules/:schedule`, handler: async (f) => (await schedules.delete(reqString(f, 'schedule')), {}) },
     { methods: ['GET'], scope: 'absolute', path: `${base}/artifacts`, handler: async (f) => svc.artifactsByDigest(reqString(f, 'digest')) },
   ];
 }

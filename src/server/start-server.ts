@@ -26,6 +26,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   }
   // Runs a previous server left in flight (kill -9, a crash) continue here.
   await domains.pipelines.scheduler.recover().catch((e) => console.error('[trainyard] pipeline recovery failed:', e));
+  domains.pipelines.schedules.start();
   const addr = app.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : config.port;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;

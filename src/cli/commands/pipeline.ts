@@ -73,6 +73,34 @@ export function registerPipelineCommands(program: Command): void {
       });
     });
 
+  p.command('schedule <file>')
+    .description('Store a schedule in the server: run FILE on a cron (fired once per tick, whatever the number of server replicas)')
+    .requiredOption('--cron <expr>', 'e.g. "0 3 * * *" (5 fields, or 6 with seconds)')
+    .option('--param <name=value>', 'param for every scheduled run (repeatable)', collect)
+    .option('--executor <name>', 'local, agents or kubernetes', 'local')
+    .option('--json', 'print JSON')
+    .action(async (file: string, opts: { cron: string; param?: string[]; executor: string; json?: boolean }) => {
+      const params = parseParamFlags(opts.param);
+      const { resolve } = await import('node:path');
+      await withConn(program, async (c) => {
+        if (c.mode === 'embedded') process.stderr.write('Note: schedules fire while a server runs on this store (trainyard server).\n');
+        const { schedule } = await c.call<{ schedule: { schedule_id: string; next_fire_at: number } }>('POST', `${API}/schedules`, { file: resolve(file), cron: opts.cron, params, executor: opts.executor });
+        if (opts.json) return printJson({ schedule });
+        process.stdout.write(`Schedule ${schedule.schedule_id}: next run ${formatTime(schedule.next_fire_at)} UTC\n`);
+      });
+    });
+
+  p.command('schedules')
+    .description('List stored schedules')
+    .option('--json', 'print JSON')
+    .action(async (opts: { json?: boolean }) =>
+      withConn(program, async (c) => {
+        const res = await c.call<{ schedules: { schedule_id: string; pipeline: string; cron: string; next_fire_at: number; file: string }[] }>('GET', `${API}/schedules`);
+        if (opts.json) return printJson(res);
+        printTable(['SCHEDULE', 'PIPELINE', 'CRON', 'NEXT', 'FILE'], res.schedules.map((s) => [s.schedule_id, s.pipeline, s.cron, formatTime(s.next_fire_at), s.file]), 60);
+      }),
+    );
+
   p.command('list')
     .description('List pipeline runs, newest first')
     .option('--pipeline <name>', 'only runs of this pipeline')
