@@ -5,7 +5,7 @@ const beat = (b: Partial<Beat>): Beat => ({ steps: 10, last_step_at: 100, phase:
 
 describe('hang detection', () => {
   it('waits for the stall time after the last step, then names the rank outside the collective', () => {
-    const beats = [beat({ phase: 'backward', phase_since: 101 }), beat({ phase: 'compute', phase_since: 100.5 })];
+    const beats = [beat({ phase: 'backward', phase_since: 101 }), beat({ phase: 'compute', phase_since: 100.5, written_at: 103 })];
     expect(detectHang(beats, 102_000, 0, 3, 600)).toBeUndefined();
     expect(detectHang(beats, 103_100, 0, 3, 600)).toMatchObject({ rank: 1 });
     expect(detectHang(beats, 200_000, 0, 0, 600)).toBeUndefined(); // off
@@ -22,5 +22,21 @@ describe('straggler detection', () => {
     expect(detectStragglers([beat({ own_ms: 25 }), beat({ own_ms: 230 })])).toEqual([{ rank: 1, ownMs: 230, othersMs: 25 }]);
     expect(detectStragglers([beat({ own_ms: 25 }), beat({ own_ms: 60 })])).toEqual([]);
     expect(detectStragglers([beat({ own_ms: 25 }), beat({ own_ms: 300, own_samples: 3 })])).toEqual([]);
+  });
+});
+
+describe('hang culprit', () => {
+  it('prefers a rank whose beat thread still writes over one blocked with the GIL held', () => {
+    const blocked = beat({ phase: 'compute', phase_since: 100.0, written_at: 100.1 });
+    const sleeping = beat({ phase: 'compute', phase_since: 100.2, written_at: 104.9 });
+    expect(detectHang([blocked, sleeping], 105_000, 0, 3, 600)?.rank).toBe(1);
+  });
+});
+
+describe('slow start', () => {
+  it('a rank that has not reported its first step yet is not hung while the others just stepped', () => {
+    const beats = [beat({ last_step_at: 100 }), beat({ steps: 0, last_step_at: null, phase: 'start', phase_since: 90 })];
+    expect(detectHang(beats, 101_000, 0, 3, 600)).toBeUndefined();
+    expect(detectHang(beats, 103_500, 0, 3, 600)?.rank).toBe(1);
   });
 });

@@ -42,19 +42,23 @@ export function detectHang(beats: (Beat | undefined)[], now: number, startedAt: 
     return undefined;
   }
   if (stallSeconds <= 0) return undefined;
-  const progress = beats.map((b) => (b?.last_step_at ? b.last_step_at * 1000 : startedAt));
+  // A rank yet to report a step counts from the latest step of the others, not from the attempt's
+  // start: under load, importing torch alone can take longer than the stall time.
+  const latest = Math.max(...beats.map((b) => (b?.last_step_at ? b.last_step_at * 1000 : 0)));
+  const progress = beats.map((b) => (b?.last_step_at ? b.last_step_at * 1000 : latest));
   const stalest = Math.min(...progress);
   if (now - stalest < stallSeconds * 1000) return undefined;
   // Ranks blocked in backward() are waiting for a peer's all-reduce; the culprit is outside it.
+  // A rank whose beat thread stopped writing is blocked in C++ with the GIL held (a collective
+  // wait, typically), so it ranks after one whose thread still beats while its main thread is
+  // stuck (a Python-level hang).
+  const fresh = (b: Beat) => now - b.written_at * 1000 < 2000;
+  const score = (b: Beat | undefined) => (!b ? 3 : b.phase === 'backward' ? 2 : fresh(b) ? 0 : 1);
   let rank = -1;
-  let since = Infinity;
   beats.forEach((b, r) => {
-    if (b && b.phase !== 'backward' && b.phase_since < since) {
-      since = b.phase_since;
-      rank = r;
-    }
+    if (rank < 0 || score(b) < score(beats[rank]) || (score(b) === score(beats[rank]) && b && beats[rank] && b.phase_since < beats[rank]!.phase_since)) rank = r;
   });
-  if (rank < 0) rank = progress.indexOf(stalest);
+  if (rank < 0 || score(beats[rank]) >= 2) rank = progress.indexOf(stalest);
   return { rank, reason: `no step completed for ${Math.round((now - stalest) / 100) / 10} s (stall timeout ${stallSeconds} s)` };
 }
 

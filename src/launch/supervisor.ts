@@ -6,7 +6,8 @@
  *
  * Recovery: a dead rank is seen within one 200 ms tick (torchrun polls every 5 s by default);
  * after a failure the broken group gets `FAILURE_GRACE_MS` to exit on SIGTERM (a group with a
- * dead peer cannot write a consistent checkpoint anyway), a cancel gets the full grace period.
+ * dead peer cannot write a consistent checkpoint anyway), a hung one 500 ms, a cancel the full
+ * grace period.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, mkdirSync, readFileSync, statSync } from 'node:fs';
@@ -25,6 +26,9 @@ import type { CheckpointInfo, JobRecorder, JobState } from './recorder.js';
 const TICK_MS = 200;
 const SETTLE_MS = 300;
 const FAILURE_GRACE_MS = 2000;
+// A hung rank is stuck by definition (often in a handler-ignoring sleep or a C++ wait): it will
+// not act on SIGTERM, so waiting the full failure grace only delays the restart.
+const HANG_GRACE_MS = 500;
 const HEARTBEAT_EVERY_MS = 1000;
 
 /** clients/python in this package: the launch hook and the `trainyard_client` helpers. */
@@ -172,7 +176,7 @@ export class Supervisor {
       if (hang) {
         this.log(`hang: ${hang.reason}; rank ${hang.rank} is the likely culprit`);
         await opts.recorder.event('hang', { attempt, rank: hang.rank, reason: hang.reason });
-        await group.stop(FAILURE_GRACE_MS);
+        await group.stop(HANG_GRACE_MS);
         end = { kind: 'failed', failure: { rank: hang.rank, exitCode: null, signal: null, message: `hang: ${hang.reason}; rank ${hang.rank} was outside a collective the longest`, collateral: false } };
         break;
       }
