@@ -6,6 +6,7 @@ import { duration, ErrorLine, fmtNum, useAsync } from '../components/common';
 import { ChartGrid } from '../components/chart-grid';
 import { SearchBox } from '../components/search-box';
 import { meanStd, treeRows } from '../lib/runs-tree';
+import { welch } from '../lib/welch';
 import { columnId, formatColumns, parseColumns, parseList, toggle, type Column } from '../lib/url-state';
 import { Link, navigate, useQuery } from '../router';
 
@@ -240,9 +241,11 @@ function ColumnPicker({ keys, cols, onChange }: { keys: Keys | undefined; cols: 
 
 function GroupTable({ groups, cols, summaries, group, done }: { groups: [string, Run[]][]; cols: Column[]; summaries: Map<string, MetricSummary>; group: string; done: boolean }) {
   const numeric = cols.filter((c) => c.family === 'metrics');
+  // Seed noise: each group against the first group with at least two runs (e.g. seeds of one config).
+  const reference = groups.find((g) => g[1].length >= 2);
   return (
     <div>
-      <p className="muted">Grouped by {group} over {groups.reduce((a, g) => a + g[1].length, 0)} loaded runs{done ? ' (all)' : ' (scroll the table to load more first)'}: mean ± standard deviation.</p>
+      <p className="muted">Grouped by {group} over {groups.reduce((a, g) => a + g[1].length, 0)} loaded runs{done ? ' (all)' : ' (scroll the table to load more first)'}: mean ± standard deviation.{reference && ` p: Welch's two-sided t-test of each group against ${group} = ${reference[0]} (differs beyond seed noise when p < 0.05, bold).`}</p>
       <table className="grid" aria-label="groups">
         <thead><tr><th>{group}</th><th>runs</th>{numeric.map((c) => <th key={columnId(c)}>{c.key} ({c.agg})</th>)}</tr></thead>
         <tbody>
@@ -250,8 +253,10 @@ function GroupTable({ groups, cols, summaries, group, done }: { groups: [string,
             <tr key={v} data-group={v}>
               <td>{v}</td><td>{rs.length}</td>
               {numeric.map((c) => {
+                const vals = (list: Run[]) => list.map((r) => numericValue(r, c, summaries)).filter((x): x is number => x !== null && Number.isFinite(x));
                 const s = meanStd(rs.map((r) => numericValue(r, c, summaries)));
-                return <td key={columnId(c)} className="num">{s ? `${fmtNum(s.mean)} ± ${fmtNum(s.std)}` : ''}</td>;
+                const w = reference && reference[0] !== v ? welch(vals(rs), vals(reference[1])) : null;
+                return <td key={columnId(c)} className="num">{s ? `${fmtNum(s.mean)} ± ${fmtNum(s.std)}` : ''}{w && <span className={w.p < 0.05 ? 'sig' : 'muted'} title={`Welch t = ${w.t.toFixed(3)}, df = ${w.df.toFixed(1)}`}> p={w.p < 0.001 ? w.p.toExponential(1) : w.p.toFixed(3)}</span>}</td>;
               })}
             </tr>
           ))}
