@@ -47,7 +47,6 @@ export function RunsPage({ experimentId }: { experimentId: string }) {
   const group = q.get('group') ?? '';
   const view = q.get('view') === 'charts' ? 'charts' : 'table';
   const exp = useAsync(() => mlflow<{ experiment: Experiment }>('GET', '/experiments/get', { experiment_id: experimentId }), [experimentId]);
-  const keys = useAsync(() => api<Keys>('GET', `/api/v1/experiments/${experimentId}/keys`), [experimentId]);
 
   const [runs, setRuns] = useState<Run[]>([]);
   const [token, setToken] = useState<string | undefined>();
@@ -56,6 +55,10 @@ export function RunsPage({ experimentId }: { experimentId: string }) {
   const [summaries, setSummaries] = useState(new Map<string, MetricSummary>());
   const [expanded, setExpanded] = useState(new Set<string>());
   const loading = useRef(false);
+  // The key list (DISTINCT over every run: ~400 ms at 100k runs on SQLite) waits for the first
+  // page, so it never delays the first rows.
+  const [firstPage, setFirstPage] = useState(false);
+  const keys = useAsync(() => (firstPage ? api<Keys>('GET', `/api/v1/experiments/${experimentId}/keys`) : Promise.resolve(undefined)), [experimentId, firstPage]);
   const generation = useRef(0);
 
   // Only the columns shown travel: a 100k-run table never ships every value of every run.
@@ -80,6 +83,7 @@ export function RunsPage({ experimentId }: { experimentId: string }) {
       setToken(res.next_page_token);
       setDone(!res.next_page_token);
       setSearchError(null);
+      setFirstPage(true);
       if (aggKeys.length && page.length) {
         const s = await api<{ summaries: MetricSummary[] }>('POST', '/api/v1/runs/metric-summaries', { run_ids: page.map((r) => r.info.run_id), keys: aggKeys });
         if (gen === generation.current) setSummaries((prev) => {
@@ -89,7 +93,7 @@ export function RunsPage({ experimentId }: { experimentId: string }) {
         });
       }
     } catch (e) {
-      if (gen === generation.current) (setSearchError((e as Error).message), setRuns([]), setDone(true));
+      if (gen === generation.current) (setSearchError((e as Error).message), setRuns([]), setDone(true), setFirstPage(true));
     } finally {
       loading.current = false;
     }
