@@ -43,13 +43,9 @@ export function uiHosting(root: string | undefined = findWebRoot()) {
       app.get('/', async (_req, reply) => reply.type('text/plain; charset=utf-8').send('Trainyard server. The web UI is not built: run `npm run build`.'));
       return;
     }
-    const files = listFiles(root);
-    const cache = new Map<string, Buffer>();
-    const read = (path: string) => {
-      let body = cache.get(path);
-      if (!body) cache.set(path, (body = readFileSync(files.get(path)!)));
-      return body;
-    };
+    // Read once at start (~2 MB): a rebuild under a running server cannot mix two builds' files.
+    const files = new Map([...listFiles(root)].map(([path, full]) => [path, readFileSync(full)]));
+    const read = (path: string) => files.get(path)!;
     app.get('/*', async (req, reply) => {
       let path: string;
       try {

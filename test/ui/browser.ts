@@ -1,19 +1,12 @@
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll } from 'vitest';
 import { startTestServer, type TestServer } from '../helpers/server.js';
+import { launchChromium } from './chromium.js';
 
 /** Screenshots land here (git-ignored); CI keeps them as test artifacts. */
 export const SHOTS = fileURLToPath(new URL('./artifacts/', import.meta.url));
-
-/** Debian's Chromium, never a downloaded browser. */
-export async function launchChromium(): Promise<Browser> {
-  return chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
-}
 
 export interface UiFixture {
   server: TestServer;

@@ -64,7 +64,10 @@ export function LineChart({ metric, runs, settings, onZoom, width = 480 }: Props
 
   useEffect(() => {
     if (!series || !box.current) return;
+    const t0 = performance.now();
     const ids = runs.map((r) => r.info.run_id).filter((id) => series.has(id));
+    // A log axis has no place for values <= 0: they become gaps, not a smear to the bottom.
+    const pos = (v: (number | null)[]) => (settings.logY ? v.map((x) => (x !== null && x > 0 ? x : null)) : v);
     const { xs, index } = alignSeries(ids.map((id) => series.get(id)!.xs));
     const data: (number | null)[][] = [xs];
     const opts: uPlot.Series[] = [{}];
@@ -74,10 +77,10 @@ export function LineChart({ metric, runs, settings, onZoom, width = 480 }: Props
       const s = series.get(id)!;
       const smooth = settings.smoothing > 0;
       const maxIdx = data.length;
-      data.push(place(xs, index, s.xs, s.max), place(xs, index, s.xs, s.min));
+      data.push(pos(place(xs, index, s.xs, s.max)), pos(place(xs, index, s.xs, s.min)));
       opts.push({ label: `${name(id)} max`, stroke: 'transparent', points: { show: false }, spanGaps: true }, { label: `${name(id)} min`, stroke: 'transparent', points: { show: false }, spanGaps: true });
       bands.push({ series: [maxIdx, maxIdx + 1], fill: runColor(id, 0.08) });
-      const raw = place(xs, index, s.xs, s.last);
+      const raw = pos(place(xs, index, s.xs, s.last));
       data.push(raw);
       opts.push({ label: smooth ? `${name(id)} raw` : name(id), stroke: runColor(id, smooth ? 0.25 : 1), width: 1, points: { show: false }, spanGaps: true });
       if (smooth) {
@@ -114,6 +117,10 @@ export function LineChart({ metric, runs, settings, onZoom, width = 480 }: Props
       box.current,
     );
     u.root.dataset.series = String(ids.length);
+    // For the browser benchmark: how long building the columns and drawing took, and how many draws.
+    const chart = box.current.parentElement!;
+    chart.dataset.renderMs = (performance.now() - t0).toFixed(1);
+    chart.dataset.renders = String(Number(chart.dataset.renders ?? 0) + 1);
     u.root.addEventListener('dblclick', () => zoomRef.current(null));
     plot.current = u;
     return () => {

@@ -154,5 +154,5 @@ function StartFrom({ run }: { run: Run }) {
       navigate(`/runs/${nid}`);
     } catch (e) { setErr((e as Error).message); }
   };
-  return <div><button onClick={start}>Start from this run</button> <span className="muted">new SCHEDULED run with these params and commit;</span><ErrorLine error={err} /></div>;
+  return <div><button onClick={start}>Start from this run</button> <span className="muted">a new SCHEDULED run with these params and commit</span><ErrorLine error={err} /></div>;
 }

@@ -6,9 +6,13 @@ import { duration, ErrorLine, fmtNum, useAsync } from '../components/common';
 import { ChartGrid } from '../components/chart-grid';
 import { SearchBox } from '../components/search-box';
 import { meanStd, treeRows } from '../lib/runs-tree';
+import { welch } from '../lib/welch';
 import { columnId, formatColumns, parseColumns, parseList, toggle, type Column } from '../lib/url-state';
 import { Link, navigate, useQuery } from '../router';
 
+// The first page is small so the first rows show fast; later pages are large so scrolling through
+// 100k runs takes 100 requests, not 500.
+const FIRST_PAGE = 200;
 const PAGE = 1000;
 /** A column as the search grammar names it; keys with odd characters go in backticks. */
 const qualified = (c: Column) => `${c.family}.${/^[\w.]+$/.test(c.key) ? c.key : `\`${c.key}\``}`;
@@ -43,7 +47,6 @@ export function RunsPage({ experimentId }: { experimentId: string }) {
   const group = q.get('group') ?? '';
   const view = q.get('view') === 'charts' ? 'charts' : 'table';
   const exp = useAsync(() => mlflow<{ experiment: Experiment }>('GET', '/experiments/get', { experiment_id: experimentId }), [experimentId]);
-  const keys = useAsync(() => api<Keys>('GET', `/api/v1/experiments/${experimentId}/keys`), [experimentId]);
 
   const [runs, setRuns] = useState<Run[]>([]);
   const [token, setToken] = useState<string | undefined>();
@@ -52,6 +55,10 @@ export function RunsPage({ experimentId }: { experimentId: string }) {
   const [summaries, setSummaries] = useState(new Map<string, MetricSummary>());
   const [expanded, setExpanded] = useState(new Set<string>());
   const loading = useRef(false);
+  // The key list (DISTINCT over every run: ~400 ms at 100k runs on SQLite) waits for the first
+  // page, so it never delays the first rows.
+  const [firstPage, setFirstPage] = useState(false);
+  const keys = useAsync(() => (firstPage ? api<Keys>('GET', `/api/v1/experiments/${experimentId}/keys`) : Promise.resolve(undefined)), [experimentId, firstPage]);
   const generation = useRef(0);
 
   // Only the columns shown travel: a 100k-run table never ships every value of every run.
@@ -68,7 +75,7 @@ export function RunsPage({ experimentId }: { experimentId: string }) {
     loading.current = true;
     try {
       const res = await api<{ runs?: Run[]; next_page_token?: string }>('POST', '/api/v1/runs/search', {
-        experiment_ids: [experimentId], filter, order_by: order ? [order] : [], max_results: PAGE, columns: projection, ...(pageToken ? { page_token: pageToken } : {}),
+        experiment_ids: [experimentId], filter, order_by: order ? [order] : [], max_results: pageToken ? PAGE : FIRST_PAGE, columns: projection, ...(pageToken ? { page_token: pageToken } : {}),
       });
       if (gen !== generation.current) return;
       const page = res.runs ?? [];
@@ -76,6 +83,7 @@ export function RunsPage({ experimentId }: { experimentId: string }) {
       setToken(res.next_page_token);
       setDone(!res.next_page_token);
       setSearchError(null);
+      setFirstPage(true);
       if (aggKeys.length && page.length) {
         const s = await api<{ summaries: MetricSummary[] }>('POST', '/api/v1/runs/metric-summaries', { run_ids: page.map((r) => r.info.run_id), keys: aggKeys });
         if (gen === generation.current) setSummaries((prev) => {
@@ -85,7 +93,7 @@ export function RunsPage({ experimentId }: { experimentId: string }) {
         });
       }
     } catch (e) {
-      if (gen === generation.current) (setSearchError((e as Error).message), setRuns([]), setDone(true));
+      if (gen === generation.current) (setSearchError((e as Error).message), setRuns([]), setDone(true), setFirstPage(true));
     } finally {
       loading.current = false;
     }
@@ -237,9 +245,11 @@ function ColumnPicker({ keys, cols, onChange }: { keys: Keys | undefined; cols: 
 
 function GroupTable({ groups, cols, summaries, group, done }: { groups: [string, Run[]][]; cols: Column[]; summaries: Map<string, MetricSummary>; group: string; done: boolean }) {
   const numeric = cols.filter((c) => c.family === 'metrics');
+  // Seed noise: each group against the first group with at least two runs (e.g. seeds of one config).
+  const reference = groups.find((g) => g[1].length >= 2);
   return (
     <div>
-      <p className="muted">Grouped by {group} over {groups.reduce((a, g) => a + g[1].length, 0)} loaded runs{done ? ' (all)' : ' (scroll the table to load more first)'}: mean ± standard deviation.</p>
+      <p className="muted">Grouped by {group} over {groups.reduce((a, g) => a + g[1].length, 0)} loaded runs{done ? ' (all)' : ' (scroll the table to load more first)'}: mean ± standard deviation.{reference && ` p: Welch's two-sided t-test of each group against ${group} = ${reference[0]} (differs beyond seed noise when p < 0.05, bold).`}</p>
       <table className="grid" aria-label="groups">
         <thead><tr><th>{group}</th><th>runs</th>{numeric.map((c) => <th key={columnId(c)}>{c.key} ({c.agg})</th>)}</tr></thead>
         <tbody>
@@ -247,8 +257,10 @@ function GroupTable({ groups, cols, summaries, group, done }: { groups: [string,
             <tr key={v} data-group={v}>
               <td>{v}</td><td>{rs.length}</td>
               {numeric.map((c) => {
+                const vals = (list: Run[]) => list.map((r) => numericValue(r, c, summaries)).filter((x): x is number => x !== null && Number.isFinite(x));
                 const s = meanStd(rs.map((r) => numericValue(r, c, summaries)));
-                return <td key={columnId(c)} className="num">{s ? `${fmtNum(s.mean)} ± ${fmtNum(s.std)}` : ''}</td>;
+                const w = reference && reference[0] !== v ? welch(vals(rs), vals(reference[1])) : null;
+                return <td key={columnId(c)} className="num">{s ? `${fmtNum(s.mean)} ± ${fmtNum(s.std)}` : ''}{w && <span className={w.p < 0.05 ? 'sig' : 'muted'} title={`Welch t = ${w.t.toFixed(3)}, df = ${w.df.toFixed(1)}`}> p={w.p < 0.001 ? w.p.toExponential(1) : w.p.toFixed(3)}</span>}</td>;
               })}
             </tr>
           ))}
