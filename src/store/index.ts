@@ -6,3 +6,5 @@ export { migrate } from './migrate.js';
 export { MIGRATIONS } from './migrations/index.js';
 export type { Migration } from './migrations/migration.js';
 export { Mutex } from '../core/mutex.js';
+export { createWorkQueue, LeaseLost, WORK_STATES } from './work-queue/index.js';
+export type { WorkQueue, WorkItem, WorkState, WorkCounts, EnqueueOptions, ClaimOptions, FailOptions, HeartbeatAnswer } from './work-queue/index.js';

@@ -3,10 +3,11 @@ import { migration001 } from './001-tracking.js';
 import { migration002 } from './002-search-indexes.js';
 import { migration003 } from './003-tuning.js';
 import { migration004 } from './004-registry.js';
+import { migration005 } from './005-work-queue.js';
 import { migration006 } from './006-pipelines.js';
 import { migration007 } from './007-launch.js';
 import { migration009 } from './009-collab.js';
 
 /** Every migration, in order. Append only. */
-export const MIGRATIONS: readonly Migration[] = [migration001, migration002, migration003, migration004, migration006, migration007, migration009];
+export const MIGRATIONS: readonly Migration[] = [migration001, migration002, migration003, migration004, migration005, migration006, migration007, migration009];
 export type { Migration };
