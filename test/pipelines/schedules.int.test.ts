@@ -33,6 +33,8 @@ describe('pipeline schedules', () => {
     await new Promise((r) => setTimeout(r, 4500));
     a.stop();
     b.stop();
+    // A fire already won may still be submitting its run.
+    await new Promise((r) => setTimeout(r, 1500));
     const fires = await f.db.all<{ fire_at: number; run_id: string | null }>('SELECT fire_at, run_id FROM pipeline_schedule_fires ORDER BY fire_at');
     expect(fires.length).toBeGreaterThanOrEqual(3);
     const ticks = fires.map((x) => Number(x.fire_at));
