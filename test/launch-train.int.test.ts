@@ -56,5 +56,16 @@ describe('trainyard launch: 2 workers train', () => {
     } finally {
       await c.close();
     }
+    // The same through the CLI: jobs list/show/logs/cancel.
+    const list = await runLaunch(['jobs', 'list', '--json'], home);
+    expect(JSON.parse(list.output).map((j: { job_id: string; state: string }) => [j.job_id, j.state])).toEqual([['train-1', 'succeeded']]);
+    const shown = JSON.parse((await runLaunch(['jobs', 'show', 'train-1', '--json'], home)).output);
+    expect(shown.attempts).toBe(1);
+    const logs = await runLaunch(['jobs', 'logs', 'train-1', '--rank', '1'], home);
+    expect(logs.code).toBe(0);
+    expect(logs.output).toMatch(/^ENV \{"RANK": "1"/);
+    const cancel = await runLaunch(['jobs', 'cancel', 'train-1'], home);
+    expect(cancel.code).toBe(1);
+    expect(cancel.output.trim()).toBe("trainyard: error: Job 'train-1' is already succeeded");
   }, 120_000);
 });
