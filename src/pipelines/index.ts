@@ -29,3 +29,5 @@ export { PipelinesService, runJson, type RunJson, type StepJson } from './servic
 export { pipelineRoutes } from './routes.js';
 export { createPipelines, type Pipelines } from './create-pipelines.js';
 export { PipelineSchedules, nextFire, type ScheduleJson } from './schedules/schedules.js';
+// The built-in steps last: they import the definition API above through this file.
+export * from './steps/index.js';
