@@ -20,6 +20,7 @@ const DEFAULT_FIELD: Record<string, string[]> = {
   experiment: ['experiment_id'],
   run: ['run_id', 'run_uuid'],
   model: ['name'],
+  logged_model: ['model_id'],
   study: ['study'],
 };
 
@@ -76,6 +77,14 @@ async function permissionTarget(store: AuthStore, resource: string, id: string):
     const row = await store.db.one<{ experiment_id: number }>('SELECT experiment_id FROM runs WHERE run_uuid = ?', [id]);
     return row ? { kind: 'experiment', id: String(row.experiment_id) } : undefined;
   }
+  if (resource === 'experiment_name') {
+    const row = await store.db.one<{ experiment_id: number }>("SELECT experiment_id FROM experiments WHERE name = ? ORDER BY CASE lifecycle_stage WHEN 'active' THEN 0 ELSE 1 END", [id]);
+    return row ? { kind: 'experiment', id: String(row.experiment_id) } : undefined;
+  }
+  if (resource === 'logged_model') {
+    const row = await store.db.one<{ experiment_id: number }>('SELECT experiment_id FROM logged_models WHERE model_id = ?', [id]);
+    return row ? { kind: 'experiment', id: String(row.experiment_id) } : undefined;
+  }
   return { kind: resource, id };
 }
 
@@ -104,5 +113,14 @@ export function installAuth(app: FastifyInstance, opts: AuthOptions, fieldsOf: (
       const has = target ? (await opts.store.permission(target.kind, target.id, user.id)) ?? opts.defaultPermission : opts.defaultPermission;
       if (RANK[has] < RANK[rule.level as PermissionLevel]) throw new Forbidden(`Permission denied: user '${user.username}' needs ${rule.level} on ${rule.resource} '${id}'.`);
     }
+  });
+  // The creator of an experiment / registered model / study manages it (MLflow's after-request hook).
+  app.addHook('preSerialization', async (req, reply, payload) => {
+    const rule = (req.routeOptions.config as { auth?: RouteAuth } | undefined)?.auth;
+    const user = (req as AuthedRequest).authUser;
+    if (!user || !rule || !('anyUser' in rule) || !rule.creates || reply.statusCode >= 300) return payload;
+    const id = rule.creates.id(payload);
+    if (id !== undefined) await opts.store.grant(rule.creates.resource, id, user.id, 'MANAGE');
+    return payload;
   });
 }

@@ -43,11 +43,12 @@ export type PermissionLevel = 'READ' | 'EDIT' | 'MANAGE';
  * - `{ resource: 'experiment' | 'run' | 'model' | 'study', level }`: the caller needs `level` on the
  *   resource whose id `from(fields)` returns (default field: experiment_id, run_id, name, study);
  * - `{ anyUser: true }`: any signed-in user (creating things, searches, one's own account);
+ *   `creates` grants the creator MANAGE on what the response names (MLflow does the same);
  * - `{ admin: true }`: admins only (the same as declaring nothing);
  * - `{ public: true }`: no credentials (sign-in only).
  */
 export type RouteAuth =
   | { resource: string; level: PermissionLevel; from?: (fields: Fields) => string | string[] | undefined }
-  | { anyUser: true }
+  | { anyUser: true; creates?: { resource: string; id: (result: any) => string | undefined } }
   | { admin: true }
   | { public: true };

@@ -19,6 +19,8 @@ export interface AppParts {
 export interface RegisteredRoute {
   method: string;
   url: string;
+  /** The rule the route declared (absent: admins only when auth is on). */
+  auth?: JsonRoute['auth'];
 }
 
 /** Every route the app registered (JSON routes and plugin routes alike), filled by an onRoute hook. */
@@ -59,7 +61,7 @@ export async function buildApp(parts: AppParts): Promise<FastifyInstance> {
   const registered: RegisteredRoute[] = [];
   (app as unknown as Record<symbol, RegisteredRoute[]>)[ROUTES] = registered;
   app.addHook('onRoute', (r) => {
-    for (const method of [r.method].flat()) if (method !== 'HEAD') registered.push({ method, url: r.url });
+    for (const method of [r.method].flat()) if (method !== 'HEAD') registered.push({ method, url: r.url, auth: (r.config as { auth?: JsonRoute['auth'] } | undefined)?.auth });
   });
   if (parts.auth) installAuth(app, parts.auth, (req) => {
     try {
