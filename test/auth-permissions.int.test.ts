@@ -10,7 +10,7 @@ describe.each(DIALECTS)('auth permissions (%s)', (dialect) => {
   let server: RunningServer;
   let aliceToken: string;
   const as = (auth: string) => async (path: string, body: unknown, method = 'POST') => {
-    const res = await fetch(`${server.url}/api/2.0/mlflow${path}`, { method, headers: { authorization: auth, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const res = await fetch(`${server.url}/api/2.0/mlflow${path}`, { method, headers: { authorization: auth, 'content-type': 'application/json' }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
     return { status: res.status, body: (await res.json()) as any };
   };
   beforeAll(async () => {
@@ -63,5 +63,36 @@ describe.each(DIALECTS)('auth permissions (%s)', (dialect) => {
     const row = await server.db.one<{ password_hash: string }>("SELECT password_hash FROM auth_users WHERE username = 'bob'");
     expect(row!.password_hash).toMatch(/^scrypt\$16384\$8\$1\$/);
     expect(row!.password_hash).not.toContain('bob-password-1');
+  });
+
+  it("MLflow's auth REST API: admins create users, a manager grants READ, tokens are shown once", async () => {
+    const root = as(basic('root', 'root-password-1'));
+    const bob = as(basic('bob', 'bob-password-1'));
+    const created = await root('/users/create', { username: 'carol', password: 'carol-password-1' });
+    expect(created.status).toBe(200);
+    expect(created.body.user).toMatchObject({ username: 'carol', is_admin: false });
+    expect((await bob('/users/create', { username: 'eve', password: 'eve-password-1' })).status).toBe(403);
+    const carol = as(basic('carol', 'carol-password-1'));
+    const exp = await bob('/experiments/create', { name: 'shared-exp' });
+    const id = exp.body.experiment_id;
+    expect((await carol(`/experiments/get?experiment_id=${id}`, undefined, 'GET')).status).toBe(403);
+    expect((await carol('/experiments/permissions/create', { experiment_id: id, username: 'carol', permission: 'MANAGE' })).status).toBe(403);
+    const grant = await bob('/experiments/permissions/create', { experiment_id: id, username: 'carol', permission: 'READ' });
+    expect(grant.body.experiment_permission).toMatchObject({ experiment_id: id, permission: 'READ' });
+    expect((await carol(`/experiments/get?experiment_id=${id}`, undefined, 'GET')).status).toBe(200);
+    expect((await carol('/runs/create', { experiment_id: id })).status).toBe(403);
+    const got = await root('/users/get?username=carol', undefined, 'GET');
+    expect(got.body.user.experiment_permissions).toEqual([{ experiment_id: id, user_id: got.body.user.id, permission: 'READ' }]);
+    expect((await bob('/experiments/permissions/update', { experiment_id: id, username: 'carol', permission: 'EDIT' }, 'PATCH')).status).toBe(200);
+    expect((await carol('/runs/create', { experiment_id: id })).status).toBe(200);
+    expect((await bob('/experiments/permissions/create', { experiment_id: id, username: 'carol', permission: 'OWNER' })).status).toBe(400);
+
+    const res = await fetch(`${server.url}/api/v1/auth/tokens`, { method: 'POST', headers: { authorization: basic('carol', 'carol-password-1'), 'content-type': 'application/json' }, body: JSON.stringify({ name: 'ci', expires_in_days: 30 }) });
+    const { token } = (await res.json()) as { token: string };
+    expect(token).toMatch(/^ty_/);
+    const list = await fetch(`${server.url}/api/v1/auth/tokens`, { headers: { authorization: `Bearer ${token}` } });
+    const listed = JSON.stringify(await list.json());
+    expect(listed).toContain('"name":"ci"');
+    expect(listed).not.toContain(token);
   });
 });

@@ -90,4 +90,39 @@ export class AuthStore {
       "SELECT permission FROM auth_permissions WHERE resource_kind = ? AND resource_id = ? AND principal_kind = 'user' AND principal_id = ?", [kind, resourceId, userId]);
     return row?.permission;
   }
+
+  async updatePassword(username: string, password: string): Promise<void> {
+    if (password.length < 8) throw new InvalidParameter(`Invalid value for parameter 'password': it must be at least 8 characters.`);
+    const res = await this.db.run('UPDATE auth_users SET password_hash = ? WHERE username = ?', [await hashPassword(password), username]);
+    if (!res.changes) throw new NotFound(`User with username=${username} not found`);
+  }
+
+  async setAdmin(username: string, isAdmin: boolean): Promise<void> {
+    const res = await this.db.run('UPDATE auth_users SET is_admin = ? WHERE username = ?', [isAdmin ? 1 : 0, username]);
+    if (!res.changes) throw new NotFound(`User with username=${username} not found`);
+  }
+
+  async deleteUser(username: string): Promise<void> {
+    const u = await this.requireUser(username);
+    await this.db.transaction(async (tx) => {
+      await tx.run("DELETE FROM auth_permissions WHERE principal_kind = 'user' AND principal_id = ?", [u.id]);
+      await tx.run('DELETE FROM auth_tokens WHERE user_id = ?', [u.id]);
+      await tx.run('DELETE FROM auth_users WHERE id = ?', [u.id]);
+    });
+  }
+
+  async requireUser(username: string): Promise<User> {
+    const u = await this.user(username);
+    if (!u) throw new NotFound(`User with username=${username} not found`);
+    return u;
+  }
+
+  async revoke(kind: string, resourceId: string, userId: number): Promise<boolean> {
+    const res = await this.db.run("DELETE FROM auth_permissions WHERE resource_kind = ? AND resource_id = ? AND principal_kind = 'user' AND principal_id = ?", [kind, resourceId, userId]);
+    return res.changes > 0;
+  }
+
+  async permissionsOf(userId: number): Promise<{ resource_kind: string; resource_id: string; permission: string }[]> {
+    return this.db.all("SELECT resource_kind, resource_id, permission FROM auth_permissions WHERE principal_kind = 'user' AND principal_id = ? ORDER BY resource_kind, resource_id", [userId]);
+  }
 }

@@ -7,3 +7,4 @@ export { AuthStore, PERMISSIONS, type User, type StoredPermission } from './auth
 export { installAuth, PUBLIC_PATHS, type AuthOptions } from './auth-hook.js';
 export { hashPassword, verifyPassword } from './password.js';
 export { bootstrapAdmin } from './bootstrap-admin.js';
+export { authRoutes } from './routes.js';

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { ServerConfig } from '../core/config.js';
-import { AuthStore, bootstrapAdmin } from '../auth/index.js';
+import { AuthStore, authRoutes, bootstrapAdmin } from '../auth/index.js';
 import { openDatabase, type Database } from '../store/index.js';
 import { buildApp } from './app.js';
 import { createDomains } from './domains.js';
@@ -36,7 +36,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     }
   }
   const app = await buildApp({
-    routes: domains.routes,
+    routes: authStore ? [...domains.routes, ...authRoutes(authStore)] : domains.routes,
     plugins: domains.plugins,
     ...(authStore ? { auth: { store: authStore, defaultPermission: config.defaultPermission ?? 'READ' } } : {}),
   });
