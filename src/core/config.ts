@@ -16,6 +16,12 @@ export const ServerConfigSchema = z.object({
   home: z.string().min(1),
   db: z.string().optional(),
   artifacts: z.string().optional(),
+  /** `--auth`: users, tokens and permissions on every route. */
+  auth: z.boolean().optional(),
+  /** `--insecure-no-auth`: allow binding beyond loopback without auth (a trusted network only). */
+  insecureNoAuth: z.boolean().optional(),
+  /** MLflow's default_permission: what a user has on a resource nobody granted them anything on. */
+  defaultPermission: z.enum(['READ', 'EDIT', 'MANAGE', 'NO_PERMISSIONS'], { message: 'default permission must be READ, EDIT, MANAGE or NO_PERMISSIONS' }).optional(),
 });
 
 export type ServerConfig = z.infer<typeof ServerConfigSchema>;
@@ -32,6 +38,9 @@ export function loadServerConfig(flags: Partial<Record<keyof ServerConfig, unkno
     home: (flags.home as string | undefined) ?? defaultHome(env),
     db: flags.db ?? env.TRAINYARD_DB,
     artifacts: flags.artifacts ?? env.TRAINYARD_ARTIFACTS,
+    auth: Boolean(flags.auth ?? env.TRAINYARD_AUTH === 'true'),
+    insecureNoAuth: Boolean(flags.insecureNoAuth),
+    defaultPermission: flags.defaultPermission ?? env.TRAINYARD_DEFAULT_PERMISSION,
   });
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;

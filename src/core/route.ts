@@ -7,8 +7,10 @@ import type { Fields } from './request-fields.js';
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 export interface RequestContext {
-  /** The authenticated user, when auth is on. */
+  /** The acting user: the authenticated one when auth is on, else the unverified X-Trainyard-User header. */
   user?: string;
+  /** True when `user` was authenticated (auth on); false/absent when it is a client's claim. */
+  authenticated?: boolean;
   /** Base URL the client used, e.g. `http://127.0.0.1:5000`, for links in responses. */
   baseUrl: string;
 }
@@ -22,8 +24,31 @@ export interface JsonRoute {
    */
   scope: 'mlflow' | 'ajax' | 'absolute';
   path: string;
+  /**
+   * Who may call this route when the server runs with `--auth` (src/auth). A route without a rule
+   * requires a signed-in admin, so a route nobody thought about is never open.
+   */
+  auth?: RouteAuth;
   /** Returns the JSON response body. */
   handler: (fields: Fields, ctx: RequestContext) => Promise<unknown>;
 }
 
 export const MLFLOW_PREFIXES = ['/api/2.0/mlflow', '/ajax-api/2.0/mlflow'] as const;
+
+/** MLflow's permission levels, weakest first (NO_PERMISSIONS grants nothing). */
+export type PermissionLevel = 'READ' | 'EDIT' | 'MANAGE';
+
+/**
+ * A route's access rule, declared next to the route:
+ * - `{ resource: 'experiment' | 'run' | 'model' | 'study', level }`: the caller needs `level` on the
+ *   resource whose id `from(fields)` returns (default field: experiment_id, run_id, name, study);
+ * - `{ anyUser: true }`: any signed-in user (creating things, searches, one's own account);
+ *   `creates` grants the creator MANAGE on what the response names (MLflow does the same);
+ * - `{ admin: true }`: admins only (the same as declaring nothing);
+ * - `{ public: true }`: no credentials (sign-in only).
+ */
+export type RouteAuth =
+  | { resource: string; level: PermissionLevel; from?: (fields: Fields) => string | string[] | undefined }
+  | { anyUser: true; creates?: { resource: string; id: (result: any) => string | undefined } }
+  | { admin: true }
+  | { public: true };

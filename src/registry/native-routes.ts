@@ -27,21 +27,21 @@ function overrideReason(f: Fields): string | undefined {
 export function nativeRegistryRoutes(r: Registry): JsonRoute[] {
   const { versions, lineage, promotions, policy, cards } = r;
   return [
-    { methods: ['GET'], scope: 'absolute', path: `${M}/resolve`, handler: async (f) => {
+    { methods: ['GET'], scope: 'absolute', path: `${M}/resolve`, auth: { resource: 'model', level: 'READ' }, handler: async (f) => {
       const { v } = await versions.resolveRef(reqString(f, 'name'), reqString(f, 'ref'));
       return { model_version: await versions.get(v.name, String(v.version)) };
     } },
-    { methods: ['GET'], scope: 'absolute', path: `${M}/versions/:version/files`, handler: async (f) => {
+    { methods: ['GET'], scope: 'absolute', path: `${M}/versions/:version/files`, auth: { resource: 'model', level: 'READ' }, handler: async (f) => {
       const res = await versions.files(reqString(f, 'name'), reqString(f, 'version'));
       return { storage_location: res.storage, files: res.files };
     } },
-    { methods: ['GET'], scope: 'absolute', path: `${M}/versions/:version/lineage`, handler: async (f) => lineage.forVersion(reqString(f, 'name'), reqString(f, 'version')) },
-    { methods: ['GET'], scope: 'absolute', path: `${M}/versions/:version/card`, handler: async (f) => cards.card(reqString(f, 'name'), reqString(f, 'version')) },
-    { methods: ['GET'], scope: 'absolute', path: '/api/v1/runs/:run_id/model-versions', handler: async (f) =>
+    { methods: ['GET'], scope: 'absolute', path: `${M}/versions/:version/lineage`, auth: { resource: 'model', level: 'READ' }, handler: async (f) => lineage.forVersion(reqString(f, 'name'), reqString(f, 'version')) },
+    { methods: ['GET'], scope: 'absolute', path: `${M}/versions/:version/card`, auth: { resource: 'model', level: 'READ' }, handler: async (f) => cards.card(reqString(f, 'name'), reqString(f, 'version')) },
+    { methods: ['GET'], scope: 'absolute', path: '/api/v1/runs/:run_id/model-versions', auth: { resource: 'run', level: 'READ' }, handler: async (f) =>
       lineage.forRun(reqString(f, 'run_id'), { maxResults: optInt(f, 'max_results'), pageToken: optString(f, 'page_token') }) },
 
     // Promotion with review
-    { methods: ['POST'], scope: 'absolute', path: `${M}/promotions`, handler: async (f, ctx) => ({
+    { methods: ['POST'], scope: 'absolute', path: `${M}/promotions`, auth: { resource: 'model', level: 'EDIT' }, handler: async (f, ctx) => ({
       request: await promotions.request(reqString(f, 'name'), {
         version: reqString(f, 'version'),
         alias: optString(f, 'alias'),
@@ -52,29 +52,29 @@ export function nativeRegistryRoutes(r: Registry): JsonRoute[] {
         overrideReason: overrideReason(f),
       }, actorOf(f, ctx)),
     }) },
-    { methods: ['GET'], scope: 'absolute', path: `${M}/promotions`, handler: async (f) =>
+    { methods: ['GET'], scope: 'absolute', path: `${M}/promotions`, auth: { resource: 'model', level: 'READ' }, handler: async (f) =>
       promotions.list(reqString(f, 'name'), { status: optString(f, 'status'), maxResults: optInt(f, 'max_results'), pageToken: optString(f, 'page_token') }) },
-    { methods: ['GET'], scope: 'absolute', path: `${M}/promotions/:request_id`, handler: async (f) => ({
+    { methods: ['GET'], scope: 'absolute', path: `${M}/promotions/:request_id`, auth: { resource: 'model', level: 'READ' }, handler: async (f) => ({
       request: await promotions.get(reqString(f, 'name'), reqString(f, 'request_id')),
     }) },
-    { methods: ['POST'], scope: 'absolute', path: `${M}/promotions/:request_id/approve`, handler: async (f, ctx) => ({
+    { methods: ['POST'], scope: 'absolute', path: `${M}/promotions/:request_id/approve`, auth: { resource: 'model', level: 'MANAGE' }, handler: async (f, ctx) => ({
       request: await promotions.approve(reqString(f, 'name'), reqString(f, 'request_id'), { comment: optString(f, 'comment'), overrideReason: overrideReason(f) }, actorOf(f, ctx)),
     }) },
-    { methods: ['POST'], scope: 'absolute', path: `${M}/promotions/:request_id/reject`, handler: async (f, ctx) => ({
+    { methods: ['POST'], scope: 'absolute', path: `${M}/promotions/:request_id/reject`, auth: { resource: 'model', level: 'MANAGE' }, handler: async (f, ctx) => ({
       request: await promotions.reject(reqString(f, 'name'), reqString(f, 'request_id'), { comment: optString(f, 'comment') }, actorOf(f, ctx)),
     }) },
-    { methods: ['POST'], scope: 'absolute', path: `${M}/promotions/:request_id/cancel`, handler: async (f, ctx) => ({
+    { methods: ['POST'], scope: 'absolute', path: `${M}/promotions/:request_id/cancel`, auth: { resource: 'model', level: 'EDIT' }, handler: async (f, ctx) => ({
       request: await promotions.cancel(reqString(f, 'name'), reqString(f, 'request_id'), { comment: optString(f, 'comment') }, actorOf(f, ctx)),
     }) },
 
     // Policy and audit
-    { methods: ['GET'], scope: 'absolute', path: `${M}/policy`, handler: async (f) => ({ policy: await policy.get(reqString(f, 'name')) }) },
-    { methods: ['PUT'], scope: 'absolute', path: `${M}/policy`, handler: async (f, ctx) => ({
+    { methods: ['GET'], scope: 'absolute', path: `${M}/policy`, auth: { resource: 'model', level: 'READ' }, handler: async (f) => ({ policy: await policy.get(reqString(f, 'name')) }) },
+    { methods: ['PUT'], scope: 'absolute', path: `${M}/policy`, auth: { resource: 'model', level: 'MANAGE' }, handler: async (f, ctx) => ({
       policy: await policy.set(reqString(f, 'name'), {
         gates: stringList(f, 'gates'), targets: stringList(f, 'targets'), requireReview: optBool(f, 'require_review') ?? false,
       }, actorOf(f, ctx)),
     }) },
-    { methods: ['GET'], scope: 'absolute', path: `${M}/audit`, handler: async (f) =>
+    { methods: ['GET'], scope: 'absolute', path: `${M}/audit`, auth: { resource: 'model', level: 'READ' }, handler: async (f) =>
       r.audit.list(reqString(f, 'name'), { maxResults: optInt(f, 'max_results'), pageToken: optString(f, 'page_token'), version: optString(f, 'version') }) },
   ];
 }

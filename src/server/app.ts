@@ -2,7 +2,8 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { isAppError } from '../core/errors.js';
 import type { JsonRoute } from '../core/route.js';
 import { VERSION } from '../core/version.js';
-import { bindJsonRoutes } from './bind-routes.js';
+import { installAuth, type AuthOptions } from '../auth/index.js';
+import { bindJsonRoutes, fieldsOf } from './bind-routes.js';
 
 export interface AppParts {
   /** JSON routes of every domain. */
@@ -10,7 +11,20 @@ export interface AppParts {
   /** Extra plugins (artifact streaming, UI) that need raw request/response access. */
   plugins?: ((app: FastifyInstance) => Promise<void> | void)[];
   logger?: boolean;
+  /** Authentication and permissions (`trainyard server --auth`); absent = auth off. */
+  auth?: AuthOptions;
 }
+
+/** One registered route, as the auth coverage test enumerates them. */
+export interface RegisteredRoute {
+  method: string;
+  url: string;
+  /** The rule the route declared (absent: admins only when auth is on). */
+  auth?: JsonRoute['auth'];
+}
+
+/** Every route the app registered (JSON routes and plugin routes alike), filled by an onRoute hook. */
+export const ROUTES = Symbol('trainyard.routes');
 
 /** Large enough for a dataset profile (16 MB, reference §4) inside a log-inputs body. */
 const JSON_BODY_LIMIT = 32 * 1024 * 1024;
@@ -44,10 +58,28 @@ export async function buildApp(parts: AppParts): Promise<FastifyInstance> {
     reply.status(404).send({ error_code: 'ENDPOINT_NOT_FOUND', message: `No endpoint ${req.method} ${req.url.split('?')[0]}` });
   });
 
+  const registered: RegisteredRoute[] = [];
+  (app as unknown as Record<symbol, RegisteredRoute[]>)[ROUTES] = registered;
+  app.addHook('onRoute', (r) => {
+    for (const method of [r.method].flat()) if (method !== 'HEAD') registered.push({ method, url: r.url, auth: (r.config as { auth?: JsonRoute['auth'] } | undefined)?.auth });
+  });
+  if (parts.auth) installAuth(app, parts.auth, (req) => {
+    try {
+      return fieldsOf(req);
+    } catch {
+      return {};
+    }
+  });
+
   app.get('/health', async (_req, reply) => reply.type('text/plain').send('OK'));
   app.get('/version', async (_req, reply) => reply.type('text/plain').send(VERSION));
 
-  bindJsonRoutes(app, parts.routes);
+  bindJsonRoutes(app, parts.routes, { authOn: Boolean(parts.auth) });
   for (const plugin of parts.plugins ?? []) await app.register(async (scope) => plugin(scope));
   return app;
+}
+
+/** The routes an app built by buildApp registered. */
+export function registeredRoutes(app: FastifyInstance): RegisteredRoute[] {
+  return (app as unknown as Record<symbol, RegisteredRoute[]>)[ROUTES] ?? [];
 }

@@ -30,23 +30,28 @@ export function bodyFields(body: unknown): Fields {
   return value as Fields;
 }
 
-function fieldsOf(req: FastifyRequest): Fields {
+export function fieldsOf(req: FastifyRequest): Fields {
   const params = (req.params ?? {}) as Fields;
   if (req.method === 'GET') return { ...(req.query as Fields), ...params };
   // Query-string fields also count on other methods (the UI sends some that way); the body wins.
   return { ...(req.query as Fields), ...bodyFields(req.body), ...params };
 }
 
-export function contextOf(req: FastifyRequest): RequestContext {
-  // Until auth lands, X-Trainyard-User names the caller (registry reviews need two people);
-  // an authenticated user, once set by auth, takes precedence.
+export function contextOf(req: FastifyRequest, authOn = false): RequestContext {
+  const baseUrl = `${req.protocol}://${req.host}`;
+  // With auth on the acting user is only ever the authenticated one (set by src/auth's hook).
+  if (authOn) {
+    const user = (req as FastifyRequest & { user?: string }).user;
+    return { user, authenticated: user !== undefined, baseUrl };
+  }
+  // Auth off: X-Trainyard-User names the caller (registry reviews need two people), unverified.
   const header = req.headers['x-trainyard-user'];
-  const user = (req as FastifyRequest & { user?: string }).user ?? (typeof header === 'string' && header.trim() ? header.trim() : undefined);
-  return { user, baseUrl: `${req.protocol}://${req.host}` };
+  const user = typeof header === 'string' && header.trim() ? header.trim() : undefined;
+  return { user, authenticated: false, baseUrl };
 }
 
 /** Registers JSON routes; MLflow-scoped ones under both of MLflow's prefixes. */
-export function bindJsonRoutes(app: FastifyInstance, routes: JsonRoute[]): void {
+export function bindJsonRoutes(app: FastifyInstance, routes: JsonRoute[], opts: { authOn?: boolean } = {}): void {
   for (const route of routes) {
     const paths =
       route.scope === 'mlflow' ? MLFLOW_PREFIXES.map((p) => p + route.path) : route.scope === 'ajax' ? [MLFLOW_PREFIXES[1] + route.path] : [route.path];
@@ -54,8 +59,9 @@ export function bindJsonRoutes(app: FastifyInstance, routes: JsonRoute[]): void 
       app.route({
         method: route.methods,
         url,
+        config: { auth: route.auth },
         handler: async (req: FastifyRequest, reply: FastifyReply) => {
-          const result = await route.handler(fieldsOf(req), contextOf(req));
+          const result = await route.handler(fieldsOf(req), contextOf(req, opts.authOn));
           if (typeof result === 'string') return reply.type('text/plain; charset=utf-8').send(result);
           return reply.send(result);
         },

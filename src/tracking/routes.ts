@@ -80,92 +80,93 @@ export function trackingRoutes(t: Tracking): JsonRoute[] {
 
   return [
     // §3.1 Experiments
-    { methods: ['POST'], scope: 'mlflow', path: '/experiments/create', handler: async (f) => ({
+    { methods: ['POST'], scope: 'mlflow', path: '/experiments/create', auth: { anyUser: true, creates: { resource: 'experiment', id: (r) => r?.experiment_id } }, handler: async (f) => ({
       experiment_id: await experiments.create(reqString(f, 'name'), optString(f, 'artifact_location') || undefined, optKeyValues(f, 'tags')),
     }) },
-    { methods: ['GET'], scope: 'mlflow', path: '/experiments/get', handler: async (f) => ({ experiment: await experiments.get(reqString(f, 'experiment_id')) }) },
-    { methods: ['GET'], scope: 'mlflow', path: '/experiments/get-by-name', handler: async (f) => ({ experiment: await experiments.getByName(reqString(f, 'experiment_name')) }) },
-    { methods: ['POST', 'GET'], scope: 'mlflow', path: '/experiments/search', handler: searchExperiments },
-    { methods: ['POST'], scope: 'mlflow', path: '/experiments/update', handler: async (f) => {
+    { methods: ['GET'], scope: 'mlflow', path: '/experiments/get', auth: { resource: 'experiment', level: 'READ' }, handler: async (f) => ({ experiment: await experiments.get(reqString(f, 'experiment_id')) }) },
+    { methods: ['GET'], scope: 'mlflow', path: '/experiments/get-by-name', auth: { resource: 'experiment_name', level: 'READ', from: (f) => (typeof f.experiment_name === 'string' ? f.experiment_name : undefined) }, handler: async (f) => ({ experiment: await experiments.getByName(reqString(f, 'experiment_name')) }) },
+    { methods: ['POST', 'GET'], scope: 'mlflow', path: '/experiments/search', auth: { anyUser: true }, handler: searchExperiments },
+    { methods: ['POST'], scope: 'mlflow', path: '/experiments/update', auth: { resource: 'experiment', level: 'EDIT' }, handler: async (f) => {
       await experiments.rename(reqString(f, 'experiment_id'), reqString(f, 'new_name'));
       return {};
     } },
-    { methods: ['POST'], scope: 'mlflow', path: '/experiments/delete', handler: async (f) => {
+    { methods: ['POST'], scope: 'mlflow', path: '/experiments/delete', auth: { resource: 'experiment', level: 'MANAGE' }, handler: async (f) => {
       await experiments.delete(reqString(f, 'experiment_id'));
       return {};
     } },
-    { methods: ['POST'], scope: 'mlflow', path: '/experiments/restore', handler: async (f) => {
+    { methods: ['POST'], scope: 'mlflow', path: '/experiments/restore', auth: { resource: 'experiment', level: 'MANAGE' }, handler: async (f) => {
       await experiments.restore(reqString(f, 'experiment_id'));
       return {};
     } },
-    { methods: ['POST'], scope: 'mlflow', path: '/experiments/set-experiment-tag', handler: async (f) => {
+    { methods: ['POST'], scope: 'mlflow', path: '/experiments/set-experiment-tag', auth: { resource: 'experiment', level: 'EDIT' }, handler: async (f) => {
       await experiments.setTag(reqString(f, 'experiment_id'), reqString(f, 'key'), optString(f, 'value') ?? '');
       return {};
     } },
-    { methods: ['POST'], scope: 'mlflow', path: '/experiments/delete-experiment-tag', handler: async (f) => {
+    { methods: ['POST'], scope: 'mlflow', path: '/experiments/delete-experiment-tag', auth: { resource: 'experiment', level: 'EDIT' }, handler: async (f) => {
       await experiments.deleteTag(reqString(f, 'experiment_id'), reqString(f, 'key'));
       return {};
     } },
-    { methods: ['POST'], scope: 'ajax', path: '/experiments/search-datasets', handler: async (f) => ({
+    { methods: ['POST'], scope: 'ajax', path: '/experiments/search-datasets', auth: { resource: 'experiment', level: 'READ', from: (f) => (Array.isArray(f.experiment_ids) ? f.experiment_ids.map(String) : f.experiment_ids === undefined ? undefined : [String(f.experiment_ids)]) }, handler: async (f) => ({
       dataset_summaries: await inputs.searchDatasets(optStringArray(f, 'experiment_ids') ?? []),
     }) },
 
     // §3.2 Runs
-    { methods: ['POST'], scope: 'mlflow', path: '/runs/create', handler: async (f, ctx) => {
+    { methods: ['POST'], scope: 'mlflow', path: '/runs/create', auth: { resource: 'experiment', level: 'EDIT', from: (f) => (f.experiment_id === undefined || f.experiment_id === '' ? '0' : String(f.experiment_id)) }, handler: async (f, ctx) => {
       const run = await runs.create({
         experimentId: optString(f, 'experiment_id') || undefined,
-        userId: optString(f, 'user_id') ?? ctx.user,
+        // With auth on, a run belongs to whoever created it, whatever user_id the client sent.
+        userId: ctx.authenticated ? ctx.user : optString(f, 'user_id') ?? ctx.user,
         runName: optString(f, 'run_name') || undefined,
         startTime: optInt(f, 'start_time'),
         tags: optKeyValues(f, 'tags'),
       });
       return { run: runJson(run) };
     } },
-    { methods: ['POST'], scope: 'mlflow', path: '/runs/update', handler: async (f) => ({
+    { methods: ['POST'], scope: 'mlflow', path: '/runs/update', auth: { resource: 'run', level: 'EDIT' }, handler: async (f) => ({
       run_info: await runs.update(reqRunId(f), { status: optEnum(f, 'status', RUN_STATUSES), endTime: optInt(f, 'end_time'), runName: optString(f, 'run_name') || undefined }),
     }) },
-    { methods: ['POST'], scope: 'mlflow', path: '/runs/delete', handler: async (f) => {
+    { methods: ['POST'], scope: 'mlflow', path: '/runs/delete', auth: { resource: 'run', level: 'MANAGE' }, handler: async (f) => {
       await runs.delete(reqRunId(f));
       return {};
     } },
-    { methods: ['POST'], scope: 'mlflow', path: '/runs/restore', handler: async (f) => {
+    { methods: ['POST'], scope: 'mlflow', path: '/runs/restore', auth: { resource: 'run', level: 'MANAGE' }, handler: async (f) => {
       await runs.restore(reqRunId(f));
       return {};
     } },
-    { methods: ['GET'], scope: 'mlflow', path: '/runs/get', handler: async (f) => ({ run: runJson(await runs.get(reqRunId(f))) }) },
-    { methods: ['POST'], scope: 'mlflow', path: '/runs/search', handler: async (f) => {
+    { methods: ['GET'], scope: 'mlflow', path: '/runs/get', auth: { resource: 'run', level: 'READ' }, handler: async (f) => ({ run: runJson(await runs.get(reqRunId(f))) }) },
+    { methods: ['POST'], scope: 'mlflow', path: '/runs/search', auth: { resource: 'experiment', level: 'READ', from: (f) => (Array.isArray(f.experiment_ids) ? f.experiment_ids.map(String) : f.experiment_ids === undefined ? undefined : [String(f.experiment_ids)]) }, handler: async (f) => {
       const res = await searchRuns(db, runSearchInput(f));
       return { runs: res.runs.map(runJson), ...(res.next_page_token ? { next_page_token: res.next_page_token } : {}) };
     } },
-    { methods: ['POST'], scope: 'mlflow', path: '/runs/log-metric', handler: async (f) => {
+    { methods: ['POST'], scope: 'mlflow', path: '/runs/log-metric', auth: { resource: 'run', level: 'EDIT' }, handler: async (f) => {
       if (f.timestamp === undefined) throw new InvalidParameter(`Missing value for required parameter 'timestamp'.`);
       await runs.logMetric(reqRunId(f), readMetric(f, ''));
       return {};
     } },
-    { methods: ['POST'], scope: 'mlflow', path: '/runs/log-parameter', handler: async (f) => {
+    { methods: ['POST'], scope: 'mlflow', path: '/runs/log-parameter', auth: { resource: 'run', level: 'EDIT' }, handler: async (f) => {
       await runs.logParam(reqRunId(f), { key: reqString(f, 'key'), value: optString(f, 'value') ?? '' });
       return {};
     } },
-    { methods: ['POST'], scope: 'mlflow', path: '/runs/set-tag', handler: async (f) => {
+    { methods: ['POST'], scope: 'mlflow', path: '/runs/set-tag', auth: { resource: 'run', level: 'EDIT' }, handler: async (f) => {
       await runs.setTag(reqRunId(f), { key: reqString(f, 'key'), value: optString(f, 'value') ?? '' });
       return {};
     } },
-    { methods: ['POST'], scope: 'mlflow', path: '/runs/delete-tag', handler: async (f) => {
+    { methods: ['POST'], scope: 'mlflow', path: '/runs/delete-tag', auth: { resource: 'run', level: 'EDIT' }, handler: async (f) => {
       await runs.deleteTag(reqRunId(f), reqString(f, 'key'));
       return {};
     } },
-    { methods: ['POST'], scope: 'mlflow', path: '/runs/log-batch', handler: async (f) => {
+    { methods: ['POST'], scope: 'mlflow', path: '/runs/log-batch', auth: { resource: 'run', level: 'EDIT' }, handler: async (f) => {
       const metrics = (optArray(f, 'metrics') ?? []).map((m, i) => readMetric(objectAt(m, `metrics[${i}]`), `metrics[${i}].`));
       const params = optKeyValues(f, 'params');
       const tags = optKeyValues(f, 'tags');
       await runs.logBatch(reqRunId(f), { metrics, params, tags });
       return {};
     } },
-    { methods: ['POST'], scope: 'mlflow', path: '/runs/log-inputs', handler: async (f) => {
+    { methods: ['POST'], scope: 'mlflow', path: '/runs/log-inputs', auth: { resource: 'run', level: 'EDIT' }, handler: async (f) => {
       await inputs.logInputs(reqRunId(f), readDatasetInputs(f));
       return {};
     } },
-    { methods: ['POST'], scope: 'mlflow', path: '/runs/log-model', handler: async (f) => {
+    { methods: ['POST'], scope: 'mlflow', path: '/runs/log-model', auth: { resource: 'run', level: 'EDIT' }, handler: async (f) => {
       const runId = reqRunId(f);
       const modelJson = reqString(f, 'model_json');
       let model: Record<string, unknown>;
@@ -182,18 +183,18 @@ export function trackingRoutes(t: Tracking): JsonRoute[] {
     } },
 
     // Metric history
-    { methods: ['GET'], scope: 'mlflow', path: '/metrics/get-history', handler: async (f) => {
+    { methods: ['GET'], scope: 'mlflow', path: '/metrics/get-history', auth: { resource: 'run', level: 'READ' }, handler: async (f) => {
       const runId = reqRunId(f);
       await runs.row(db, runId); // unknown run -> 404 (MLflow answers 200 empty, §7 #6)
       const res = await metricHistory(db, runId, reqString(f, 'metric_key'), optInt(f, 'max_results') ?? LIMITS.historyPage, optString(f, 'page_token'));
       return { metrics: res.metrics.map(metricJson), ...(res.next_page_token ? { next_page_token: res.next_page_token } : {}) };
     } },
-    { methods: ['GET'], scope: 'ajax', path: '/metrics/get-history-bulk', handler: async (f) => {
+    { methods: ['GET'], scope: 'ajax', path: '/metrics/get-history-bulk', auth: { resource: 'run', level: 'READ', from: (f) => (Array.isArray(f.run_id) ? f.run_id.map(String) : f.run_id === undefined ? undefined : [String(f.run_id)]) }, handler: async (f) => {
       const ids = optStringArray(f, 'run_id') ?? [];
       const points = await metricHistoryBulk(db, ids, reqString(f, 'metric_key'), optInt(f, 'max_results') ?? LIMITS.historyPage);
       return { metrics: points.map((p) => ({ ...metricJson(p), run_id: p.run_id })) };
     } },
-    { methods: ['GET'], scope: 'mlflow', path: '/metrics/get-history-bulk-interval', handler: async (f) => {
+    { methods: ['GET'], scope: 'mlflow', path: '/metrics/get-history-bulk-interval', auth: { resource: 'run', level: 'READ', from: (f) => (Array.isArray(f.run_ids) ? f.run_ids.map(String) : f.run_ids === undefined ? undefined : [String(f.run_ids)]) }, handler: async (f) => {
       const ids = optStringArray(f, 'run_ids') ?? [];
       if (!ids.length) throw new InvalidParameter(`Missing value for required parameter 'run_ids'.`);
       if (ids.length > 100) throw new InvalidParameter(`GetMetricHistoryBulkInterval request must specify at most 100 run_ids. Received ${ids.length} run_ids.`);
@@ -203,11 +204,11 @@ export function trackingRoutes(t: Tracking): JsonRoute[] {
     } },
 
     // Native API: projected search and bucketed series.
-    { methods: ['POST'], scope: 'absolute', path: '/api/v1/runs/search', handler: async (f) => {
+    { methods: ['POST'], scope: 'absolute', path: '/api/v1/runs/search', auth: { resource: 'experiment', level: 'READ', from: (f) => (Array.isArray(f.experiment_ids) ? f.experiment_ids.map(String) : f.experiment_ids === undefined ? undefined : [String(f.experiment_ids)]) }, handler: async (f) => {
       const res = await searchRuns(db, runSearchInput(f), projectionOf(optStringArray(f, 'columns')));
       return { runs: res.runs.map(runJson), ...(res.next_page_token ? { next_page_token: res.next_page_token } : {}) };
     } },
-    { methods: ['GET'], scope: 'absolute', path: '/api/v1/runs/:run_id/metrics/:key/series', handler: async (f) => {
+    { methods: ['GET'], scope: 'absolute', path: '/api/v1/runs/:run_id/metrics/:key/series', auth: { resource: 'run', level: 'READ' }, handler: async (f) => {
       const runId = reqRunId(f);
       await runs.row(db, runId);
       const key = reqString(f, 'key');

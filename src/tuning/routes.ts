@@ -108,7 +108,7 @@ function page<T>(items: readonly T[], f: Fields, max: number): { items: T[]; nex
 /** Every tuning endpoint (see the module comment for the table). */
 export function tuningRoutes(svc: StudyService): JsonRoute[] {
   return [
-    { methods: ['POST'], scope: 'absolute', path: S, handler: async (f) => ({
+    { methods: ['POST'], scope: 'absolute', path: S, auth: { anyUser: true, creates: { resource: 'study', id: (r) => r?.study?.name } }, handler: async (f) => ({
       study: studyJson(await svc.create({
         name: reqString(f, 'name'),
         directions: directions(f),
@@ -123,18 +123,18 @@ export function tuningRoutes(svc: StudyService): JsonRoute[] {
         loadIfExists: optBool(f, 'load_if_exists'),
       })),
     }) },
-    { methods: ['GET'], scope: 'absolute', path: S, handler: async (f) => {
+    { methods: ['GET'], scope: 'absolute', path: S, auth: { anyUser: true }, handler: async (f) => {
       const p = page(await svc.list(), f, 1000);
       return { studies: p.items.map(studyJson), ...(p.next ? { next_page_token: p.next } : {}) };
     } },
-    { methods: ['GET'], scope: 'absolute', path: ST, handler: async (f) => ({ study: studyJson(await svc.get(study(f))) }) },
-    { methods: ['DELETE'], scope: 'absolute', path: ST, handler: async (f) => (await svc.delete(study(f)), {}) },
-    { methods: ['POST'], scope: 'absolute', path: `${ST}/enqueue`, handler: async (f) => {
+    { methods: ['GET'], scope: 'absolute', path: ST, auth: { resource: 'study', level: 'READ' }, handler: async (f) => ({ study: studyJson(await svc.get(study(f))) }) },
+    { methods: ['DELETE'], scope: 'absolute', path: ST, auth: { resource: 'study', level: 'MANAGE' }, handler: async (f) => (await svc.delete(study(f)), {}) },
+    { methods: ['POST'], scope: 'absolute', path: `${ST}/enqueue`, auth: { resource: 'study', level: 'EDIT' }, handler: async (f) => {
       const params = objectAt(f.params ?? null, 'params') as Record<string, CategoricalChoice>;
       await svc.enqueue(study(f), params, { userAttrs: optObject(f, 'user_attrs') as Record<string, JsonValue> | undefined, skipIfExists: optBool(f, 'skip_if_exists') });
       return {};
     } },
-    { methods: ['POST'], scope: 'absolute', path: `${ST}/ask`, handler: async (f) => {
+    { methods: ['POST'], scope: 'absolute', path: `${ST}/ask`, auth: { resource: 'study', level: 'EDIT' }, handler: async (f) => {
       const propose = f.propose === undefined || f.propose === null || f.propose === false ? null : f.propose === true ? [] : parseSearchSpace(f.propose, 'propose');
       const r = await svc.ask(study(f), parseSearchSpace(f.search_space, 'search_space'), propose);
       return {
@@ -145,21 +145,21 @@ export function tuningRoutes(svc: StudyService): JsonRoute[] {
         ...(r.prune ? { prune_view: r.prune.view, prune_view_etag: r.prune.etag } : {}),
       };
     } },
-    { methods: ['POST'], scope: 'absolute', path: `${T}/suggest`, handler: async (f) => {
+    { methods: ['POST'], scope: 'absolute', path: `${T}/suggest`, auth: { resource: 'study', level: 'EDIT' }, handler: async (f) => {
       if (f.search_space !== undefined && f.search_space !== null) return { params: await svc.suggest(study(f), number(f), parseSearchSpace(f.search_space, 'search_space')) };
       const name = reqString(f, 'name');
       const values = await svc.suggest(study(f), number(f), [{ name, distribution: parseDistribution(name, f.distribution ?? null, 'distribution') }]);
       return { value: values[name] };
     } },
-    { methods: ['POST'], scope: 'absolute', path: `${T}/report`, handler: async (f) => {
+    { methods: ['POST'], scope: 'absolute', path: `${T}/report`, auth: { resource: 'study', level: 'EDIT' }, handler: async (f) => {
       if (f.value === undefined || f.value === null) throw new InvalidParameter(`Missing value for required parameter 'value'.`);
       return { should_prune: await svc.report(study(f), number(f), parseDouble(f.value, 'value'), reqInt(f, 'step', { min: 0 })) };
     } },
-    { methods: ['POST'], scope: 'absolute', path: `${T}/update`, handler: async (f) => {
+    { methods: ['POST'], scope: 'absolute', path: `${T}/update`, auth: { resource: 'study', level: 'EDIT' }, handler: async (f) => {
       const r = await svc.update(study(f), number(f), parseWorkerPatch(f), optString(f, 'view_etag'));
       return { state: r.state, ...(r.prune ? { prune_view: r.prune.view, prune_view_etag: r.prune.etag } : {}) };
     } },
-    { methods: ['POST'], scope: 'absolute', path: `${T}/tell`, handler: async (f) => {
+    { methods: ['POST'], scope: 'absolute', path: `${T}/tell`, auth: { resource: 'study', level: 'EDIT' }, handler: async (f) => {
       const values = objectiveValues(f);
       const trial = await svc.tell(study(f), number(f), {
         ...(values !== undefined ? { values } : {}),
@@ -169,9 +169,9 @@ export function tuningRoutes(svc: StudyService): JsonRoute[] {
       }, parseWorkerPatch(f));
       return { trial: trialJson(trial) };
     } },
-    { methods: ['POST'], scope: 'absolute', path: `${T}/heartbeat`, handler: async (f) => ({ state: await svc.heartbeat(study(f), number(f)) }) },
-    { methods: ['GET'], scope: 'absolute', path: T, handler: async (f) => ({ trial: trialJson(await svc.trial(study(f), number(f))) }) },
-    { methods: ['GET'], scope: 'absolute', path: `${ST}/trials`, handler: async (f) => {
+    { methods: ['POST'], scope: 'absolute', path: `${T}/heartbeat`, auth: { resource: 'study', level: 'EDIT' }, handler: async (f) => ({ state: await svc.heartbeat(study(f), number(f)) }) },
+    { methods: ['GET'], scope: 'absolute', path: T, auth: { resource: 'study', level: 'READ' }, handler: async (f) => ({ trial: trialJson(await svc.trial(study(f), number(f))) }) },
+    { methods: ['GET'], scope: 'absolute', path: `${ST}/trials`, auth: { resource: 'study', level: 'READ' }, handler: async (f) => {
       const states = optArray(f, 'states')?.map((s, i) => {
         const v = String(s).toUpperCase() as TrialState;
         if (!STATES.includes(v)) throw new InvalidParameter(`Parameter 'states[${i}]' must be one of ${STATES.join(', ')}, got ${JSON.stringify(s)}.`);
@@ -181,14 +181,14 @@ export function tuningRoutes(svc: StudyService): JsonRoute[] {
       const p = page(all, f, 10_000);
       return { trials: p.items.map(trialJson), total: all.length, ...(p.next ? { next_page_token: p.next } : {}) };
     } },
-    { methods: ['POST'], scope: 'absolute', path: `${ST}/trials`, handler: async (f) => {
+    { methods: ['POST'], scope: 'absolute', path: `${ST}/trials`, auth: { resource: 'study', level: 'EDIT' }, handler: async (f) => {
       const list = optArray(f, 'trials');
       if (!list?.length) throw new InvalidParameter(`Parameter 'trials' must be a non-empty list of trials.`);
       return { numbers: await svc.addTrials(study(f), list.map((t, i) => parseTrialInput(t, `trials[${i}]`))) };
     } },
-    { methods: ['GET'], scope: 'absolute', path: `${ST}/best-trial`, handler: async (f) => ({ trial: trialJson(await svc.bestTrial(study(f))) }) },
-    { methods: ['GET'], scope: 'absolute', path: `${ST}/best-trials`, handler: async (f) => ({ trials: (await svc.bestTrials(study(f))).map(trialJson) }) },
-    { methods: ['GET'], scope: 'absolute', path: `${ST}/importances`, handler: async (f) => {
+    { methods: ['GET'], scope: 'absolute', path: `${ST}/best-trial`, auth: { resource: 'study', level: 'READ' }, handler: async (f) => ({ trial: trialJson(await svc.bestTrial(study(f))) }) },
+    { methods: ['GET'], scope: 'absolute', path: `${ST}/best-trials`, auth: { resource: 'study', level: 'READ' }, handler: async (f) => ({ trials: (await svc.bestTrials(study(f))).map(trialJson) }) },
+    { methods: ['GET'], scope: 'absolute', path: `${ST}/importances`, auth: { resource: 'study', level: 'READ' }, handler: async (f) => {
       const q = (name: string) => (f[name] === undefined ? undefined : parseDouble(f[name], name));
       const params = optArray(f, 'params')?.map(String);
       const evaluator = optEnum(f, 'evaluator', IMPORTANCE_EVALUATORS, { caseInsensitive: true });

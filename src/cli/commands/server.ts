@@ -11,7 +11,10 @@ export function registerServerCommand(program: Command): void {
     .option('--db <url>', 'database: postgres://user:pass@host/db or a SQLite file path')
     .option('--artifacts <uri>', 'artifact store: a folder, or s3://bucket/prefix')
     .option('--home <dir>', 'data folder (default $TRAINYARD_HOME or ./trainyard-data)')
-    .action(async (opts: { host?: string; port?: string; db?: string; artifacts?: string; home?: string }) => {
+    .option('--auth', 'require sign-in: users, API tokens and per-experiment/model permissions (first admin from TRAINYARD_ADMIN_USERNAME/PASSWORD)')
+    .option('--insecure-no-auth', 'allow listening beyond loopback without --auth (only on a network you trust)')
+    .option('--default-permission <level>', 'with --auth: READ (default), EDIT, MANAGE or NO_PERMISSIONS on resources nobody granted')
+    .action(async (opts: { host?: string; port?: string; db?: string; artifacts?: string; home?: string; auth?: boolean; insecureNoAuth?: boolean; defaultPermission?: string }) => {
       const config = loadServerConfig(opts);
       const server = await startServer(config).catch((e: NodeJS.ErrnoException) => {
         if (e.code === 'EADDRINUSE') throw new Error(`port ${config.port} on ${config.host} is already in use: pass --port <another port>, or stop the process that holds it`);

@@ -6,7 +6,7 @@ import { LOGGED_MODEL_STATUSES, type LoggedModelsService, type ModelMetric } fro
 /** MLflow 3's logged-model endpoints (reference §3.4), served at /api/2.0/mlflow/logged-models. */
 export function loggedModelRoutes(s: LoggedModelsService): JsonRoute[] {
   return [
-    { methods: ['POST'], scope: 'mlflow', path: '/logged-models', handler: async (f) => ({
+    { methods: ['POST'], scope: 'mlflow', path: '/logged-models', auth: { resource: 'experiment', level: 'EDIT' }, handler: async (f) => ({
       model: await s.create({
         experimentId: reqString(f, 'experiment_id'),
         name: optString(f, 'name') || undefined,
@@ -16,7 +16,7 @@ export function loggedModelRoutes(s: LoggedModelsService): JsonRoute[] {
         tags: optKeyValues(f, 'tags'),
       }),
     }) },
-    { methods: ['POST'], scope: 'mlflow', path: '/logged-models/search', handler: async (f) => s.search({
+    { methods: ['POST'], scope: 'mlflow', path: '/logged-models/search', auth: { resource: 'experiment', level: 'READ', from: (f) => (Array.isArray(f.experiment_ids) ? f.experiment_ids.map(String) : f.experiment_ids === undefined ? undefined : [String(f.experiment_ids)]) }, handler: async (f) => s.search({
       experimentIds: optStringArray(f, 'experiment_ids') ?? [],
       filter: optString(f, 'filter'),
       datasets: (optArray(f, 'datasets') ?? []).map((d, i) => {
@@ -37,29 +37,29 @@ export function loggedModelRoutes(s: LoggedModelsService): JsonRoute[] {
       }),
       pageToken: optString(f, 'page_token'),
     }) },
-    { methods: ['GET'], scope: 'mlflow', path: '/logged-models/:model_id', handler: async (f) => ({ model: await s.get(reqString(f, 'model_id')) }) },
-    { methods: ['DELETE'], scope: 'mlflow', path: '/logged-models/:model_id', handler: async (f) => {
+    { methods: ['GET'], scope: 'mlflow', path: '/logged-models/:model_id', auth: { resource: 'logged_model', level: 'READ' }, handler: async (f) => ({ model: await s.get(reqString(f, 'model_id')) }) },
+    { methods: ['DELETE'], scope: 'mlflow', path: '/logged-models/:model_id', auth: { resource: 'logged_model', level: 'MANAGE' }, handler: async (f) => {
       await s.delete(reqString(f, 'model_id'));
       return {};
     } },
-    { methods: ['PATCH'], scope: 'mlflow', path: '/logged-models/:model_id', handler: async (f) => {
+    { methods: ['PATCH'], scope: 'mlflow', path: '/logged-models/:model_id', auth: { resource: 'logged_model', level: 'EDIT' }, handler: async (f) => {
       const status = optEnum(f, 'status', LOGGED_MODEL_STATUSES);
       if (!status) throw new InvalidParameter(`Missing value for required parameter 'status'.`);
       return { model: await s.finalize(reqString(f, 'model_id'), status) };
     } },
-    { methods: ['PATCH'], scope: 'mlflow', path: '/logged-models/:model_id/tags', handler: async (f) => {
+    { methods: ['PATCH'], scope: 'mlflow', path: '/logged-models/:model_id/tags', auth: { resource: 'logged_model', level: 'EDIT' }, handler: async (f) => {
       await s.setTags(reqString(f, 'model_id'), optKeyValues(f, 'tags'));
       return {};
     } },
-    { methods: ['DELETE'], scope: 'mlflow', path: '/logged-models/:model_id/tags/:tag_key', handler: async (f) => {
+    { methods: ['DELETE'], scope: 'mlflow', path: '/logged-models/:model_id/tags/:tag_key', auth: { resource: 'logged_model', level: 'EDIT' }, handler: async (f) => {
       await s.deleteTag(reqString(f, 'model_id'), reqString(f, 'tag_key'));
       return {};
     } },
-    { methods: ['POST'], scope: 'mlflow', path: '/logged-models/:model_id/params', handler: async (f) => {
+    { methods: ['POST'], scope: 'mlflow', path: '/logged-models/:model_id/params', auth: { resource: 'logged_model', level: 'EDIT' }, handler: async (f) => {
       await s.logParams(reqString(f, 'model_id'), optKeyValues(f, 'params'));
       return {};
     } },
-    { methods: ['GET'], scope: 'mlflow', path: '/logged-models/:model_id/artifacts/directories', handler: async (f) =>
+    { methods: ['GET'], scope: 'mlflow', path: '/logged-models/:model_id/artifacts/directories', auth: { resource: 'logged_model', level: 'READ' }, handler: async (f) =>
       s.listArtifacts(reqString(f, 'model_id'), optString(f, 'artifact_directory_path') ?? '') },
   ];
 }

@@ -1,0 +1,10 @@
+/**
+ * @module Authentication, permissions and the admin bootstrap for `trainyard server --auth`:
+ * users with scrypt password hashes, personal API tokens, MLflow's READ/EDIT/MANAGE model, and
+ * the hook that enforces each route's declared rule (no rule = admins only).
+ */
+export { AuthStore, PERMISSIONS, type User, type StoredPermission } from './auth-store.js';
+export { installAuth, PUBLIC_PATHS, type AuthOptions } from './auth-hook.js';
+export { hashPassword, verifyPassword } from './password.js';
+export { bootstrapAdmin } from './bootstrap-admin.js';
+export { authRoutes } from './routes.js';
