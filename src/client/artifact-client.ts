@@ -1,3 +1,4 @@
+import { authHeaders } from './transport.js';
 import { createReadStream, createWriteStream, mkdirSync, rmSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -111,22 +112,22 @@ export class HttpArtifactClient extends BaseArtifactClient {
   }
 
   protected async proxyPut(path: string, file: string, size: number): Promise<void> {
-    const init = { method: 'PUT', body: Readable.toWeb(createReadStream(file)), duplex: 'half', headers: { 'content-type': 'application/octet-stream', 'content-length': String(size) } };
+    const init = { method: 'PUT', body: Readable.toWeb(createReadStream(file)), duplex: 'half', headers: { ...authHeaders(), 'content-type': 'application/octet-stream', 'content-length': String(size) } };
     await this.check(await fetch(this.url(path), init as RequestInit));
   }
 
   protected async proxyGet(path: string): Promise<Readable> {
-    const res = await this.check(await fetch(this.url(path)));
+    const res = await this.check(await fetch(this.url(path), { headers: authHeaders() }));
     return Readable.fromWeb(res.body as unknown as WebReadableStream);
   }
 
   protected async proxyGetVerified(path: string): Promise<{ stream: Readable; sha256?: string }> {
-    const res = await this.check(await fetch(this.url(path)));
+    const res = await this.check(await fetch(this.url(path), { headers: authHeaders() }));
     return { stream: Readable.fromWeb(res.body as unknown as WebReadableStream), sha256: res.headers.get('x-trainyard-sha256') ?? undefined };
   }
 
   protected async proxyList(path: string): Promise<ArtifactFileInfo[]> {
-    const res = await this.check(await fetch(`${this.baseUrl}/api/2.0/mlflow-artifacts/artifacts?path=${encodeURIComponent(path)}`));
+    const res = await this.check(await fetch(`${this.baseUrl}/api/2.0/mlflow-artifacts/artifacts?path=${encodeURIComponent(path)}`, { headers: authHeaders() }));
     const body = (await res.json()) as { files?: ArtifactFileInfo[] };
     return body.files ?? [];
   }

@@ -44,7 +44,7 @@ export class HttpTransport implements Transport {
   async call<T>(method: HttpMethod, path: string, fields: Fields = {}): Promise<T> {
     let target = this.url.pathname.replace(/\/$/, '') + path;
     let body: string | undefined;
-    const headers: Record<string, string> = {};
+    const headers: Record<string, string> = { ...authHeaders() };
     if (method === 'GET') {
       const qs = new URLSearchParams();
       for (const [k, v] of Object.entries(fields)) {
@@ -139,4 +139,17 @@ export class InProcessTransport implements Transport {
   close(): Promise<void> {
     return this.onClose();
   }
+}
+
+/**
+ * Credentials for a server started with `--auth`: TRAINYARD_TOKEN (or MLflow's
+ * MLFLOW_TRACKING_TOKEN) as a bearer token, else MLFLOW_TRACKING_USERNAME/PASSWORD as HTTP Basic.
+ */
+export function authHeaders(env: NodeJS.ProcessEnv = process.env): Record<string, string> {
+  const token = env.TRAINYARD_TOKEN || env.MLFLOW_TRACKING_TOKEN;
+  if (token) return { authorization: `Bearer ${token}` };
+  if (env.MLFLOW_TRACKING_USERNAME && env.MLFLOW_TRACKING_PASSWORD) {
+    return { authorization: `Basic ${Buffer.from(`${env.MLFLOW_TRACKING_USERNAME}:${env.MLFLOW_TRACKING_PASSWORD}`).toString('base64')}` };
+  }
+  return {};
 }

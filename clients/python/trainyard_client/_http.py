@@ -1,4 +1,6 @@
 """JSON over HTTP with the standard library only (urllib): the one place that talks to the server."""
+import base64
+import os
 import json
 import math
 import urllib.error
@@ -50,6 +52,13 @@ class Client:
                 url += "?" + urllib.parse.urlencode(pairs)
         data = None
         headers = {}
+        # A server started with --auth: TRAINYARD_TOKEN (or MLflow's variables) as credentials.
+        token = os.environ.get("TRAINYARD_TOKEN") or os.environ.get("MLFLOW_TRACKING_TOKEN")
+        if token:
+            headers["authorization"] = "Bearer " + token
+        elif os.environ.get("MLFLOW_TRACKING_USERNAME") and os.environ.get("MLFLOW_TRACKING_PASSWORD"):
+            pair = os.environ["MLFLOW_TRACKING_USERNAME"] + ":" + os.environ["MLFLOW_TRACKING_PASSWORD"]
+            headers["authorization"] = "Basic " + base64.b64encode(pair.encode("utf-8")).decode("ascii")
         if method != "GET":
             # allow_nan=False: a stray NaN must fail here, not reach the server as invalid JSON.
             data = json.dumps({} if body is None else body, allow_nan=False).encode("utf-8")
