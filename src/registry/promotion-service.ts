@@ -189,7 +189,7 @@ export class PromotionService {
     const overrideReason = input.overrideReason ?? r0.override_reason ?? undefined;
     const overriddenBy = input.overrideReason ? actor : r0.overridden_by ?? undefined;
     if (failed && !overrideReason) {
-      throw new InvalidState(`Cannot approve: version ${v0.version} of '${name}' fails its gates for ${label}: ${describeFailures(gates)}. Approve with 'override_reason' to promote it anyway.`);
+      throw new InvalidState(`Cannot approve: version ${v0.version} of '${name}' fails its gates for ${label}: ${describeFailures(gates)}. Approve with an override reason (--override-reason on the CLI, override_reason over HTTP) to promote it anyway.`);
     }
     const now = Date.now();
     await this.db.transaction(async (tx) => {
