@@ -100,6 +100,11 @@ export async function planReproduction(conn: Connection, run: Run, cwd = process
   if (commit) steps.push(`git checkout ${commit}`);
   if (diff) steps.push(`trainyard runs reproduce ${run.info.run_id} --write-diff run.diff && git apply run.diff`);
   if (Object.keys(currentLocks).includes('package-lock.json') || recordedLocks.some((t) => t.key.endsWith('package-lock.json'))) steps.push('npm ci');
-  if (entryPoint) steps.push(`${seed ? `TRAINYARD_SEED=${seed} ` : ''}node ${join(entryPoint)}${argv?.length ? ' ' + argv.map((a) => JSON.stringify(a)).join(' ') : ''}`);
+  if (entryPoint) steps.push(`${seed ? `TRAINYARD_SEED=${seed} ` : ''}${entryRunner(entryPoint)} ${join(entryPoint)}${argv?.length ? ' ' + argv.map((a) => JSON.stringify(a)).join(' ') : ''}`);
   return { runId: run.info.run_id, commit, branch: tag(TAGS.branch), remote: tag(TAGS.remote), dirtyAtStart, diff, seed, entryPoint, argv, checks, steps };
+}
+
+/** The command that runs an entry point: plain node refuses .ts/.mts/.cts (ERR_UNKNOWN_FILE_EXTENSION), and tsx ships with Trainyard. */
+export function entryRunner(entryPoint: string): string {
+  return /\.[mc]?tsx?$/.test(entryPoint) ? 'npx tsx' : 'node';
 }
