@@ -1,21 +1,7 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { connect } from '../src/client/connect.js';
-import { EXAMPLE, jobDir, runLaunch, TORCH_PYTHON } from './helpers/launch.js';
+import { describe, expect, it } from 'vitest';
+import { EXAMPLE, jobDir, runLaunch, TORCH_PYTHON, useLaunchHome } from './helpers/launch.js';
 
-const home = mkdtempSync(join(tmpdir(), 'ty-launch-fail-'));
-afterAll(() => rmSync(home, { recursive: true, force: true }));
-
-async function job(id: string) {
-  const c = await connect({ home });
-  try {
-    return (await c.call('GET', `/api/v1/jobs/${id}`)).job;
-  } finally {
-    await c.close();
-  }
-}
+const { home, job } = useLaunchHome('ty-launch-fail-');
 
 describe('failures', () => {
   it('a rank that raises every time fails the job after exactly max-restarts + 1 attempts, naming that rank and its traceback', async () => {

@@ -1,21 +1,7 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { connect } from '../src/client/connect.js';
-import { EXAMPLE, jobDir, runLaunch, TORCH_PYTHON } from './helpers/launch.js';
+import { describe, expect, it } from 'vitest';
+import { EXAMPLE, jobDir, runLaunch, TORCH_PYTHON, useLaunchHome } from './helpers/launch.js';
 
-const home = mkdtempSync(join(tmpdir(), 'ty-launch-slow-'));
-afterAll(() => rmSync(home, { recursive: true, force: true }));
-
-async function job(id: string) {
-  const c = await connect({ home });
-  try {
-    return (await c.call('GET', `/api/v1/jobs/${id}`)).job;
-  } finally {
-    await c.close();
-  }
-}
+const { home, job } = useLaunchHome('ty-launch-slow-');
 
 describe('failures', () => {
   it('a straggler is flagged on the job without being killed', async () => {

@@ -1,7 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { afterAll } from 'vitest';
+import { connect } from '../../src/client/connect.js';
 import { CLI } from './server-process.js';
 
 /** Debian's interpreter with python3-torch (.ci/run installs it). */
@@ -71,4 +74,19 @@ export function rankPid(home: string, jobId: string, rank: number, attempt = 0):
   } catch {
     return undefined;
   }
+}
+
+/** A launch test's own home (removed after the file) and a reader of a job's record in it. */
+export function useLaunchHome(prefix: string): { home: string; job: (id: string) => Promise<any> } {
+  const home = mkdtempSync(join(tmpdir(), prefix));
+  afterAll(() => rmSync(home, { recursive: true, force: true }));
+  const job = async (id: string) => {
+    const c = await connect({ home });
+    try {
+      return (await c.call<{ job: any }>('GET', `/api/v1/jobs/${id}`)).job;
+    } finally {
+      await c.close();
+    }
+  };
+  return { home, job };
 }
