@@ -59,14 +59,5 @@ export function bucketOf(points: readonly Point[]): { step: number; last: number
   };
 }
 
-/** A small seeded PRNG (mulberry32), so a failing case can be replayed. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A small seeded PRNG (mulberry32, shared with the pipeline splits), so a failing case can be replayed. */
+export { seededRandom as prng } from '../../src/pipelines/steps/features/split.js';

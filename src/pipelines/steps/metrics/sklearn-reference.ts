@@ -13,14 +13,5 @@ export function pyReference<T>(code: string, data: unknown): T {
   return JSON.parse(out) as T;
 }
 
-/** A small seeded generator (mulberry32) so test data is the same on every run. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A small seeded generator (the splits' mulberry32) so test data is the same on every run. */
+export { seededRandom as rng } from '../features/split.js';
