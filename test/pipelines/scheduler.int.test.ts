@@ -36,12 +36,12 @@ params:
 steps:
   write:
     command: |
-      echo {{params.word}} > out.txt && echo '{"auc": 0.9}' > m.json
+      echo {{params.word}} > {{outputs.text}} && echo '{"auc": 0.9}' > {{outputs.metrics}}
     outputs:
       text: { type: artifact, kind: text, path: out.txt }
       metrics: { type: value, path: m.json }
   read:
-    command: cat {{inputs.text}} > copy.txt
+    command: cat {{inputs.text}} > {{outputs.copy}}
     inputs:
       text: { from: steps.write.outputs.text, kind: text }
     outputs:
@@ -105,7 +105,7 @@ for (const dialect of DIALECTS) {
         `name: retry
 steps:
   flaky:
-    command: echo x >> ../../../../attempts.txt; exit 3
+    command: echo x >> attempts.txt; exit 3
     retries: 2
     backoff: 50ms
   after:
@@ -147,7 +147,7 @@ export default p;`,
         `name: timeout
 steps:
   slow:
-    command: (sleep 30; echo late > late.txt) & echo $! > child.pid; sleep 30
+    command: (sleep 30; echo late > late.txt) & echo $! > {{workdir}}/child.pid; sleep 30
     timeout: 300ms
 `,
       );
@@ -168,7 +168,7 @@ steps:
         `name: cancel
 steps:
   long:
-    command: sleep 30 & echo $! > child.pid; wait
+    command: sleep 30 & echo $! > {{workdir}}/child.pid; wait
   next:
     command: "true"
     after: [long]

@@ -89,9 +89,14 @@ export class LocalExecutor implements Executor {
   private runCommand(task: StepTask, events: TaskEvents, signal: AbortSignal, onKill: (k: (reason: string) => void) => void): Promise<StepOutcome> {
     return new Promise((resolveOutcome) => {
       const [cmd, args] = SETPRIV ? [SETPRIV, ['--pdeathsig', 'KILL', '--', '/bin/sh', '-c', task.command!.shell]] : ['/bin/sh', ['-c', task.command!.shell]];
+      // Commands run in the project's folder (the YAML file's), so `python3 train.py` finds
+      // train.py; outputs go to the attempt's workdir through {{outputs.x}} / $TRAINYARD_STEP_WORKDIR.
+      // A spec sent from another machine names a folder that may not exist here: then the workdir.
+      const cwd = task.cwd && existsSync(task.cwd) ? task.cwd : task.workdir;
+      if (task.cwd && cwd !== task.cwd) events.log('system', `project folder ${task.cwd} is not on this machine: running in the step's workdir`);
       const child = spawn(cmd, args, {
-        cwd: task.workdir,
-        env: { ...process.env, ...task.env },
+        cwd,
+        env: { ...process.env, ...task.env, TRAINYARD_STEP_WORKDIR: task.workdir },
         detached: true,
         stdio: ['ignore', 'pipe', 'pipe'],
       });
@@ -159,7 +164,7 @@ export async function collectOutputs(task: StepTask): Promise<Record<string, Out
   const outputs: Record<string, OutputValue> = {};
   for (const [name, o] of Object.entries(task.outputs)) {
     const path = join(task.workdir, o.path ?? name);
-    if (!existsSync(path)) throw new Error(`Step '${task.step}' exited 0 but did not write its declared output '${name}' at ${o.path ?? name}.`);
+    if (!existsSync(path)) throw new Error(`Step '${task.step}' exited 0 but did not write its declared output '${name}' at ${o.path ?? name}: write it to {{outputs.${name}}} (commands run in the pipeline's folder, outputs live in the step's workdir).`);
     if (o.type === 'artifact') outputs[name] = await describeArtifact(o.kind, path);
     else {
       const text = readFileSync(path, 'utf8');
