@@ -146,6 +146,14 @@ export class PipelinesService {
     return { artifacts: await this.scheduler.store.artifacts(id) };
   }
 
+  /** A run's name, state, hashes and each step's tracking run (the registry's lineage reads it). */
+  async runSummary(id: string): Promise<{ pipeline: string; status: string; definition_hash: string; code_hash: string; steps: { step: string; status: string; tracking_run_id: string | null }[] } | null> {
+    const r = await this.scheduler.store.getRun(id);
+    if (!r) return null;
+    const steps = (await this.scheduler.store.steps(id)).filter((s) => s.item < 0);
+    return { pipeline: r.pipeline, status: r.status, definition_hash: r.definition_hash, code_hash: r.code_hash, steps: steps.map((s) => ({ step: s.step, status: s.status, tracking_run_id: s.tracking_run_id })) };
+  }
+
   async artifactsByDigest(digest: string): Promise<{ artifacts: unknown[] }> {
     return { artifacts: await this.scheduler.store.artifactsByDigest(digest) };
   }

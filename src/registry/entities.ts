@@ -86,5 +86,10 @@ export const RUN_TAG_SOURCE_NAME = 'mlflow.source.name';
 export const RUN_TAG_GIT_REPO = 'mlflow.source.git.repoURL';
 export const RUN_TAG_GIT_BRANCH = 'mlflow.source.git.branch';
 /** Set by the pipelines domain on the runs its steps create (read when present). */
-export const RUN_TAG_PIPELINE_RUN = 'trainyard.pipeline.run_id';
+export const RUN_TAG_PIPELINE_RUN = 'trainyard.pipeline.run';
 export const RUN_TAG_PIPELINE_STEP = 'trainyard.pipeline.step';
+/** Set on a version by the pipeline step that registered it (`registerModel`). */
+export const VERSION_TAG_PIPELINE_RUN = 'trainyard.pipeline.run';
+export const VERSION_TAG_PIPELINE_STEP = 'trainyard.pipeline.step';
+export const VERSION_TAG_PIPELINE_NAME = 'trainyard.pipeline.name';
+export const VERSION_TAG_PIPELINE_DEFINITION = 'trainyard.pipeline.definition_hash';

@@ -10,7 +10,7 @@ import type { Tracking } from '../tracking/index.js';
 import { AliasesService } from './aliases-service.js';
 import { AuditService } from './audit-log.js';
 import { CardService } from './card-service.js';
-import { LineageService } from './lineage-service.js';
+import { LineageService, type PipelineRunReader } from './lineage-service.js';
 import { LoggedModelsService } from './logged-models/logged-models-service.js';
 import { loggedModelRoutes, withLoggedModelMetrics } from './logged-models/logged-model-routes.js';
 import { ModelsService } from './models-service.js';
@@ -30,6 +30,8 @@ export interface RegistryOptions {
   locations: ArtifactLocations;
   /** Webhook delivery tuning; default: the TRAINYARD_WEBHOOK_* environment, else built-in defaults. */
   webhooks?: Partial<DispatcherOptions>;
+  /** The pipelines domain's view of its runs, so a version's lineage reaches the pipeline run and step. */
+  pipelineRuns?: PipelineRunReader;
 }
 
 export interface Registry {
@@ -70,7 +72,7 @@ export function createRegistry(db: Database, opts: RegistryOptions): Registry {
     },
   }, locations);
   const versions = new VersionsService(db, outbox, sources, policy);
-  const lineage = new LineageService(versions, readRun);
+  const lineage = new LineageService(versions, readRun, opts.pipelineRuns);
   dispatcher.start();
   return {
     db,
@@ -103,7 +105,7 @@ export { registryRoutes, nativeRegistryRoutes, webhookRoutes };
 export * from './entities.js';
 export { REGISTRY_EVENTS, type RegistryEvent } from './events.js';
 export { parseGate, evaluateGates, type Gate, type GateResult } from './gates.js';
-export { packageDigest, type Lineage } from './lineage-service.js';
+export { packageDigest, type Lineage, type PipelineLineage, type PipelineRunReader, type PipelineRunSummary } from './lineage-service.js';
 export type { PromotionJson } from './promotion-service.js';
 export type { PolicyJson } from './policy-service.js';
 export type { AuditRecord } from './audit-log.js';

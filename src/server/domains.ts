@@ -29,12 +29,15 @@ export interface Domains {
 export function createDomains(db: Database, opts: { home: string; artifacts?: string; serverUrl?: () => string | undefined }): Domains {
   const locations = new ArtifactLocations(openArtifactStore(opts.artifacts, { home: opts.home }));
   const tracking = createTracking(db);
-  const registry = createRegistry(db, { tracking, locations });
+  // The registry's lineage asks the pipelines domain about a pipeline run (created just below).
+  let pipelinesRef: Pipelines | undefined;
+  const registry = createRegistry(db, { tracking, locations, pipelineRuns: async (id) => (pipelinesRef ? pipelinesRef.service.runSummary(id) : null) });
   const tuning = new StudyService(db, { tracking });
   const collab = createCollab(db, tracking);
   const routes: JsonRoute[] = [];
   // TypeScript pipeline steps get an SDK on these same routes, in-process (no HTTP hop).
   const pipelines = createPipelines(db, { home: opts.home, trainyard: pipelineStepSdk(routes, locations) });
+  pipelinesRef = pipelines;
   routes.push(
     ...withLoggedModelMetrics(trackingRoutes(tracking), registry.loggedModels),
     ...registryRouteTable(registry),

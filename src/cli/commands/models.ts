@@ -3,6 +3,7 @@ import { connect, type Connection } from '../../client/connect.js';
 import { Models } from '../../client/models.js';
 import type { ModelVersion, PromotionJson, RegisteredModel } from '../../registry/index.js';
 import { formatTime, printJson, printTable } from '../output.js';
+import { registerModelLineageCommand } from './models-lineage.js';
 
 const API = '/api/2.0/mlflow';
 
@@ -164,6 +165,8 @@ export function registerModelCommands(program: Command): void {
         printRequest(r);
       });
     });
+
+  registerModelLineageCommand(models, program);
 
   models
     .command('download <name> [ref]')

@@ -17,6 +17,8 @@ export interface StepContext {
   /** The pipeline run, e.g. `pr_...`. */
   readonly pipelineRunId: string;
   readonly pipeline: string;
+  /** The pipeline run's definition hash (the spec it runs). */
+  readonly definitionHash?: string;
   /** The step's name in the pipeline (`validate`). */
   readonly step: string;
   /** Inside a map: the item's index; else undefined. */

@@ -22,6 +22,8 @@ export interface StepTask {
   id: string;
   pipelineRunId: string;
   pipeline: string;
+  /** The run's definition hash (recorded on what the step produces, e.g. a model version). */
+  definitionHash?: string;
   step: string;
   itemIndex?: number;
   attempt: number;

@@ -35,6 +35,7 @@ export async function runFunctionStep(task: StepTask, events: TaskEvents, signal
     const ctx: StepContext = {
       pipelineRunId: task.pipelineRunId,
       pipeline: task.pipeline,
+      ...(task.definitionHash ? { definitionHash: task.definitionHash } : {}),
       step: task.step,
       ...(task.itemIndex !== undefined ? { itemIndex: task.itemIndex } : {}),
       attempt: task.attempt,

@@ -467,6 +467,7 @@ export class PipelineScheduler extends EventEmitter {
       id: `${st.run.id}/${key(s.name, item)}#${attempt}`,
       pipelineRunId: st.run.id,
       pipeline: st.spec.name,
+      definitionHash: st.run.definition_hash,
       step: s.name,
       ...(item >= 0 ? { itemIndex: item, item: itemValue } : {}),
       attempt,

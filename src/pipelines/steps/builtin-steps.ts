@@ -10,6 +10,7 @@ import type { FeatureSpec } from './features/build-features.js';
 import { runBuildFeatures } from './features/build-features.js';
 import { runEvaluateModel, type Kpi } from './evaluate/evaluate.js';
 import { runRegisterModel } from './register/register-model.js';
+import { VERSION_TAG_PIPELINE_DEFINITION, VERSION_TAG_PIPELINE_NAME, VERSION_TAG_PIPELINE_RUN, VERSION_TAG_PIPELINE_STEP } from '../../registry/index.js';
 import type { StepRun } from './step-run.js';
 import { runTrainModel } from './train/train-model.js';
 import type { LogisticParams } from './train/logistic-regression.js';
@@ -99,7 +100,10 @@ export const registerModel = defineStep({
   // version N with this request", so reruns do not pile up identical versions.
   outputs: { version: value<string>(), promotion: value<string | null>(), gatesPassed: value<boolean>() },
   async run(inputs: { name: string; modelUri: string; metrics: Record<string, number>; reportUri?: string; gate?: string; alias?: string | null; comment?: string; user?: string }, ctx) {
-    const res = await noRetry(() => runRegisterModel(ctx.trainyard, inputs));
+    // The version remembers which pipeline run and step registered it (the registry's lineage reads these).
+    const versionTags: Record<string, string> = { [VERSION_TAG_PIPELINE_RUN]: ctx.pipelineRunId, [VERSION_TAG_PIPELINE_STEP]: ctx.step, [VERSION_TAG_PIPELINE_NAME]: ctx.pipeline };
+    if (ctx.definitionHash) versionTags[VERSION_TAG_PIPELINE_DEFINITION] = ctx.definitionHash;
+    const res = await noRetry(() => runRegisterModel(ctx.trainyard, { ...inputs, versionTags }));
     for (const g of res.promotion?.gate_results ?? []) ctx.log[g.passed ? 'info' : 'warn'](`gate ${g.gate}: ${g.passed ? 'passed' : 'FAILED'} (${g.value ?? 'not logged'})`);
     return { version: res.version.version, promotion: res.promotion?.request_id ?? null, gatesPassed: res.gatesPassed };
   },

@@ -25,6 +25,8 @@ export interface RegisterModelOptions {
   /** The requesting user (default $USER). */
   user?: string;
   description?: string;
+  /** Extra version tags (the pipeline step records its run, step and definition hash here). */
+  versionTags?: Record<string, string>;
 }
 
 export interface RegisterModelResult {
@@ -57,6 +59,7 @@ export async function runRegisterModel(ty: Trainyard, opts: RegisterModelOptions
   });
   const tags: Record<string, string> = Object.fromEntries(finite.map(([k, v]) => [`metrics.${k}`, String(Number(v.toFixed(6)))]));
   if (opts.reportUri) tags['evaluation_report'] = opts.reportUri;
+  Object.assign(tags, opts.versionTags ?? {});
   const version = await ty.models.register(opts.name, opts.modelUri, { tags, ...(opts.description ? { description: opts.description } : {}) });
   const alias = opts.alias === undefined ? 'champion' : opts.alias;
   if (!alias) return { version, gates, gatesPassed: true };
