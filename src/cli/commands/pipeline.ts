@@ -101,6 +101,17 @@ export function registerPipelineCommands(program: Command): void {
       }),
     );
 
+  p.command('unschedule <schedule>')
+    .description('Delete a stored schedule (runs it already started are left alone)')
+    .option('--json', 'print JSON')
+    .action(async (id: string, opts: { json?: boolean }) =>
+      withConn(program, async (c) => {
+        await c.call('DELETE', `${API}/schedules/${encodeURIComponent(id)}`);
+        if (opts.json) return printJson({ schedule_id: id, deleted: true });
+        process.stdout.write(`Schedule ${id} deleted.\n`);
+      }),
+    );
+
   p.command('list')
     .description('List pipeline runs, newest first')
     .option('--pipeline <name>', 'only runs of this pipeline')

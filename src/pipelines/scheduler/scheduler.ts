@@ -262,7 +262,9 @@ export class PipelineScheduler extends EventEmitter {
     const run = await this.store.getRun(runId);
     if (!run) throw new NotFound(`No pipeline run '${runId}'.`);
     if (run.status === 'running' || run.status === 'cancelling') {
-      if (this.runs.has(runId)) throw new InvalidState(`Run '${runId}' is still running.`);
+      // Already driven here (a restarted server recovered it): resuming is following it.
+      if (this.runs.has(runId) && !o.steps?.length) return run;
+      if (this.runs.has(runId)) throw new InvalidState(`Run '${runId}' is still running: wait for it or cancel it before retrying steps.`);
       if (!(await this.store.claimRun(runId, this.owner, this.leaseMs))) throw new InvalidState(`Run '${runId}' is still running (driven by ${run.owner}).`);
     }
     const again = new Set<string>();
