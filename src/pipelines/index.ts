@@ -11,12 +11,15 @@ export { isRef } from './definition/refs.js';
 export { defineStep, artifact, value, type ArtifactOutput, type ValueOutput, type OutputDecl, type OutputValues, type RunResult, type StepDefinition, type StepDefinitionOptions, type StepFactory, type StepInstance } from './definition/step-definition.js';
 export { DoNotRetry, type StepContext, type StepLogger } from './definition/step-context.js';
 export { pipeline, Pipeline, isPipeline, type StepHandle, type MapHandle, type StepOptions, type MapOptions, type RetryPolicy, type ParamRefs, type OutRefs, type CollectedRefs } from './definition/pipeline-builder.js';
-export type { PipelineSpec, StepSpec, InputSpec, OutputSpec, ParamSpec, ParamType } from './definition/spec.js';
+export type { PipelineSpec, StepSpec, StepKubernetes, InputSpec, OutputSpec, ParamSpec, ParamType } from './definition/spec.js';
 export { PipelineDefinitionError } from './definition/pipeline-error.js';
 export { validateSpec, findCycle } from './definition/validate-spec.js';
 export { parseCondition, evaluateCondition, type Condition } from './definition/condition.js';
 export type { Executor, ExecutorContext, ExecutorFactory, StepTask, TaskEvents, TaskHandle, TaskInput, StartedInfo, StepOutcome, OutputValue, OrphanTask } from './executors/executor.js';
 export { registerExecutor, registerLazyExecutor, executorFactory, executorNames } from './executors/registry.js';
+import { registerLazyExecutor as lazyExecutor } from './executors/registry.js';
+// `--executor kubernetes` loads @kubernetes/client-node only when a run asks for it.
+lazyExecutor('kubernetes', () => import('./executors/kubernetes/index.js'));
 export { compileTypeScript } from './definition/compile-typescript.js';
 export { compileYaml } from './definition/compile-yaml.js';
 export { loadPipelineFile, importPipeline, environmentDigest } from './definition/load-pipeline-file.js';

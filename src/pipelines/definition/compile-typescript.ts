@@ -109,6 +109,7 @@ export function compileTypeScript(p: Pipeline, source: { file: string; dir: stri
       ...((o.timeoutMs ?? def.timeoutMs) !== undefined ? { timeoutMs: o.timeoutMs ?? def.timeoutMs } : {}),
       cache: o.cache ?? def.cache ?? true,
       env: {},
+      ...(o.kubernetes ? { kubernetes: o.kubernetes } : {}),
     };
     return spec;
   });

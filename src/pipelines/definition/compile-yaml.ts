@@ -30,6 +30,14 @@ const paramTypes = ['string', 'number', 'integer', 'boolean', 'json'] as const;
 const duration = z.union([z.number().positive(), z.string().regex(/^\d+(\.\d+)?\s*(ms|s|m|h)$/, 'a duration such as 500ms, 30s, 10m, 2h')]);
 const outputSchema = z.strictObject({ type: z.enum(['artifact', 'value']).default('artifact'), kind: z.string().optional(), path: z.string().min(1) });
 const inputSchema = z.union([z.string(), z.number(), z.boolean(), z.null(), z.strictObject({ from: z.string().optional(), value: z.any().optional(), kind: z.string().optional(), type: z.enum(['artifact', 'value']).optional() })]);
+const quantities = z.record(z.string(), z.union([z.string(), z.number()]).transform(String));
+const kubernetesSchema = z.strictObject({
+  image: z.string().min(1).optional(),
+  resources: z.strictObject({ requests: quantities.optional(), limits: quantities.optional() }).optional(),
+  nodeSelector: z.record(z.string(), z.string()).optional(),
+  serviceAccountName: z.string().min(1).optional(),
+  workingDir: z.string().min(1).optional(),
+});
 const stepSchema = z.strictObject({
   command: z.string().min(1),
   inputs: z.record(z.string(), inputSchema).optional(),
@@ -43,6 +51,7 @@ const stepSchema = z.strictObject({
   timeout: duration.optional(),
   cache: z.boolean().optional(),
   env: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
+  kubernetes: kubernetesSchema.optional(),
 });
 const docSchema = z.strictObject({
   name: z.string().regex(/^[A-Za-z0-9][\w.-]*$/, 'letters, digits, . _ - only'),
@@ -158,6 +167,7 @@ export function compileYaml(text: string, source: { file: string; dir: string; l
       ...(s.timeout !== undefined ? { timeoutMs: durationMs(s.timeout) } : {}),
       cache: s.cache ?? true,
       env: Object.fromEntries(Object.entries(s.env ?? {}).map(([k, v]) => [k, String(v)])),
+      ...(s.kubernetes ? { kubernetes: s.kubernetes as StepSpec['kubernetes'] } : {}),
     };
     (step as StepSpec & { declaredKinds?: unknown }).declaredKinds = declaredKind;
     steps.push(step);

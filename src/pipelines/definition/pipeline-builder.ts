@@ -14,6 +14,7 @@
  */
 import type { ItemRef, OutputRef, ParamRef, Ref } from './refs.js';
 import type { OutputDecl, OutputValues, StepInstance } from './step-definition.js';
+import type { StepKubernetes } from './spec.js';
 
 export interface RetryPolicy {
   /** Attempts after the first (default 0). */
@@ -39,6 +40,8 @@ export interface StepOptions extends RetryPolicy {
   timeoutMs?: number;
   /** Set false to always run this step (side effects). */
   cache?: boolean;
+  /** Image, resources, node selector for `--executor kubernetes`. */
+  kubernetes?: StepKubernetes;
 }
 
 export interface MapOptions extends StepOptions {

@@ -27,6 +27,18 @@ export interface ParamSpec {
   default?: JsonValue;
 }
 
+/** Where a step runs on `--executor kubernetes` (ignored by the other executors). */
+export interface StepKubernetes {
+  /** The container image (default: $TRAINYARD_K8S_IMAGE). */
+  image?: string;
+  /** Kubernetes quantities, e.g. { cpu: '2', memory: '4Gi', 'nvidia.com/gpu': '1' }. */
+  resources?: { requests?: Record<string, string>; limits?: Record<string, string> };
+  nodeSelector?: Record<string, string>;
+  serviceAccountName?: string;
+  /** The container's working directory (default: the image's WORKDIR). */
+  workingDir?: string;
+}
+
 export interface StepSpec {
   name: string;
   kind: 'function' | 'command';
@@ -49,6 +61,7 @@ export interface StepSpec {
   cache: boolean;
   /** command: extra environment (values may use placeholders). */
   env: Record<string, string>;
+  kubernetes?: StepKubernetes;
 }
 
 export interface PipelineSpec {

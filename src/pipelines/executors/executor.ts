@@ -12,7 +12,7 @@
  * scheduler's: it calls `cancel('timeout')` and records a timed-out attempt.
  */
 import type { Artifact, JsonValue } from '../definition/refs.js';
-import type { OutputSpec } from '../definition/spec.js';
+import type { OutputSpec, StepKubernetes } from '../definition/spec.js';
 
 /** A resolved input handed to a task: a JSON value, or an artifact (list of them for a fan-in). */
 export type TaskInput = JsonValue | Artifact | TaskInput[];
@@ -49,6 +49,8 @@ export interface StepTask {
   /** Where the project's files are (commands run there when set; TypeScript modules resolve from it). */
   cwd: string;
   timeoutMs?: number;
+  /** Image, resources... for the Kubernetes executor (the step's `kubernetes` block). */
+  kubernetes?: StepKubernetes;
 }
 
 /** Where a started task runs, recorded so a restarted server can find and stop an orphan. */

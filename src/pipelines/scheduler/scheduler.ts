@@ -480,6 +480,7 @@ export class PipelineScheduler extends EventEmitter {
       workdir,
       cwd: st.spec.source.dir,
       ...(s.timeoutMs !== undefined ? { timeoutMs: s.timeoutMs } : {}),
+      ...(s.kubernetes ? { kubernetes: s.kubernetes } : {}),
     };
     if (s.kind === 'command') {
       const shell = renderCommand(s.command!, { params: st.run.params, inputs: base.inputs, outputs: s.outputs, item: itemValue, workdir });
@@ -514,7 +515,8 @@ export class PipelineScheduler extends EventEmitter {
     log.write('system', `attempt ${attempt} started${task.kind === 'command' ? `: ${task.command!.shell}` : ''}`);
     const handle = st.executor.start(task, {
       started: (info) => {
-        if (info.pid && info.pid !== process.pid) void this.store.transition(st.run.id, s.name, item, ['running'], { started_info: info as Record<string, unknown> }).catch(() => {});
+        // Recorded so a restarted server can stop it: a child process, or a remote task (agent, Job).
+        if ((info.pid && info.pid !== process.pid) || info.host) void this.store.transition(st.run.id, s.name, item, ['running'], { started_info: info as Record<string, unknown> }).catch(() => {});
       },
       log: (stream, line) => log.write(stream, line),
     });
