@@ -38,8 +38,29 @@ const kubernetesSchema = z.strictObject({
   serviceAccountName: z.string().min(1).optional(),
   workingDir: z.string().min(1).optional(),
 });
+// A `launch:` step: a distributed PyTorch job (the built-in trainyard.launchTraining step).
+const scalar = z.union([z.string(), z.number(), z.boolean()]);
+const launchSchema = z.strictObject({
+  script: z.string().min(1),
+  args: z.array(z.union([z.string(), z.number()])).optional(),
+  nprocPerNode: z.union([z.number().int().positive(), z.string()]).optional(),
+  nnodes: z.union([z.number().int().positive(), z.string()]).optional(),
+  maxRestarts: z.union([z.number().int().min(0), z.string()]).optional(),
+  python: z.string().min(1).optional(),
+  experiment: z.string().min(1).optional(),
+  jobId: z.string().min(1).optional(),
+  env: z.record(z.string(), scalar).optional(),
+  graceSeconds: z.union([z.number().positive(), z.string()]).optional(),
+  stallSeconds: z.union([z.number().min(0), z.string()]).optional(),
+  checkpointDir: z.string().min(1).optional(),
+  resumeFrom: z.string().min(1).optional(),
+  cwd: z.string().min(1).optional(),
+});
+export const LAUNCH_STEP_ID = 'trainyard.launchTraining';
+const LAUNCH_OUTPUTS: Record<string, OutputSpec> = { jobId: { type: 'value' }, runId: { type: 'value' }, state: { type: 'value' }, attempts: { type: 'value' }, restarts: { type: 'value' } };
 const stepSchema = z.strictObject({
-  command: z.string().min(1),
+  command: z.string().min(1).optional(),
+  launch: launchSchema.optional(),
   inputs: z.record(z.string(), inputSchema).optional(),
   outputs: z.record(z.string(), outputSchema).optional(),
   after: z.array(z.string()).optional(),
@@ -125,6 +146,16 @@ export function compileYaml(text: string, source: { file: string; dir: string; l
       throw new PipelineDefinitionError(name, p.field || undefined, p.message);
     }
     const s = r.data;
+    if (s.launch !== undefined) {
+      if (s.command !== undefined) throw new PipelineDefinitionError(name, 'launch', 'a step has either command or launch, not both.');
+      for (const f of ['inputs', 'outputs', 'map', 'env', 'kubernetes'] as const) if (s[f] !== undefined) throw new PipelineDefinitionError(name, f, `not available on a launch step (its outputs are ${Object.keys(LAUNCH_OUTPUTS).join(', ')}; put the job's environment under launch.env).`);
+      const step = launchStep(name, s.launch, s, params);
+      kinds.set(name, step.outputs);
+      steps.push(step);
+      continue;
+    }
+    if (s.command === undefined) throw new PipelineDefinitionError(name, 'command', 'required (or a launch: block for a distributed training job).');
+    const command = s.command;
     const outputs: Record<string, OutputSpec> = {};
     for (const [k, o] of Object.entries(s.outputs ?? {})) outputs[k] = o.type === 'artifact' ? { type: 'artifact', kind: o.kind ?? 'file', path: o.path } : { type: 'value', path: o.path };
     kinds.set(name, outputs);
@@ -140,7 +171,7 @@ export function compileYaml(text: string, source: { file: string; dir: string; l
         declaredKind[k] = v.kind;
       } else inputs[k] = { from: 'literal', value: (v.value ?? null) as JsonValue };
     }
-    for (const m of s.command.matchAll(/\{\{\s*([^}]*?)\s*\}\}/g)) {
+    for (const m of command.matchAll(/\{\{\s*([^}]*?)\s*\}\}/g)) {
       const t = m[1]!;
       const [head, key] = t.split('.', 2);
       if (head === 'params' && key && !(key in params)) throw new PipelineDefinitionError(name, 'command', `unknown param '{{${t}}}' (declared: ${Object.keys(params).join(', ') || 'none'}).`);
@@ -155,8 +186,8 @@ export function compileYaml(text: string, source: { file: string; dir: string; l
     const step: StepSpec = {
       name,
       kind: 'command',
-      codeHash: sha256(`${s.command}\0${JSON.stringify(s.env ?? {})}`),
-      command: s.command,
+      codeHash: sha256(`${command}\0${JSON.stringify(s.env ?? {})}`),
+      command: command,
       inputs,
       outputs,
       needs: s.after ?? [],
@@ -184,4 +215,47 @@ export function compileYaml(text: string, source: { file: string; dir: string; l
     }
   }
   return finishSpec({ name: top.data.name, params, steps, form: 'yaml', file: source.file, dir: source.dir, text, lockDigest: source.lockDigest });
+}
+
+const PLACEHOLDER = /^\{\{\s*(params\.[\w-]+|steps\.[\w-]+\.outputs\.[\w-]+)\s*\}\}$/;
+
+/** A launch field: a literal, or a whole-value `{{params.x}}` / `{{steps.a.outputs.b}}`. */
+function launchValue(step: string, field: string, v: unknown, params: Record<string, ParamSpec>): { value: JsonValue; ref?: InputSpec } {
+  if (typeof v !== 'string' || !v.includes('{{')) return { value: v as JsonValue };
+  const m = PLACEHOLDER.exec(v.trim());
+  if (!m) throw new PipelineDefinitionError(step, field, `a placeholder must be the whole value ('{{params.epochs}}' or '{{steps.prep.outputs.path}}'), e.g. args: [--epochs, '{{params.epochs}}'] (got '${v}').`);
+  const ref = refOf(m[1]!)!;
+  if (ref.from === 'param' && !(ref.param in params)) throw new PipelineDefinitionError(step, field, `unknown param '${v}' (declared: ${Object.keys(params).join(', ') || 'none'}).`);
+  return { value: null, ref };
+}
+
+function launchStep(name: string, l: z.infer<typeof launchSchema>, s: z.infer<typeof stepSchema>, params: Record<string, ParamSpec>): StepSpec {
+  const inputs: Record<string, InputSpec> = {};
+  const one = (key: string, v: unknown, field = `launch.${key}`) => {
+    const r = launchValue(name, field, v, params);
+    inputs[key] = r.ref ?? { from: 'literal', value: r.value };
+  };
+  // command = [script, ...args], one input (nested when some arguments are placeholders).
+  const parts = [l.script, ...(l.args ?? [])].map((v, i) => launchValue(name, i === 0 ? 'launch.script' : `launch.args[${i - 1}]`, v, params));
+  const refs = parts.flatMap((p, i) => (p.ref ? [{ path: [i], input: p.ref }] : []));
+  inputs.command = refs.length ? { from: 'nested', value: parts.map((p) => p.value), refs } : { from: 'literal', value: parts.map((p) => p.value) };
+  for (const key of ['nprocPerNode', 'nnodes', 'maxRestarts', 'python', 'experiment', 'jobId', 'graceSeconds', 'stallSeconds', 'checkpointDir', 'resumeFrom', 'cwd'] as const) if (l[key] !== undefined) one(key, l[key]);
+  if (l.env) inputs.env = { from: 'literal', value: Object.fromEntries(Object.entries(l.env).map(([k, v]) => [k, String(v)])) };
+  return {
+    name,
+    kind: 'function',
+    uses: LAUNCH_STEP_ID,
+    builtin: true,
+    codeHash: sha256(`${LAUNCH_STEP_ID}@1\0${JSON.stringify(l)}`),
+    inputs,
+    outputs: { ...LAUNCH_OUTPUTS },
+    needs: s.after ?? [],
+    ...(s.when ? { when: s.when } : {}),
+    ...(s.finally ? { finally: true } : {}),
+    retry: { retries: s.retries ?? 0, backoffMs: s.backoff !== undefined ? durationMs(s.backoff) : 1000, backoffFactor: 2, maxBackoffMs: 60_000 },
+    ...(s.timeout !== undefined ? { timeoutMs: durationMs(s.timeout) } : {}),
+    // A training script's code is not in the key (only its command line): run it unless asked.
+    cache: s.cache ?? false,
+    env: {},
+  };
 }

@@ -44,6 +44,8 @@ export interface StepSpec {
   kind: 'function' | 'command';
   /** function: the step definition's id (`trainyard.validateData`). */
   uses?: string;
+  /** function: `uses` is a built-in step run by id, with no TypeScript file (a YAML `launch:` block). */
+  builtin?: boolean;
   /** function: sha256 of the definition's id, version and `run` source. command: sha256 of the command template. */
   codeHash: string;
   /** command: the shell command with `{{params.x}}`, `{{inputs.name}}`, `{{outputs.name}}`, `{{item}}` placeholders. */

@@ -25,6 +25,8 @@ export interface StepContext {
   readonly itemIndex?: number;
   /** 1 for the first attempt. */
   readonly attempt: number;
+  /** The pipeline file's folder (relative paths in a step's inputs resolve from it). */
+  readonly projectDir?: string;
   /** A fresh empty folder for this attempt; outputs go under `outputs/`. */
   readonly workdir: string;
   /** The run's parameters after `--param` overrides. */

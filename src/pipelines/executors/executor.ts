@@ -35,7 +35,8 @@ export interface StepTask {
    */
   kind: 'command' | 'function';
   command?: { shell: string };
-  fn?: { module: string; step: string };
+  /** `builtin`: a built-in step's id (YAML `launch:`), run without importing `module`. */
+  fn?: { module: string; step: string; builtin?: string };
   inputs: Record<string, TaskInput>;
   /** Inside a map: the item. */
   item?: JsonValue;

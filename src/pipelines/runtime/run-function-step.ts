@@ -9,6 +9,7 @@ import type { ActiveRun } from '../../client/active-run.js';
 import type { Trainyard } from '../../client/trainyard.js';
 import { importPipeline } from '../definition/load-pipeline-file.js';
 import { DoNotRetry, type StepContext } from '../definition/step-context.js';
+import type { StepDefinition } from '../definition/step-definition.js';
 import type { OutputValue, StepOutcome, StepTask, TaskEvents } from '../executors/executor.js';
 import { describeArtifact } from './digest-output.js';
 
@@ -21,11 +22,23 @@ export async function runFunctionStep(task: StepTask, events: TaskEvents, signal
   let trackingRun: ActiveRun | undefined;
   let trackingRunPromise: Promise<ActiveRun> | undefined;
   try {
-    const pipeline = await importPipeline(resolve(task.cwd, task.fn!.module));
-    const built = pipeline.steps.find((s) => s.name === task.fn!.step);
-    if (!built) return { status: 'failed', error: `The pipeline file no longer has a step '${task.fn!.step}'.`, retryable: false };
+    let definition: StepDefinition;
     const inputs: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(built.instance.inputs)) inputs[k] = k in task.inputs ? task.inputs[k] : v;
+    if (task.fn!.builtin) {
+      // A built-in step named by id (a YAML `launch:` block): no TypeScript file to import. Loaded
+      // here, not at the top: the steps import the pipelines API this module is part of.
+      const { BUILTIN_STEPS } = await import('../steps/builtin-steps.js');
+      const def = BUILTIN_STEPS[task.fn!.builtin];
+      if (!def) return { status: 'failed', error: `No built-in step '${task.fn!.builtin}'.`, retryable: false };
+      definition = def;
+      Object.assign(inputs, task.inputs);
+    } else {
+      const pipeline = await importPipeline(resolve(task.cwd, task.fn!.module));
+      const built = pipeline.steps.find((s) => s.name === task.fn!.step);
+      if (!built) return { status: 'failed', error: `The pipeline file no longer has a step '${task.fn!.step}'.`, retryable: false };
+      definition = built.instance.definition;
+      for (const [k, v] of Object.entries(built.instance.inputs)) inputs[k] = k in task.inputs ? task.inputs[k] : v;
+    }
     const outDir = join(task.workdir, 'outputs');
     mkdirSync(outDir, { recursive: true });
     const sdk = () => {
@@ -40,6 +53,7 @@ export async function runFunctionStep(task: StepTask, events: TaskEvents, signal
       ...(task.itemIndex !== undefined ? { itemIndex: task.itemIndex } : {}),
       attempt: task.attempt,
       workdir: task.workdir,
+      projectDir: task.cwd,
       params: task.params,
       log: {
         info: (m) => events.log('stdout', m),
@@ -56,10 +70,10 @@ export async function runFunctionStep(task: StepTask, events: TaskEvents, signal
         return sdk();
       },
     };
-    const result = ((await built.instance.definition.run(inputs, ctx)) ?? {}) as Record<string, unknown>;
+    const result = ((await definition.run(inputs, ctx)) ?? {}) as Record<string, unknown>;
     if (signal.aborted) return { status: 'cancelled', reason: String(signal.reason ?? 'cancelled') };
     const outputs: Record<string, OutputValue> = {};
-    for (const [name, decl] of Object.entries(built.instance.definition.outputs)) {
+    for (const [name, decl] of Object.entries(definition.outputs)) {
       if (decl.type === 'value') {
         outputs[name] = (result[name] ?? null) as OutputValue;
         continue;

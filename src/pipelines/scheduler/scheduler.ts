@@ -486,7 +486,7 @@ export class PipelineScheduler extends EventEmitter {
       const shell = renderCommand(s.command!, { params: st.run.params, inputs: base.inputs, outputs: s.outputs, item: itemValue, workdir });
       return { ...base, kind: 'command', command: { shell } };
     }
-    return { ...base, kind: 'function', fn: { module: st.spec.source.file, step: s.name } };
+    return { ...base, kind: 'function', fn: { module: st.spec.source.file, step: s.name, ...(s.builtin && s.uses ? { builtin: s.uses } : {}) } };
   }
 
   private async startAttempt(st: RunState, s: StepSpec, item: number): Promise<void> {

@@ -3,13 +3,14 @@
  * `p.step('validate', validateData({...}))`. Each wraps its plain function; artifact inputs may be
  * an earlier step's `Artifact` or a plain path. A validation ERROR or a bad input is `DoNotRetry`.
  */
-import { artifact, defineStep, DoNotRetry, value, type Artifact } from '../index.js';
+import { artifact, defineStep, DoNotRetry, value, type Artifact, type StepDefinition } from '../index.js';
 import { AppError } from '../../core/errors.js';
 import type { Table } from './data/table.js';
 import type { FeatureSpec } from './features/build-features.js';
 import { runBuildFeatures } from './features/build-features.js';
 import { runEvaluateModel, type Kpi } from './evaluate/evaluate.js';
 import { runRegisterModel } from './register/register-model.js';
+import { runLaunchTraining, type LaunchTrainingInputs } from './launch/launch-training.js';
 import { VERSION_TAG_PIPELINE_DEFINITION, VERSION_TAG_PIPELINE_NAME, VERSION_TAG_PIPELINE_RUN, VERSION_TAG_PIPELINE_STEP } from '../../registry/index.js';
 import type { StepRun } from './step-run.js';
 import { runTrainModel } from './train/train-model.js';
@@ -108,3 +109,18 @@ export const registerModel = defineStep({
     return { version: res.version.version, promotion: res.promotion?.request_id ?? null, gatesPassed: res.gatesPassed };
   },
 });
+
+export const launchTraining = defineStep({
+  id: 'trainyard.launchTraining', version: '1',
+  // A training script's code is not in the key (only its command line): always run it.
+  cache: false,
+  outputs: { jobId: value<string>(), runId: value<string>(), state: value<string>(), attempts: value<number>(), restarts: value<number>() },
+  async run(inputs: LaunchTrainingInputs, ctx) {
+    return noRetry(() => runLaunchTraining(inputs, ctx));
+  },
+});
+
+/** Built-in steps by id: what a YAML pipeline's `launch:` block (and any built-in step without a TypeScript file) runs. */
+export const BUILTIN_STEPS: Record<string, StepDefinition> = {
+  [launchTraining.definition.id]: launchTraining.definition as StepDefinition,
+};

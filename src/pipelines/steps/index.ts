@@ -23,5 +23,6 @@ export { runRegisterModel, splitGate, type RegisterModelOptions } from './regist
 export type { BuiltinStep, BuiltinStepContext } from './step-context.js';
 export { runStepsInOrder, type PlannedStep, type StepEvent, type SequentialRunResult } from './sequential-runner.js';
 export { loadCommandPipeline, commandStep } from './command-pipeline.js';
-export { validateData, buildFeatures, tuneModel, trainModel, evaluateModel, registerModel } from './builtin-steps.js';
+export { validateData, buildFeatures, tuneModel, trainModel, evaluateModel, registerModel, launchTraining, BUILTIN_STEPS } from './builtin-steps.js';
+export { runLaunchTraining, defaultJobId, type LaunchTrainingInputs, type LaunchTrainingResult } from './launch/launch-training.js';
 export { runPipelineInOrder, artifactDigest } from './run-pipeline-in-order.js';

@@ -45,7 +45,7 @@ export function jobName(task: StepTask): string {
 }
 
 export function toStepJob(task: StepTask, t: JobTarget): JobManifest {
-  if (task.kind !== 'command') throw new Error(`Step '${task.step}' is a TypeScript step: the kubernetes executor runs command steps (YAML); run TypeScript steps with --executor local or agents.`);
+  if (task.kind !== 'command') throw new Error(`Step '${task.step}' is a TypeScript or launch step: the kubernetes executor runs command steps; run it with --executor local.`);
   const image = task.kubernetes?.image ?? t.image;
   if (!image) throw new Error(`Step '${task.step}' has no image: set kubernetes.image on the step or TRAINYARD_K8S_IMAGE.`);
   const artifactOut = Object.entries(task.outputs).filter(([, o]) => o.type === 'artifact').map(([n]) => n);
