@@ -8,6 +8,7 @@ import { connect } from '../../client/connect.js';
 import { defaultHome } from '../../core/config.js';
 import { launchJob, type Job } from '../../launch/index.js';
 import { fail, formatTime, printJson, printTable } from '../output.js';
+import { launchOnKubernetes, type KubernetesFlags } from './launch-kubernetes.js';
 
 interface LaunchFlags {
   nprocPerNode: string;
@@ -24,6 +25,7 @@ interface LaunchFlags {
   noPython?: boolean;
   env: string[];
   json?: boolean;
+  kubernetes?: boolean;
 }
 
 export function registerLaunchCommands(program: Command): void {
@@ -46,8 +48,16 @@ export function registerLaunchCommands(program: Command): void {
     .option('--no-python', 'run the command itself, not through the interpreter')
     .option('--env <NAME=VALUE>', 'extra worker environment (repeatable; overrides the launcher\'s, e.g. OMP_NUM_THREADS=4)', (v: string, acc: string[]) => [...acc, v], [] as string[])
     .option('--json', 'print the outcome as JSON')
+    .option('--kubernetes', 'run it on the cluster of your kubeconfig as a Kubeflow PyTorchJob instead of on this machine')
+    .option('--image <image>', '--kubernetes: the container image (your script and torch)')
+    .option('--namespace <ns>', "--kubernetes: namespace (default: the kubeconfig context's, else default)")
+    .option('--tracking-uri <url>', '--kubernetes: the Trainyard server as the pods reach it (default: --uri when it is http)')
+    .option('--limit <RESOURCE=QTY>', '--kubernetes: a container limit, e.g. cpu=4, nvidia.com/gpu=1 (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
+    .option('--dry-run', '--kubernetes: print the PyTorchJob manifest (YAML; JSON with --json) and apply nothing')
+    .option('--detach', '--kubernetes: apply and return without following the job')
+    .option('--poll-interval <s>', '--kubernetes: seconds between status reads while following', '2')
     .passThroughOptions()
-    .action(async (command: string[], flags: LaunchFlags & { python: string | boolean }) => {
+    .action(async (command: string[], flags: LaunchFlags & KubernetesFlags & { python: string | boolean }) => {
       const env: Record<string, string> = {};
       for (const kv of flags.env) {
         const i = kv.indexOf('=');
@@ -57,6 +67,11 @@ export function registerLaunchCommands(program: Command): void {
       // commander turns --no-python into python=false
       const noPython = (flags.python as unknown) === false;
       const uri = program.opts().uri || process.env.TRAINYARD_URI || undefined;
+      if (flags.kubernetes) {
+        const input = { command, nprocPerNode: flags.nprocPerNode as unknown as number, nnodes: flags.nnodes, maxRestarts: flags.maxRestarts as unknown as number, python: noPython ? 'python3' : (flags.python as string), noPython, experiment: flags.experiment, jobId: flags.jobId, graceSeconds: flags.grace as unknown as number, checkpointDir: flags.checkpointDir, env };
+        return launchOnKubernetes(input, flags, uri);
+      }
+      for (const f of ['image', 'namespace', 'trackingUri', 'dryRun', 'detach'] as const) if (flags[f] !== undefined) fail(`--${f.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} goes with --kubernetes`, 2);
       const c = await connect({ uri });
       const abort = new AbortController();
       let signalled: NodeJS.Signals | undefined;

@@ -4,8 +4,11 @@
  * states. Following polls the object (every `pollMs`), which survives API-server restarts and
  * dropped watches without resume bookkeeping.
  */
+import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
 import { CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
-import { AlreadyExists } from '../../core/errors.js';
+import { AlreadyExists, InvalidParameter } from '../../core/errors.js';
 import type { JobState } from '../recorder.js';
 import { validatePyTorchJob, type PyTorchJobManifest } from './pytorchjob-schema.js';
 
@@ -68,4 +71,34 @@ export function kubeConfigFor(server: string): KubeConfig {
   const kc = new KubeConfig();
   kc.loadFromOptions({ clusters: [{ name: 'c', server, skipTLSVerify: true }], users: [{ name: 'u' }], contexts: [{ name: 'x', cluster: 'c', user: 'u' }], currentContext: 'x' });
   return kc;
+}
+
+/** Deletes the job and (Background propagation) its pods; one already gone is fine. */
+export async function deletePyTorchJob(kc: KubeConfig, namespace: string, name: string): Promise<void> {
+  const api = kc.makeApiClient(CustomObjectsApi);
+  try {
+    await api.deleteNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: PLURAL, name, propagationPolicy: 'Background' });
+  } catch (e) {
+    if ((e as { code?: number }).code !== 404) throw e;
+  }
+}
+
+/**
+ * The cluster as kubectl finds it: the first existing file in KUBECONFIG, else ~/.kube/config,
+ * else the in-cluster service account. Refuses to guess (client-node would fall back to
+ * localhost:8080) when none is there.
+ */
+export function loadKubeConfig(what: string, env: NodeJS.ProcessEnv = process.env): KubeConfig {
+  const kc = new KubeConfig();
+  const home = join(homedir(), '.kube', 'config');
+  const file = env.KUBECONFIG?.split(':').find((f) => f && existsSync(f)) ?? (existsSync(home) ? home : undefined);
+  if (file) kc.loadFromFile(file);
+  else if (env.KUBERNETES_SERVICE_HOST) kc.loadFromCluster();
+  else throw new InvalidParameter(`${what}: no cluster configured (set KUBECONFIG, create ~/.kube/config, or run inside a cluster).`);
+  return kc;
+}
+
+/** The namespace of the kubeconfig's current context, if it names one. */
+export function contextNamespace(kc: KubeConfig): string | undefined {
+  return kc.getContextObject(kc.getCurrentContext())?.namespace;
 }

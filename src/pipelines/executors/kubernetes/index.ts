@@ -5,11 +5,9 @@
  * TRAINYARD_K8S_NAMESPACE, TRAINYARD_K8S_IMAGE, TRAINYARD_K8S_TRAINYARD_URI,
  * TRAINYARD_K8S_TTL_SECONDS, TRAINYARD_K8S_SHARED_PVC + TRAINYARD_K8S_SHARED_MOUNT.
  */
-import { existsSync } from 'node:fs';
-import { homedir } from 'node:os';
-import { join } from 'node:path';
-import { KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
 import { InvalidParameter } from '../../../core/errors.js';
+import { contextNamespace, loadKubeConfig as loadClusterConfig } from '../../../launch/kubernetes/index.js';
 import { registerExecutor } from '../registry.js';
 import { KubernetesExecutor } from './kubernetes-executor.js';
 import type { JobTarget } from './job-manifest.js';
@@ -19,18 +17,13 @@ export { toStepJob, jobName, labelValue, LABELS, type JobTarget } from './job-ma
 export { validateJob, structuralProblems, type JobManifest } from './job-schema.js';
 export { wrapCommand, readOutputs } from './job-outputs.js';
 
-/** The cluster as kubectl would reach it; refuses to guess one when nothing is configured. */
+/** The cluster as kubectl would reach it (the launch domain's loader: one rule for both). */
 export function loadKubeConfig(env: NodeJS.ProcessEnv = process.env): KubeConfig {
-  const kc = new KubeConfig();
-  const file = env.KUBECONFIG?.split(':').find((f) => f && existsSync(f)) ?? (existsSync(join(homedir(), '.kube', 'config')) ? join(homedir(), '.kube', 'config') : undefined);
-  if (file) kc.loadFromFile(file);
-  else if (env.KUBERNETES_SERVICE_HOST) kc.loadFromCluster();
-  else throw new InvalidParameter('--executor kubernetes: no cluster configured (set KUBECONFIG, create ~/.kube/config, or run inside a cluster).');
-  return kc;
+  return loadClusterConfig('--executor kubernetes', env);
 }
 
 export function jobTargetFromEnv(kc: KubeConfig, env: NodeJS.ProcessEnv = process.env, serverUrl?: string): JobTarget {
-  const ctxNs = kc.getContextObject(kc.getCurrentContext())?.namespace;
+  const ctxNs = contextNamespace(kc);
   const ttl = env.TRAINYARD_K8S_TTL_SECONDS !== undefined ? Number(env.TRAINYARD_K8S_TTL_SECONDS) : 3600;
   if (!Number.isInteger(ttl) || ttl < 0) throw new InvalidParameter(`TRAINYARD_K8S_TTL_SECONDS must be an integer >= 0 (got '${env.TRAINYARD_K8S_TTL_SECONDS}').`);
   if (!!env.TRAINYARD_K8S_SHARED_PVC !== !!env.TRAINYARD_K8S_SHARED_MOUNT) throw new InvalidParameter('TRAINYARD_K8S_SHARED_PVC and TRAINYARD_K8S_SHARED_MOUNT go together: the claim, and where the scheduler\'s home is on it.');
