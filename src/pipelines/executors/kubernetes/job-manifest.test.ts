@@ -84,7 +84,7 @@ describe('a command step as a batch/v1 Job', () => {
 
   it('refuses before anything is sent: no image, a TypeScript step, artifact outputs without a shared claim', () => {
     expect(() => toStepJob(task({ kubernetes: {} }), target)).toThrow(/Step 'train' has no image: set kubernetes.image on the step or TRAINYARD_K8S_IMAGE/);
-    expect(() => toStepJob(task({ kind: 'function', fn: { module: 'p.ts', step: 'train' } }), target)).toThrow(/TypeScript step/);
+    expect(() => toStepJob(task({ kind: 'function', fn: { module: 'p.ts', step: 'train' } }), target)).toThrow(/is a TypeScript or launch step: the kubernetes executor runs command steps/);
     expect(() => toStepJob(task({ outputs: { model: { type: 'artifact', kind: 'model', path: 'model.pkl' } } }), target)).toThrow(/artifact output 'model': on Kubernetes that needs a shared volume/);
     const shared = { ...target, sharedClaim: { claimName: 'ty-home', mountPath: '/h' } };
     const m = toStepJob(task({ outputs: { model: { type: 'artifact', kind: 'model', path: 'model.pkl' } } }), shared);
