@@ -46,4 +46,19 @@ describe('local executor: command steps run in the pipeline file’s folder', ()
     expect(m.workdir).toContain(join('home', 'pipelines'));
     expect(JSON.parse(readFileSync(join(m.workdir, 'metrics.json'), 'utf8')).mean).toBe(2.5);
   }, 150_000);
+
+  it('the scikit-learn adult-income YAML example runs through the scheduler from another folder', () => {
+    const file = join(process.cwd(), 'examples', 'adult-income', 'python', 'pipeline.yaml');
+    const elsewhere = mkdtempSync(join(root, 'sk-'));
+    const r = spawnSync(process.execPath, [CLI, 'pipeline', 'run', file, '--json'], {
+      cwd: elsewhere,
+      encoding: 'utf8',
+      env: { ...process.env, TRAINYARD_URI: '', MLFLOW_TRACKING_URI: '', TRAINYARD_HOME: join(root, 'sk-home') },
+      timeout: 240_000,
+    });
+    expect(r.status, r.stderr).toBe(0);
+    const res = JSON.parse(r.stdout) as { run: { status: string }; steps: { step: string; outputs?: { metrics?: { auc: number } } }[] };
+    expect(res.run.status).toBe('succeeded');
+    expect(res.steps.find((s) => s.step === 'evaluate')!.outputs!.metrics!.auc).toBeGreaterThan(0.88);
+  }, 250_000);
 });
