@@ -72,9 +72,10 @@ export class AgentsService {
   }
 
   /** Leases up to `limit` tasks, waiting up to `waitMs` for one to be queued. */
-  async claim(agentId: string, o: { limit: number; waitMs: number; leaseMs: number }): Promise<ClaimedTask[]> {
+  async claim(agentId: string, o: { limit: number; waitMs: number; leaseMs: number; signal?: AbortSignal }): Promise<ClaimedTask[]> {
     const agent = await this.seen(agentId);
     const abort = new AbortController();
+    o.signal?.addEventListener('abort', () => abort.abort(o.signal?.reason), { once: true });
     let set = this.waiting.get(agentId);
     if (!set) this.waiting.set(agentId, (set = new Set()));
     set.add(abort);
@@ -86,6 +87,11 @@ export class AgentsService {
         waitMs: Math.max(0, Math.min(o.waitMs, MAX_CLAIM_WAIT_MS)),
         signal: abort.signal,
       });
+      if (o.signal?.aborted && items.length) {
+        // The agent hung up (killed mid-poll) as these were leased: back to the queue at once.
+        for (const i of items) await this.queue.fail(i.id, i.leaseToken!, `agent ${agent.name} went away while claiming`, { delayMs: 0 }).catch(() => {});
+        return [];
+      }
       for (const i of items) this.events.emit(itemEvent(i.id));
       return items.map((i) => ({ item_id: i.id, token: i.leaseToken!, kind: String(i.payload?.kind ?? ''), payload: i.payload, attempt: i.attempts, lease_expires_at: i.leaseExpiresAt! }));
     } finally {

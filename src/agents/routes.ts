@@ -59,11 +59,12 @@ export function agentRoutes(svc: AgentsService): JsonRoute[] {
       svc.register({ name: reqString(f, 'name'), slots: reqInt(f, 'slots', { min: 1, max: 1024 }), labels: labelsField(f), hostname: optString(f, 'hostname') ?? 'unknown' }),
     ),
     r(['GET'], '', async () => ({ agents: await svc.list() })),
-    r(['POST'], '/:agent/claim', async (f) => ({
+    r(['POST'], '/:agent/claim', async (f, ctx) => ({
       tasks: await svc.claim(reqString(f, 'agent'), {
         limit: optInt(f, 'limit', { min: 1, max: 1024 }) ?? 1,
         waitMs: optInt(f, 'wait_ms', { min: 0, max: MAX_CLAIM_WAIT_MS }) ?? 0,
         leaseMs: optInt(f, 'lease_ms', { min: 1000, max: MAX_LEASE_MS }) ?? DEFAULT_LEASE_MS,
+        ...(ctx.signal ? { signal: ctx.signal } : {}),
       }),
     })),
     r(['POST'], '/:agent/heartbeat', async (f) => ({ leases: await svc.heartbeat(reqString(f, 'agent'), leasesField(f), optInt(f, 'lease_ms', { min: 1000, max: MAX_LEASE_MS }) ?? DEFAULT_LEASE_MS) })),
