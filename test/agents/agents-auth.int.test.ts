@@ -63,10 +63,12 @@ describe('agent bad input', () => {
     expect(res.output.trim()).toBe("trainyard: error: --slots must be a positive integer (got '0')");
   });
 
-  it('a server nobody listens on: one line naming it', async () => {
-    const res = await runAgentToExit('http://127.0.0.1:9');
+  it('a server nobody listens on: it waits --wait-for-server seconds, then one line naming it', async () => {
+    const t0 = Date.now();
+    const res = await runAgentToExit('http://127.0.0.1:9', ['--wait-for-server', '1', '--name', 'lonely']);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(1000);
     expect(res.code).not.toBe(0);
-    expect(res.output.trim().split('\n')).toHaveLength(1);
+    expect(res.output.trim().split('\n')).toEqual(['agent lonely: waiting for the server at http://127.0.0.1:9', expect.stringMatching(/^trainyard: error: /)]);
     expect(res.output).toMatch(/Cannot reach the Trainyard server at http:\/\/127\.0\.0\.1:9/);
   });
 });

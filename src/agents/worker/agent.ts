@@ -26,6 +26,8 @@ export interface AgentOptions {
   heartbeatMs?: number;
   /** How long one claim waits on the server for work (a long poll). */
   pollMs?: number;
+  /** How long start() waits for a server that does not answer yet; default 30 s. */
+  waitForServerMs?: number;
   /** Progress lines for the operator (stderr by default). */
   say?: (line: string) => void;
 }
@@ -69,9 +71,22 @@ export class Agent {
     return this.loop;
   }
 
-  /** Registers (throws the server's error: a wrong token, a name in use) and starts working. */
+  /**
+   * Registers (throws the server's error: a wrong token, a name in use) and starts working. A
+   * server that is not up yet is waited for up to `waitForServerMs` (agents often start first).
+   */
   async start(): Promise<void> {
-    await this.register();
+    const giveUp = Date.now() + (this.opts.waitForServerMs ?? 30_000);
+    for (let said = false; ; said = true) {
+      try {
+        await this.register();
+        break;
+      } catch (e) {
+        if (!(e instanceof AppError && e.code === 'TEMPORARILY_UNAVAILABLE') || Date.now() >= giveUp) throw e;
+        if (!said) this.say(`agent ${this.name}: waiting for the server at ${this.opts.server}`);
+        await new Promise((r) => setTimeout(r, 500));
+      }
+    }
     this.say(`agent ${this.name} (${this.agentId}) connected to ${this.opts.server} with ${this.opts.slots} slot${this.opts.slots > 1 ? 's' : ''}; waiting for tasks`);
     this.beat = setInterval(() => void this.heartbeat(), this.heartbeatMs);
     this.loop = this.claimLoop();

@@ -45,11 +45,12 @@ export function registerAgentCommand(program: Command): void {
     .option('--name <name>', 'agent name (default HOSTNAME-PID)')
     .option('--token <token>', 'API token when the server runs with --auth (default $TRAINYARD_TOKEN)')
     .option('--lease-ms <ms>', 'lease per task; a silent agent loses its tasks after this long', '10000')
-    .action(async (opts: { server?: string; slots: string; labels?: string[]; name?: string; token?: string; leaseMs: string }) => {
+    .option('--wait-for-server <s>', 'at start, wait this long for a server that does not answer yet', '30')
+    .action(async (opts: { server?: string; slots: string; labels?: string[]; name?: string; token?: string; leaseMs: string; waitForServer: string }) => {
       const server = opts.server ?? program.opts().uri ?? process.env.TRAINYARD_URI;
       if (!server || !/^https?:\/\//.test(server)) throw new Error('--server must be the http(s):// URL of a Trainyard server (or set TRAINYARD_URI).');
       if (opts.token) process.env.TRAINYARD_TOKEN = opts.token;
-      const agent = new Agent({ server, slots: positiveInt(opts.slots, '--slots'), labels: parseLabels(opts.labels), ...(opts.name ? { name: opts.name } : {}), leaseMs: positiveInt(opts.leaseMs, '--lease-ms') });
+      const agent = new Agent({ server, slots: positiveInt(opts.slots, '--slots'), labels: parseLabels(opts.labels), ...(opts.name ? { name: opts.name } : {}), leaseMs: positiveInt(opts.leaseMs, '--lease-ms'), waitForServerMs: positiveInt(opts.waitForServer, '--wait-for-server') * 1000 });
       try {
         await agent.start();
       } catch (e) {
