@@ -1,6 +1,9 @@
 /** @module The agent's calls to the server (src/agents/routes.ts), over the SDK's HTTP transport. */
+import { AppError } from '../../core/errors.js';
 import { HttpTransport } from '../../client/transport.js';
 import { AGENTS_API, type AgentJson, type ClaimedTask, type LeaseStatus, type LogLine } from '../protocol.js';
+
+const REPORT_PATIENCE_MS = 120_000;
 
 export class AgentClient {
   private readonly http: HttpTransport;
@@ -29,15 +32,31 @@ export class AgentClient {
   }
 
   log(itemId: number, token: string, lines: LogLine[]) {
-    return this.http.call('POST', `${AGENTS_API}/tasks/${itemId}/log`, { token, lines });
+    return this.persist(() => this.http.call('POST', `${AGENTS_API}/tasks/${itemId}/log`, { token, lines }));
   }
 
   complete(itemId: number, token: string, result: unknown) {
-    return this.http.call('POST', `${AGENTS_API}/tasks/${itemId}/complete`, { token, result });
+    return this.persist(() => this.http.call('POST', `${AGENTS_API}/tasks/${itemId}/complete`, { token, result }));
   }
 
   fail(itemId: number, token: string, error: string, opts: { retry: boolean; delay_ms?: number }) {
-    return this.http.call('POST', `${AGENTS_API}/tasks/${itemId}/fail`, { token, error, ...opts });
+    return this.persist(() => this.http.call('POST', `${AGENTS_API}/tasks/${itemId}/fail`, { token, error, ...opts }));
+  }
+
+  /**
+   * A result or log line must not be lost to a server restart: while the server cannot be
+   * reached, try again (up to REPORT_PATIENCE_MS). Anything the server answered is final.
+   */
+  private async persist<T>(call: () => Promise<T>): Promise<T> {
+    const giveUp = Date.now() + REPORT_PATIENCE_MS;
+    for (;;) {
+      try {
+        return await call();
+      } catch (e) {
+        if (!(e instanceof AppError && e.code === 'TEMPORARILY_UNAVAILABLE') || Date.now() > giveUp) throw e;
+        await new Promise((r) => setTimeout(r, 500));
+      }
+    }
   }
 
   async close(): Promise<void> {
