@@ -37,13 +37,21 @@ export class AgentsService {
   /** Waiting claims per agent, so unregister answers them at once. */
   private readonly waiting = new Map<string, Set<AbortController>>();
 
-  constructor(readonly db: Database, opts: { reapEveryMs?: number } = {}) {
+  constructor(readonly db: Database, private readonly opts: { reapEveryMs?: number } = {}) {
     this.queue = createWorkQueue(db);
     this.events = taskEventsFor(db.description);
-    this.queue.startReaper(opts.reapEveryMs ?? 1000);
+  }
+
+  /**
+   * Starts the reaper that re-queues dead agents' tasks, once agents are in use here (an agent
+   * called, or a task was sent): a CLI that only lists runs on the local store never runs one.
+   */
+  inUse(): void {
+    this.queue.startReaper(this.opts.reapEveryMs ?? 1000);
   }
 
   async register(input: RegisterInput): Promise<{ agent: AgentJson; lease_ms: number; heartbeat_ms: number }> {
+    this.inUse();
     if (!/^[\w.@:-]{1,100}$/.test(input.name)) throw new InvalidParameter(`Agent name '${input.name}' must be 1-100 letters, digits or . _ - @ :`);
     if (!Number.isInteger(input.slots) || input.slots < 1 || input.slots > 1024) throw new InvalidParameter(`--slots must be an integer in [1, 1024], got ${input.slots}.`);
     const now = Date.now();
@@ -149,6 +157,7 @@ export class AgentsService {
   }
 
   private async seen(agentId: string): Promise<AgentJson> {
+    this.inUse();
     const now = Date.now();
     const res = await this.db.run('UPDATE agents SET last_seen_at = ? WHERE id = ?', [now, agentId]);
     const agent = res.changes ? await this.agent(agentId) : undefined;

@@ -39,6 +39,7 @@ const TERMINAL = new Set(['done', 'failed', 'cancelled']);
 
 export function dispatchAgentTask(agents: AgentsService, o: DispatchOptions): AgentTaskHandle {
   const stop = new AbortController();
+  agents.inUse();
   const itemId = agents.queue
     .enqueue<TaskEnvelope>(AGENTS_QUEUE, { ...o.payload, kind: o.kind }, { maxAttempts: o.maxAttempts ?? 3, backoffMs: 0, ...(o.dedupeKey ? { dedupeKey: o.dedupeKey } : {}), ...(o.priority !== undefined ? { priority: o.priority } : {}) })
     .then(({ item }) => item.id);

@@ -122,6 +122,21 @@ ${[1, 2, 3, 4].map((i) => `  w${i}:\n    command: sleep 0.5 && echo $(( {{inputs
       await until('the step process tree to die', () => !pidAlive(bg), 5000);
     });
 
+    it("a step's timeout reaches it on its agent: the attempt fails as timed out and its tree dies", async () => {
+      await agent(`timeout-${dialect}`);
+      const pidFile = join(dir, `timeout-${dialect}.pid`);
+      const file = join(dir, 'timeout.yaml');
+      writeFileSync(file, `name: timeout-agent\nsteps:\n  hang:\n    command: sleep 60 & echo $! > ${pidFile}; sleep 60\n    timeout: 1500ms\n`);
+      const runId = await detach(file);
+      await until('the background child', () => readFileSync(pidFile, { encoding: 'utf8', flag: 'a+' }).trim() !== '');
+      const bg = Number(readFileSync(pidFile, 'utf8'));
+      const v = await finished(runId);
+      expect(v.run.status).toBe('failed');
+      const res = await http.call<{ steps: { step: string; status: string; error?: string }[] }>('GET', `/api/v1/pipelines/runs/${runId}`);
+      expect(res.steps.find((s) => s.step === 'hang')).toMatchObject({ status: 'failed', error: expect.stringMatching(/timed out after 1500 ms/) });
+      await until('the step process tree to die', () => !pidAlive(bg), 5000);
+    });
+
     it('SIGTERM drains: the running step finishes and reports, then the agent exits 0', async () => {
       const a = await agent(`drain-${dialect}`);
       const log = join(dir, `drain-${dialect}.log`);
