@@ -1,7 +1,8 @@
 /**
  * @module Task logs an agent streams, kept in the store (agent_task_logs, migration 005) so any
  * server process, replica or an embedded CLI driving the run can read them. Only the newest
- * KEPT_LOG_BYTES of each (item, attempt) are kept: a step printing 100 MB costs the store 1 MB.
+ * KEPT_LOG_BYTES of each (item, attempt) are kept while the task runs (a step printing 100 MB costs
+ * the store 1 MB), and none once its follower has read the end.
  */
 import type { Database, Executor } from '../store/index.js';
 import { KEPT_LOG_BYTES, type LogLine } from './protocol.js';
@@ -51,4 +52,12 @@ export async function readLog(db: Database, itemId: number, after: { attempt: nu
     [itemId, after.attempt, after.attempt, after.seq, limit],
   );
   return rows.map((r) => ({ attempt: Number(r.attempt), seq: Number(r.seq), lines: JSON.parse(r.data) as LogLine[] }));
+}
+
+/** Forgets an item's log once its follower has read it all (the step's own log file has it). */
+export async function dropLog(db: Database, itemId: number): Promise<void> {
+  await db.transaction(async (tx) => {
+    await tx.run('DELETE FROM agent_task_logs WHERE item_id = ?', [itemId]);
+    await tx.run('DELETE FROM agent_task_log_state WHERE item_id = ?', [itemId]);
+  });
 }

@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import type { EventEmitter } from 'node:events';
 import { AlreadyExists, InvalidParameter, NotFound } from '../core/errors.js';
 import { LeaseLost, createWorkQueue, type Database, type WorkItem, type WorkQueue } from '../store/index.js';
-import { appendLog, readLog, type LogChunk } from './agent-logs.js';
+import { appendLog, dropLog, readLog, type LogChunk } from './agent-logs.js';
 import { AGENTS_QUEUE, DEFAULT_HEARTBEAT_MS, DEFAULT_LEASE_MS, MAX_CLAIM_WAIT_MS, MAX_LEASE_MS, type AgentJson, type ClaimedTask, type LeaseStatus, type LogLine, type TaskEnvelope } from './protocol.js';
 import { itemEvent, taskEventsFor } from './task-events.js';
 
@@ -149,6 +149,10 @@ export class AgentsService {
 
   readLog(itemId: number, after?: { attempt: number; seq: number }): Promise<LogChunk[]> {
     return readLog(this.db, itemId, after);
+  }
+
+  dropLog(itemId: number): Promise<void> {
+    return dropLog(this.db, itemId);
   }
 
   close(): void {

@@ -76,7 +76,11 @@ async function follow(agents: AgentsService, id: number, o: DispatchOptions, sig
       }
       if (chunks.length < 200) break;
     }
-    if (TERMINAL.has(item.state)) return item;
+    if (TERMINAL.has(item.state)) {
+      // Every line is now with the follower (a step log file): the store keeps none of it.
+      await agents.dropLog(id).catch(() => {});
+      return item;
+    }
     if (signal.aborted) throw new Error('stopped following the agent task (closing)');
     await news(agents, id, signal);
   }
