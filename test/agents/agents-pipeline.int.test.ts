@@ -54,6 +54,10 @@ for (const dialect of DIALECTS) {
     it('runs a pipeline across two agents: `pipeline run --executor agents` succeeds, both agents work', async () => {
       const a1 = await agent(`two-a-${dialect}`, '--slots', '2');
       const a2 = await agent(`two-b-${dialect}`, '--slots', '2');
+      const listed = await runCli(['--uri', server.url, 'agents', '--json']);
+      expect(listed.code, listed.stderr).toBe(0);
+      const names = (JSON.parse(listed.stdout) as { agents: { name: string; alive: boolean; slots: number }[] }).agents.filter((x) => x.alive).map((x) => `${x.name}/${x.slots}`);
+      expect(names).toEqual(expect.arrayContaining([`two-a-${dialect}/2`, `two-b-${dialect}/2`]));
       const file = join(dir, 'fan.yaml');
       writeFileSync(
         file,

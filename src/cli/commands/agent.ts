@@ -9,7 +9,9 @@
 import type { Command } from 'commander';
 import { AppError } from '../../core/errors.js';
 import { Agent } from '../../agents/worker/agent.js';
-import { fail } from '../output.js';
+import { connect } from '../../client/connect.js';
+import type { AgentJson } from '../../agents/index.js';
+import { fail, formatTime, printJson, printTable } from '../output.js';
 
 export function parseLabels(flags: string[] = []): Record<string, string> {
   const out: Record<string, string> = {};
@@ -71,5 +73,25 @@ export function registerAgentCommand(program: Command): void {
       process.on('SIGINT', onSignal);
       process.on('SIGTERM', onSignal);
       await agent.stopped.catch((e) => fail(explain(e, server)));
+    });
+}
+
+export function registerAgentsListCommand(program: Command): void {
+  program
+    .command('agents')
+    .description('List the agents a server knows: name, slots, labels, host, last seen')
+    .option('--json', 'print JSON')
+    .action(async (opts: { json?: boolean }) => {
+      const c = await connect({ uri: program.opts().uri });
+      try {
+        const res = await c.call<{ agents: AgentJson[] }>('GET', '/api/v1/agents');
+        if (opts.json) return printJson(res);
+        printTable(
+          ['NAME', 'ALIVE', 'SLOTS', 'LABELS', 'HOST', 'LAST SEEN'],
+          res.agents.map((a) => [a.name, a.alive ? 'yes' : 'no', a.slots, Object.entries(a.labels).map(([k, v]) => `${k}=${v}`).join(','), a.hostname, formatTime(a.last_seen_at)]),
+        );
+      } finally {
+        await c.close();
+      }
     });
 }
