@@ -165,7 +165,7 @@ export class AgentsService {
     const now = Date.now();
     const res = await this.db.run('UPDATE agents SET last_seen_at = ? WHERE id = ?', [now, agentId]);
     const agent = res.changes ? await this.agent(agentId) : undefined;
-    if (!agent) throw new NotFound(`No agent '${agentId}': register first (POST ${'/api/v1/agents/register'}); a restarted server forgets nothing, so this agent id was never issued or was replaced by a newer agent of the same name.`);
+    if (!agent) throw new NotFound(`No agent '${agentId}': register first (POST /api/v1/agents/register); an agent registered again under its name replaces the old id.`);
     return agent;
   }
 
