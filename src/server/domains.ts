@@ -8,6 +8,7 @@ import { createCollab } from '../collab/index.js';
 import { StudyService, tuningRoutes } from '../tuning/index.js';
 import { JobsService, launchRoutes } from '../launch/index.js';
 import { createPipelines, type Pipelines } from '../pipelines/index.js';
+import { createAgents } from '../agents/index.js';
 import { pipelineStepSdk } from './pipeline-step-sdk.js';
 
 export interface Domains {
@@ -36,7 +37,9 @@ export function createDomains(db: Database, opts: { home: string; artifacts?: st
   const collab = createCollab(db, tracking);
   const routes: JsonRoute[] = [];
   // TypeScript pipeline steps get an SDK on these same routes, in-process (no HTTP hop).
-  const pipelines = createPipelines(db, { home: opts.home, trainyard: pipelineStepSdk(routes, locations) });
+  // Agents drain the work queue; the `agents` pipeline executor finds them in the services.
+  const agents = createAgents(db);
+  const pipelines = createPipelines(db, { home: opts.home, trainyard: pipelineStepSdk(routes, locations), services: { agents: agents.service } });
   pipelinesRef = pipelines;
   routes.push(
     ...withLoggedModelMetrics(trackingRoutes(tracking), registry.loggedModels),
@@ -46,6 +49,7 @@ export function createDomains(db: Database, opts: { home: string; artifacts?: st
     ...collab.routes,
     ...launchRoutes(new JobsService(db)),
     ...pipelines.routes,
+    ...agents.routes,
   );
   return {
     routes,
@@ -54,6 +58,7 @@ export function createDomains(db: Database, opts: { home: string; artifacts?: st
     locations,
     close: async () => {
       await pipelines.close();
+      agents.close();
       await registry.close();
       await locations.close();
     },
