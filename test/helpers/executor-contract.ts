@@ -49,7 +49,7 @@ export function describeExecutorContract(name: string, setup: () => Promise<Exec
     };
 
     it('succeeds: reports started once, streams stdout, collects declared outputs', async () => {
-      const r = await start(task('echo hello-contract; echo 7 > n.txt; echo ok > art.txt', { n: { type: 'value', path: 'n.txt' }, art: { type: 'artifact', kind: 'file', path: 'art.txt' } })).done;
+      const r = await start(task('echo hello-contract; cd "$TRAINYARD_STEP_WORKDIR"; echo 7 > n.txt; echo ok > art.txt', { n: { type: 'value', path: 'n.txt' }, art: { type: 'artifact', kind: 'file', path: 'art.txt' } })).done;
       expect(r.outcome.status).toBe('succeeded');
       if (r.outcome.status !== 'succeeded') return;
       expect(r.outcome.outputs.n).toBe(7);
@@ -81,7 +81,7 @@ export function describeExecutorContract(name: string, setup: () => Promise<Exec
     });
 
     it('cancel kills the whole process tree', async () => {
-      const t = task('sleep 60 & echo $! > bg.pid; sleep 60');
+      const t = task('sleep 60 & echo $! > "$TRAINYARD_STEP_WORKDIR/bg.pid"; sleep 60');
       const s = start(t);
       const pidFile = join(t.workdir, 'bg.pid');
       await until('the background child', () => existsSync(pidFile) && readFileSync(pidFile, 'utf8').trim() !== '');
@@ -93,12 +93,14 @@ export function describeExecutorContract(name: string, setup: () => Promise<Exec
       await until('the background child to die', () => !pidAlive(bg), 5000);
     });
 
-    it("runs in the task's workdir with the task's environment", async () => {
-      const t = task('pwd > where.txt; echo "$CONTRACT_VAR" > env.txt', { where: { type: 'value', path: 'where.txt' }, env: { type: 'value', path: 'env.txt' } });
+    // Commands start in the project folder (task.cwd: `python3 train.py` finds train.py) and
+    // write their outputs into the attempt's workdir, which they are told as TRAINYARD_STEP_WORKDIR.
+    it("runs in the task's project folder, with its workdir and environment", async () => {
+      const t = task('cd "$TRAINYARD_STEP_WORKDIR"; echo "$OLDPWD" > where.txt; echo "$CONTRACT_VAR" > env.txt', { where: { type: 'value', path: 'where.txt' }, env: { type: 'value', path: 'env.txt' } });
       const r = await start(t).done;
       expect(r.outcome.status).toBe('succeeded');
       if (r.outcome.status !== 'succeeded') return;
-      expect(r.outcome.outputs.where).toBe(t.workdir);
+      expect(r.outcome.outputs.where).toBe(t.cwd);
       expect(r.outcome.outputs.env).toBe(t.env.CONTRACT_VAR);
     });
   });

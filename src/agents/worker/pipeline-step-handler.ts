@@ -3,8 +3,9 @@
  * it (command steps as their own process group, killed as a tree on cancel; TypeScript steps in
  * a child process with an SDK on the server), and the StepOutcome is the task's result.
  *
- * The step runs in the workdir the server chose (an absolute path under the server's home):
- * commands were rendered with it. Artifacts are file paths on this machine, so steps that pass
+ * A command starts in the pipeline file's folder (task.cwd) when this machine has it, else in the
+ * workdir the server chose (an absolute path under the server's home); outputs go to that workdir,
+ * which commands were rendered with. Artifacts are file paths on this machine, so steps that pass
  * artifacts to each other across machines need that path on a shared filesystem.
  */
 import { LocalExecutor, type StepOutcome, type StepTask } from '../../pipelines/index.js';
