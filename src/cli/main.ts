@@ -9,6 +9,7 @@ import { registerDemoCommand } from './commands/demo.js';
 import { registerLaunchCommands } from './commands/launch.js';
 import { registerPipelineCommands } from './commands/pipeline.js';
 import { fail } from './output.js';
+import { announceNewStores } from './store-notice.js';
 
 /** Builds the `trainyard` command; each domain adds its subcommands. */
 export function buildProgram(): Command {
@@ -36,6 +37,7 @@ export async function main(argv: string[]): Promise<void> {
     if (e.code === 'EPIPE') process.exit(0);
     throw e;
   });
+  announceNewStores();
   const program = buildProgram();
   try {
     await program.parseAsync(argv);
