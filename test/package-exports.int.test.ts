@@ -43,3 +43,22 @@ it("imports the SDK from 'trainyard' and the engine from 'trainyard/tuning'; the
   expect(code, out).toBe(0);
   expect(JSON.parse(out.trim().split('\n').pop()!)).toEqual({ sdk: 'function', n: 20, pruned: true, best: true });
 });
+
+it("require('trainyard') from CommonJS gets the same module instances as import (no dual-package copy)", async () => {
+  const { code, out } = await new Promise<{ code: number | null; out: string }>((resolve) => {
+    const script = `
+      const cjs = require('trainyard');
+      const tuning = require('trainyard/tuning');
+      const pipelines = require('trainyard/pipelines');
+      import('trainyard').then((esm) => {
+        console.log(JSON.stringify({ sdk: typeof cjs.Trainyard, same: cjs.Trainyard === esm.Trainyard && cjs.TrialPruned === esm.TrialPruned, tuning: typeof tuning.createStudy, pipelines: typeof pipelines.pipeline }));
+      });`;
+    const child = spawn(process.execPath, ['--input-type=commonjs', '-e', script], { cwd: ROOT });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (out += d));
+    child.on('close', (c) => resolve({ code: c, out }));
+  });
+  expect(code, out).toBe(0);
+  expect(JSON.parse(out.trim().split('\n').pop()!)).toEqual({ sdk: 'function', same: true, tuning: 'function', pipelines: 'function' });
+});

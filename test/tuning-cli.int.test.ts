@@ -74,7 +74,9 @@ describe('trainyard tune', () => {
         expect([missing.code, missing.stderr]).toEqual([1, expect.stringMatching(/Objective file '.*nope.ts' does not exist/)]);
         const noDefault = await runCli(['tune', 'run', join(fx.dir(), 'no-default.ts'), '--trials', '2', '--workers', '2'], env());
         expect(noDefault.code).toBe(1);
-        expect(noDefault.stderr).toMatch(/\[worker 1\] .*must default-export the objective/);
+        // Checked once before any worker starts: one line, no worker prefix.
+        expect(noDefault.stderr).toMatch(/^trainyard: error: .*no-default\.ts' must default-export the objective/);
+        expect(noDefault.stderr).not.toMatch(/\[worker/);
       });
     });
   }

@@ -10,6 +10,7 @@ import { registerLaunchCommands } from './commands/launch.js';
 import { registerPipelineCommands } from './commands/pipeline.js';
 import { registerAgentCommand, registerAgentsListCommand } from './commands/agent.js';
 import { fail } from './output.js';
+import { announceNewStores } from './store-notice.js';
 
 /** Builds the `trainyard` command; each domain adds its subcommands. */
 export function buildProgram(): Command {
@@ -39,6 +40,7 @@ export async function main(argv: string[]): Promise<void> {
     if (e.code === 'EPIPE') process.exit(0);
     throw e;
   });
+  announceNewStores();
   const program = buildProgram();
   try {
     await program.parseAsync(argv);

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { defaultHome } from '../core/config.js';
 // Embedded mode runs the server's domain assembly in-process (no HTTP): the one module of
 // src/server a client uses, because embedded means "the same services on a local store".
@@ -23,6 +24,13 @@ export interface Connection extends Transport {
   readonly mode: 'remote' | 'embedded';
 }
 
+/**
+ * Called when embedded mode is about to create a store that did not exist (a new, empty home).
+ * The CLI sets it to say so on stderr: a command run in the wrong folder would otherwise show an
+ * empty table with no word of where it looked. The SDK leaves it unset (a library stays quiet).
+ */
+export const storeNotices: { onNewStore?: (home: string) => void } = {};
+
 /** Picks the mode: a server when a URI is given or set in TRAINYARD_URI, else embedded. */
 export async function connect(opts: ConnectOptions = {}): Promise<Connection> {
   const uri = opts.uri || process.env.TRAINYARD_URI || process.env.MLFLOW_TRACKING_URI || undefined;
@@ -35,7 +43,9 @@ export async function connect(opts: ConnectOptions = {}): Promise<Connection> {
     throw new Error(`Unsupported tracking URI '${uri}': use http://host:port for a server, or leave it unset for the local store.`);
   }
   const home = opts.home ?? (uri?.startsWith('file:') ? uri.replace(/^file:(\/\/)?/, '') : defaultHome());
-  const db = await openDatabase(opts.db ?? process.env.TRAINYARD_DB, home);
+  const dbUrl = opts.db ?? process.env.TRAINYARD_DB;
+  if (!dbUrl && !existsSync(home)) storeNotices.onNewStore?.(home);
+  const db = await openDatabase(dbUrl, home);
   const domains = createDomains(db, { home, artifacts: opts.artifacts ?? process.env.TRAINYARD_ARTIFACTS });
   const artifacts = new StoreArtifactClient(domains.locations.defaultStore);
   const t = new InProcessTransport(domains.routes, `embedded:${home}`, async () => {

@@ -214,7 +214,8 @@ export class Models {
     );
     const expected = Object.fromEntries(files.map((f) => [f.path || storage.split('/').pop()!, { sha256: f.sha256, size: f.size }]));
     const what = `model '${name}' version ${mv.version}`;
-    const dst = opts.dst ?? join(tmpdir(), 'trainyard-models', `${safe(name)}-v${mv.version}-${digestOf(files).slice(0, 12)}`);
+    // TRAINYARD_MODEL_CACHE moves the cache of verified copies (default $TMPDIR/trainyard-models).
+    const dst = opts.dst ?? join(process.env.TRAINYARD_MODEL_CACHE || join(tmpdir(), 'trainyard-models'), `${safe(name)}-v${mv.version}-${digestOf(files).slice(0, 12)}`);
     if (existsSync(dst) && !opts.force) {
       // A copy is already there: trust it only if it still matches (a tampered copy is an error).
       await verifyFolder(dst, expected, `${what} at ${dst}`);

@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import { readServerEnv } from './env.js';
 
 /**
  * Server configuration from flags and environment, validated once at start. Each refinement
@@ -31,11 +32,15 @@ export function defaultHome(env: NodeJS.ProcessEnv = process.env): string {
   return resolve(env.TRAINYARD_HOME || 'trainyard-data');
 }
 
-export function loadServerConfig(flags: Partial<Record<keyof ServerConfig, unknown>>, env: NodeJS.ProcessEnv = process.env): ServerConfig {
+/** The flag each config field comes from, to name it in an error. */
+const FLAGS: Record<string, string> = { host: '--host', port: '--port', home: '--home', db: '--db', artifacts: '--artifacts', defaultPermission: '--default-permission' };
+
+export function loadServerConfig(flags: Partial<Record<keyof ServerConfig, unknown>>, rawEnv: NodeJS.ProcessEnv = process.env): ServerConfig {
+  const env = readServerEnv(rawEnv); // a bad variable is named before any flag is looked at
   const parsed = ServerConfigSchema.safeParse({
     host: flags.host ?? env.TRAINYARD_HOST,
     port: flags.port ?? env.TRAINYARD_PORT,
-    home: (flags.home as string | undefined) ?? defaultHome(env),
+    home: (flags.home as string | undefined) ?? defaultHome(rawEnv),
     db: flags.db ?? env.TRAINYARD_DB,
     artifacts: flags.artifacts ?? env.TRAINYARD_ARTIFACTS,
     auth: Boolean(flags.auth ?? env.TRAINYARD_AUTH === 'true'),
@@ -44,7 +49,8 @@ export function loadServerConfig(flags: Partial<Record<keyof ServerConfig, unkno
   });
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
-    throw new Error(`Invalid configuration: ${issue.path.join('.')}: ${issue.message}`);
+    const field = String(issue.path[0]);
+    throw new Error(`Invalid ${FLAGS[field] ?? field} '${String(flags[field as keyof ServerConfig])}': ${issue.message}`);
   }
   return parsed.data;
 }

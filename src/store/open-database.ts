@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type { Database } from './database.js';
 import { migrate } from './migrate.js';
+import { createPostgresDatabase, PG_DATABASE_MISSING } from './postgres-create-database.js';
 import { PostgresDatabase } from './postgres-database.js';
 import { SqliteDatabase } from './sqlite-database.js';
 
@@ -10,6 +11,17 @@ import { SqliteDatabase } from './sqlite-database.js';
  * file path or `:memory:` -> SQLite; nothing -> `<home>/trainyard.db`.
  */
 export async function openDatabase(url: string | undefined, home: string): Promise<Database> {
+  try {
+    return await openAndMigrate(url, home);
+  } catch (e) {
+    // A PostgreSQL URL naming a database that does not exist yet: create it (as MLflow does), once.
+    if ((e as { code?: string }).code !== PG_DATABASE_MISSING || !url) throw e;
+    await createPostgresDatabase(url);
+    return openAndMigrate(url, home);
+  }
+}
+
+async function openAndMigrate(url: string | undefined, home: string): Promise<Database> {
   const db = createDatabase(url, home);
   try {
     await migrate(db);

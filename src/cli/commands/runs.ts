@@ -44,7 +44,8 @@ export function registerRunCommands(program: Command): void {
           list.map((r) => [r.info.run_id, r.info.run_name, r.info.experiment_id, r.info.status, formatTime(r.info.start_time),
             ...metricKeys.map((k) => r.data.metrics.find((m) => m.key === k)?.value)]),
         );
-        if (res.next_page_token) process.stdout.write(`(more runs: raise --max-results or narrow --filter)\n`);
+        // On stderr, so `runs list | wc -l` still counts runs, yet nobody takes a truncated table for all of them.
+        if (res.next_page_token) process.stderr.write(`showing the first ${list.length} runs; more match: raise --max-results (now ${opts.maxResults}) or narrow --filter\n`);
       } finally {
         await t.close();
       }

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { loadServerConfig } from '../../core/config.js';
+import { lockHome } from '../../server/home-lock.js';
 import { startServer } from '../../server/start-server.js';
 
 export function registerServerCommand(program: Command): void {
@@ -16,13 +17,18 @@ export function registerServerCommand(program: Command): void {
     .option('--default-permission <level>', 'with --auth: READ (default), EDIT, MANAGE or NO_PERMISSIONS on resources nobody granted')
     .action(async (opts: { host?: string; port?: string; db?: string; artifacts?: string; home?: string; auth?: boolean; insecureNoAuth?: boolean; defaultPermission?: string }) => {
       const config = loadServerConfig(opts);
+      // A SQLite home has one server; replicas on PostgreSQL share nothing on local disk but may share a home.
+      const lock = config.db && /^postgres(ql)?:\/\//.test(config.db) ? undefined : lockHome(config.home);
       const server = await startServer(config).catch((e: NodeJS.ErrnoException) => {
+        lock?.release();
         if (e.code === 'EADDRINUSE') throw new Error(`port ${config.port} on ${config.host} is already in use: pass --port <another port>, or stop the process that holds it`);
         throw e;
       });
+      lock?.setUrl(server.url);
       process.stdout.write(`Trainyard server listening on ${server.url} (store: ${server.db.description})\n`);
       const stop = async () => {
         await server.close().catch(() => {});
+        lock?.release();
         process.exit(0);
       };
       process.once('SIGINT', stop);
