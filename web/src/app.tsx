@@ -3,6 +3,7 @@ import { actingUser, setActingUser } from './api/client';
 import { ComparePage } from './pages/compare-page';
 import { ExperimentsPage } from './pages/experiments-page';
 import { ModelPage, ModelsPage } from './pages/models-page';
+import { PipelineRunPage, PipelinesPage } from './pages/pipelines-page';
 import { RunPage } from './pages/run-page';
 import { RunsPage } from './pages/runs-page';
 import { StudiesPage, StudyPage } from './pages/studies-page';
@@ -22,6 +23,8 @@ function Page({ path }: { path: string }) {
   if ((p = match('/models/:name', path))) return <ModelPage name={p.name!} />;
   if (match('/studies', path)) return <StudiesPage />;
   if ((p = match('/studies/:name', path))) return <StudyPage name={p.name!} />;
+  if (match('/pipelines', path)) return <PipelinesPage />;
+  if ((p = match('/pipelines/:id', path))) return <PipelineRunPage runId={p.id!} />;
   return <div className="page"><h1>Not found</h1><p>No page at {path}. <Link to="/experiments">Experiments</Link></p></div>;
 }
 
@@ -45,6 +48,7 @@ export function App() {
           <Link to="/experiments" className={section === 'experiments' || section === 'runs' || section === 'compare' ? 'on' : ''}>Experiments</Link>
           <Link to="/models" className={section === 'models' ? 'on' : ''}>Models</Link>
           <Link to="/studies" className={section === 'studies' ? 'on' : ''}>Studies</Link>
+          <Link to="/pipelines" className={section === 'pipelines' ? 'on' : ''}>Pipelines</Link>
         </nav>
         <UserBox />
       </header>
