@@ -2,6 +2,7 @@ import { useState } from 'react';
 import { actingUser, setActingUser } from './api/client';
 import { ComparePage } from './pages/compare-page';
 import { ExperimentsPage } from './pages/experiments-page';
+import { JobPage, JobsPage } from './pages/jobs-page';
 import { ModelPage, ModelsPage } from './pages/models-page';
 import { PipelineRunPage, PipelinesPage } from './pages/pipelines-page';
 import { RunPage } from './pages/run-page';
@@ -25,6 +26,8 @@ function Page({ path }: { path: string }) {
   if ((p = match('/studies/:name', path))) return <StudyPage name={p.name!} />;
   if (match('/pipelines', path)) return <PipelinesPage />;
   if ((p = match('/pipelines/:id', path))) return <PipelineRunPage runId={p.id!} />;
+  if (match('/jobs', path)) return <JobsPage />;
+  if ((p = match('/jobs/:id', path))) return <JobPage jobId={p.id!} />;
   return <div className="page"><h1>Not found</h1><p>No page at {path}. <Link to="/experiments">Experiments</Link></p></div>;
 }
 
@@ -49,6 +52,7 @@ export function App() {
           <Link to="/models" className={section === 'models' ? 'on' : ''}>Models</Link>
           <Link to="/studies" className={section === 'studies' ? 'on' : ''}>Studies</Link>
           <Link to="/pipelines" className={section === 'pipelines' ? 'on' : ''}>Pipelines</Link>
+          <Link to="/jobs" className={section === 'jobs' ? 'on' : ''}>Jobs</Link>
         </nav>
         <UserBox />
       </header>

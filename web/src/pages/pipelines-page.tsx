@@ -107,7 +107,7 @@ export function PipelineRunPage({ runId }: { runId: string }) {
       {steps.length > 0 && <div className="dag-box"><Dag steps={steps.map((s) => ({ id: s.step, needs: s.needs ?? [], status: s.status, label: stepLabel(s) }))} selected={selected} onSelect={(id) => setQ({ step: id })} /></div>}
       {step && (
         <div className="step-detail">
-          <h2>Step {step.step} <span className={`pstatus ${step.status}`}>{step.status}</span>
+          <h2>Step {step.step} <span className={`pstatus ${step.status}`}>{step.status}</span>{" "}
             <button disabled={live || step.status === 'succeeded' || step.status === 'cached'} onClick={() => act('resume', { steps: [step.step] })}>Retry step</button>
           </h2>
           <table className="kv"><tbody>
