@@ -4,10 +4,11 @@ import { api, mlflow } from '../api/client';
 import { metricOf, num, paramOf, tagOf, type Experiment, type Keys, type MetricSummary, type Run } from '../api/types';
 import { duration, ErrorLine, fmtNum, useAsync } from '../components/common';
 import { ChartGrid } from '../components/chart-grid';
+import { plotColumns, RunPlots } from '../components/run-plots';
 import { SearchBox } from '../components/search-box';
 import { meanStd, treeRows } from '../lib/runs-tree';
 import { welch } from '../lib/welch';
-import { columnId, formatColumns, parseColumns, parseList, toggle, type Column } from '../lib/url-state';
+import { columnId, formatColumns, parseColumns, parseList, parsePlotState, toggle, type Column } from '../lib/url-state';
 import { Link, navigate, useQuery } from '../router';
 
 // The first page is small so the first rows show fast; later pages are large so scrolling through
@@ -17,6 +18,7 @@ const PAGE = 1000;
 /** A column as the search grammar names it; keys with odd characters go in backticks. */
 const qualified = (c: Column) => `${c.family}.${/^[\w.]+$/.test(c.key) ? c.key : `\`${c.key}\``}`;
 const ROW_H = 30;
+const MAX_GROUPED_RUNS = 1000;
 const PARENT_TAG = 'mlflow.parentRunId';
 
 function cellValue(run: Run, c: Column, summaries: Map<string, MetricSummary>): string {
@@ -45,7 +47,8 @@ export function RunsPage({ experimentId }: { experimentId: string }) {
   const cols = useMemo(() => parseColumns(q.get('cols')), [q.get('cols')]);
   const sel = useMemo(() => parseList(q.get('sel')), [q.get('sel')]);
   const group = q.get('group') ?? '';
-  const view = q.get('view') === 'charts' ? 'charts' : 'table';
+  const view = q.get('view') === 'charts' ? 'charts' : q.get('view') === 'plots' ? 'plots' : 'table';
+  const plot = useMemo(() => parsePlotState(q), [q.get('plot'), q.get('px'), q.get('py'), q.get('pz')]);
   const exp = useAsync(() => mlflow<{ experiment: Experiment }>('GET', '/experiments/get', { experiment_id: experimentId }), [experimentId]);
 
   const [runs, setRuns] = useState<Run[]>([]);
@@ -66,8 +69,9 @@ export function RunsPage({ experimentId }: { experimentId: string }) {
     const c = new Set<string>([`tags.${PARENT_TAG}`]);
     for (const col of cols) c.add(col.family === 'metrics' ? `metrics.${col.key}` : `${col.family}.${col.key}`);
     if (group) c.add(group);
+    if (view === 'plots') for (const col of plotColumns(plot)) c.add(col);
     return [...c];
-  }, [cols, group]);
+  }, [cols, group, view, plot]);
   const aggKeys = useMemo(() => [...new Set(cols.filter((c) => c.family === 'metrics' && c.agg && c.agg !== 'last').map((c) => c.key))], [cols]);
 
   const loadPage = async (gen: number, pageToken: string | undefined) => {
@@ -159,6 +163,13 @@ export function RunsPage({ experimentId }: { experimentId: string }) {
   const template = `32px minmax(220px, 2fr) 90px 80px ${cols.map(() => 'minmax(90px, 1fr)').join(' ')}`;
 
   const chartRuns = (sel.length ? runs.filter((r) => sel.includes(r.info.run_id)) : runs.slice(0, 10));
+  // Grouped charts cover every loaded run (or the selection) up to what one chart may fetch; the page says how many.
+  const groupRuns = (sel.length ? runs.filter((r) => sel.includes(r.info.run_id)) : runs).slice(0, MAX_GROUPED_RUNS);
+  const chartGroups = useMemo(() => {
+    if (view !== 'charts' || !groups) return undefined;
+    const inScope = new Set(groupRuns);
+    return groups.map(([name, rs]) => ({ name, runs: rs.filter((r) => inScope.has(r)) })).filter((g) => g.runs.length);
+  }, [view, groups, groupRuns.length, sel.join(',')]);
 
   return (
     <div className="page runs-page">
@@ -168,6 +179,7 @@ export function RunsPage({ experimentId }: { experimentId: string }) {
         <span className="tabs">
           <button className={view === 'table' ? 'on' : ''} onClick={() => setQ({ view: null })}>Table</button>
           <button className={view === 'charts' ? 'on' : ''} onClick={() => setQ({ view: 'charts' })}>Charts</button>
+          <button className={view === 'plots' ? 'on' : ''} onClick={() => setQ({ view: 'plots' })}>Scatter / contour</button>
         </span>
         <ColumnPicker keys={keys.data} cols={cols} onChange={setCols} />
         <label>group by <select aria-label="group by" value={group} onChange={(e) => setQ({ group: e.target.value || null })}>
@@ -180,10 +192,17 @@ export function RunsPage({ experimentId }: { experimentId: string }) {
         <span className="muted count" data-testid="run-count">{runs.length}{done ? '' : '+'} runs{done ? '' : ' (more load as you scroll)'}</span>
       </div>
       <ErrorLine error={exp.error} />
-      {view === 'charts' ? (
+      {view === 'plots' ? (
         <div>
-          <p className="muted">{sel.length ? `${chartRuns.length} selected runs` : `The first ${chartRuns.length} of ${runs.length}${done ? '' : '+'} runs; select runs in the table to chart others.`}</p>
-          <ChartGrid runs={chartRuns} metrics={keys.data?.metrics ?? []} />
+          <RunPlots runs={runs} keys={keys.data} total={`${runs.length}${done ? '' : '+'}`} />
+          {!done && token && <button onClick={() => void loadPage(generation.current, token)}>Load {PAGE} more runs</button>}
+        </div>
+      ) : view === 'charts' ? (
+        <div>
+          {chartGroups
+            ? <p className="muted" data-testid="chart-scope">Grouped by {group}: {chartGroups.length} groups over {groupRuns.length} of {runs.length}{done ? '' : '+'} loaded runs{sel.length ? ' (the selection)' : ''}; each line is the group's mean with its band.</p>
+            : <p className="muted">{sel.length ? `${chartRuns.length} selected runs` : `The first ${chartRuns.length} of ${runs.length}${done ? '' : '+'} runs; select runs in the table to chart others.`}</p>}
+          <ChartGrid runs={chartGroups ? groupRuns : chartRuns} metrics={keys.data?.metrics ?? []} {...(chartGroups ? { groups: chartGroups } : {})} />
         </div>
       ) : groups ? (
         <GroupTable groups={groups} cols={cols} summaries={summaries} group={group} done={done} />
