@@ -1,14 +1,20 @@
-import { useState } from 'react';
+import { lazy, Suspense, useState } from 'react';
 import { actingUser, setActingUser } from './api/client';
-import { ComparePage } from './pages/compare-page';
 import { ExperimentsPage } from './pages/experiments-page';
-import { JobPage, JobsPage } from './pages/jobs-page';
-import { ModelPage, ModelsPage } from './pages/models-page';
-import { PipelineRunPage, PipelinesPage } from './pages/pipelines-page';
-import { RunPage } from './pages/run-page';
 import { RunsPage } from './pages/runs-page';
-import { StudiesPage, StudyPage } from './pages/studies-page';
 import { Link, match, navigate, useLocation } from './router';
+
+// Pages other than the experiments list and the runs table load on first visit (a smaller first script).
+const ComparePage = lazy(() => import('./pages/compare-page').then((m) => ({ default: m.ComparePage })));
+const JobPage = lazy(() => import('./pages/jobs-page').then((m) => ({ default: m.JobPage })));
+const JobsPage = lazy(() => import('./pages/jobs-page').then((m) => ({ default: m.JobsPage })));
+const ModelPage = lazy(() => import('./pages/models-page').then((m) => ({ default: m.ModelPage })));
+const ModelsPage = lazy(() => import('./pages/models-page').then((m) => ({ default: m.ModelsPage })));
+const PipelineRunPage = lazy(() => import('./pages/pipelines-page').then((m) => ({ default: m.PipelineRunPage })));
+const PipelinesPage = lazy(() => import('./pages/pipelines-page').then((m) => ({ default: m.PipelinesPage })));
+const RunPage = lazy(() => import('./pages/run-page').then((m) => ({ default: m.RunPage })));
+const StudiesPage = lazy(() => import('./pages/studies-page').then((m) => ({ default: m.StudiesPage })));
+const StudyPage = lazy(() => import('./pages/studies-page').then((m) => ({ default: m.StudyPage })));
 
 function Page({ path }: { path: string }) {
   let p: Record<string, string> | null;
@@ -56,7 +62,7 @@ export function App() {
         </nav>
         <UserBox />
       </header>
-      <main><Page path={path} /></main>
+      <main><Suspense fallback={<div className="page muted">loading…</div>}><Page path={path} /></Suspense></main>
     </>
   );
 }

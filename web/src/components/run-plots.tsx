@@ -19,9 +19,6 @@ export function plotValue(run: Run, column: string): number | null {
   return v !== null && Number.isFinite(v) ? v : null;
 }
 
-/** The columns a plot needs from the server (the runs search projects only these). */
-export const plotColumns = (p: PlotState) => [p.x, p.y, p.z].filter(Boolean);
-
 /** Scatter (colored by a third column) and contour (a metric interpolated over two numeric columns) of the loaded runs, with the choice in the URL. */
 export function RunPlots({ runs, keys, total }: { runs: Run[]; keys: Keys | undefined; total: string }) {
   const [q, setQ] = useQuery();

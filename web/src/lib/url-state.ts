@@ -74,6 +74,9 @@ export function parsePlotState(q: URLSearchParams): PlotState {
   return { kind: q.get('plot') === 'contour' ? 'contour' : 'scatter', x: plotColumn(q.get('px')), y: plotColumn(q.get('py')), z: plotColumn(q.get('pz')) };
 }
 
+/** The columns a plot needs from the server (the runs search projects only these). */
+export const plotColumns = (p: PlotState) => [p.x, p.y, p.z].filter(Boolean);
+
 export function plotStatePatch(p: PlotState): Record<string, string | null> {
   return { plot: p.kind === 'scatter' ? null : p.kind, px: p.x || null, py: p.y || null, pz: p.z || null };
 }
