@@ -135,7 +135,12 @@ export function RunsPage({ experimentId }: { experimentId: string }) {
       if (!m.has(v)) m.set(v, []);
       m.get(v)!.push(r);
     }
-    return [...m.entries()].sort((a, b) => a[0].localeCompare(b[0], undefined, { numeric: true }));
+    // Numbers by value (localeCompare's numeric mode ties '0.01' with '0.1'), other values as text.
+    const cmp = (a: string, b: string) => {
+      const x = Number(a), y = Number(b);
+      return a.trim() && b.trim() && Number.isFinite(x) && Number.isFinite(y) ? x - y || a.localeCompare(b) : a.localeCompare(b, undefined, { numeric: true });
+    };
+    return [...m.entries()].sort((a, b) => cmp(a[0], b[0]));
   }, [runs, group]);
 
   // The table calls back as it scrolls; refs keep those callbacks stable (its rows are memoized on them).
