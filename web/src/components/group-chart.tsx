@@ -38,7 +38,7 @@ export function GroupChart({ metric, groups, settings, onZoom, width = 480 }: { 
     let cancelled = false;
     const range = settings.zoom ? { startStep: Math.floor(settings.zoom[0]), endStep: Math.ceil(settings.zoom[1]) } : {};
     const all = groups.flatMap((g) => g.runs);
-    fetchSeries(all.map((r) => r.info.run_id), metric, { buckets: bucketCount(width - 60), ...range }).then((got) => {
+    fetchSeries(all.map((r) => r.info.run_id), metric, { buckets: bucketCount(width - 60, all.length), ...range }).then((got) => {
       if (cancelled) return;
       setLines(groups.map((g) => {
         const series = g.runs.map((r) => toRunSeries(got.get(r.info.run_id) ?? [], settings.x, r.info.start_time)).filter((s) => s.xs.length);

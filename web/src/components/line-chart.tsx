@@ -49,7 +49,7 @@ export function LineChart({ metric, runs, settings, onZoom, width = 480 }: Props
   useEffect(() => {
     if (!visible) return;
     let cancelled = false;
-    const buckets = bucketCount(width - 60);
+    const buckets = bucketCount(width - 60, runs.length);
     const range = settings.zoom ? { startStep: Math.floor(settings.zoom[0]), endStep: Math.ceil(settings.zoom[1]) } : {};
     fetchSeries(runs.map((r) => r.info.run_id), metric, { buckets, ...range })
       .then((got) => new Map(runs.map((r) => [r.info.run_id, toRunSeries(got.get(r.info.run_id) ?? [], settings.x, r.info.start_time)] as const)))
