@@ -5,7 +5,9 @@
  * - charts: 100 runs x POINTS points (default 100,000) vs 100 runs x 1,000: time to first chart,
  *   the chart's own build-and-draw time after its data arrived, and re-render after a zoom;
  * - the tab's JS heap (CDP Performance.getMetrics) on each page.
- * Run: npx tsx bench/ui/run.ts  (needs `npm run build` first for dist/web). Writes bench/results/ui.md.
+ * Run: npx tsx bench/ui/run.ts  (needs `npm run build` first for dist/web). Writes bench/results/ui.md
+ * and ui.json. BASE_UI=<dir from bench/ui/base-ui.sh> measures an earlier commit's UI beside this
+ * one in the same run; REPS (default 3) repetitions, medians reported.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
