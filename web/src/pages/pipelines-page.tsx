@@ -27,10 +27,14 @@ export function PipelinesPage() {
   const [q, setQ] = useQuery();
   const pipeline = q.get('pipeline') ?? '';
   const [more, setMore] = useState<PipelineRun[]>([]);
-  const list = useAsync(() => (setMore([]), api<{ runs: PipelineRun[]; next_page_token?: string }>('GET', '/api/v1/pipelines/runs', { max_results: 100, ...(pipeline ? { pipeline } : {}) })), [pipeline]);
+  const list = useAsync(() => api<{ runs: PipelineRun[]; next_page_token?: string }>('GET', '/api/v1/pipelines/runs', { max_results: 100, ...(pipeline ? { pipeline } : {}) }), [pipeline]);
+  useEffect(() => setMore([]), [pipeline]);
   const [token, setToken] = useState<string | undefined>();
-  useEffect(() => setToken(list.data?.next_page_token), [list.data]);
-  const runs = [...(list.data?.runs ?? []), ...more];
+  // A live refresh re-reads the first page only; pages loaded with "Load more" stay.
+  useEffect(() => setToken((t) => (more.length ? t : list.data?.next_page_token)), [list.data]);
+  // New runs push older ones onto later pages: a run shows once.
+  const seen = new Set<string>();
+  const runs = [...(list.data?.runs ?? []), ...more].filter((r) => !seen.has(r.run_id) && (seen.add(r.run_id), true));
   usePoll(runs.some((r) => LIVE.has(r.status)), list.reload);
   const loadMore = async () => {
     const r = await api<{ runs: PipelineRun[]; next_page_token?: string }>('GET', '/api/v1/pipelines/runs', { max_results: 100, page_token: token, ...(pipeline ? { pipeline } : {}) });
