@@ -7,16 +7,22 @@ import { useUi } from './browser.js';
 
 /**
  * A 2-rank job of a plain Python script (no torch needed: `noPython` runs the interpreter as the
- * command): on the first attempt rank 1 fails with exit 3 and rank 0 is stopped; the restart succeeds.
+ * command): with FLAKY, on the first attempt rank 1 fails with exit 3 and rank 0 is stopped, and
+ * the restart succeeds once GATE exists; without it, ranks nap NAP seconds.
  */
 const SCRIPT = `import os, sys, time
 rank, attempt = int(os.environ["RANK"]), int(os.environ["TORCHELASTIC_RESTART_COUNT"])
 print(f"rank {rank} of {os.environ['WORLD_SIZE']} attempt {attempt}", flush=True)
-if attempt == 0 and rank == 1:
+if attempt == 0 and rank == 1 and os.environ.get("FLAKY"):
     time.sleep(1.5)
     print("rank 1 ran out of disk", file=sys.stderr, flush=True)
     sys.exit(3)
-time.sleep(float(os.environ.get("NAP", "2")))
+if attempt == 0 and os.environ.get("FLAKY"):
+    time.sleep(60)  # stopped by the supervisor when rank 1 fails
+time.sleep(float(os.environ.get("NAP", "0")))
+# The restarted attempt finishes once the test has watched it run (a gate file): no race with the page.
+while attempt > 0 and not os.path.exists(os.environ["GATE"]):
+    time.sleep(0.1)
 print(f"rank {rank} done", flush=True)
 `;
 
@@ -29,12 +35,17 @@ describe('Jobs pages in Chromium', () => {
     writeFileSync(join(dir, 'train.py'), SCRIPT);
     const ty = new Trainyard({ uri: s.url, home: dir });
     const page = await ui().page();
-    const launched = ty.launch({ command: ['/usr/bin/python3', '-u', join(dir, 'train.py')], noPython: true, nprocPerNode: 2, maxRestarts: 1, experiment: 'ui-jobs', jobId: 'ui-flaky', graceSeconds: 2 });
+    const gate = join(dir, 'gate');
+    const launched = ty.launch({ command: ['/usr/bin/python3', '-u', join(dir, 'train.py')], noPython: true, nprocPerNode: 2, maxRestarts: 1, experiment: 'ui-jobs', jobId: 'ui-flaky', graceSeconds: 2, env: { GATE: gate, FLAKY: '1' } });
     await expect.poll(async () => (await s.call('GET', '/api/v1/jobs/ui-flaky')).status, { timeout: 20_000 }).toBe(200);
     await page.goto('/jobs');
     await expect.poll(() => page.locator('tr[data-job="ui-flaky"]').innerText()).toMatch(/ui-flaky\s+(pending|running|restarting)/);
     await page.locator('tr[data-job="ui-flaky"] a').first().click();
-    // Live: the state moves through the restart to success without a reload.
+    // Live: the page follows the restart (attempt 1 running after rank 1's failure), then success, without a reload.
+    await expect.poll(() => page.locator('[aria-label="state history"] tbody tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-state')).join(' ')), { timeout: 60_000 })
+      .toBe('pending running restarting running');
+    expect(await page.getByTestId('job-state').innerText()).toBe('running');
+    writeFileSync(gate, '');
     await expect.poll(() => page.getByTestId('job-state').innerText(), { timeout: 60_000 }).toBe('succeeded');
     const result = await launched;
     expect(result.state).toBe('succeeded');
@@ -60,7 +71,7 @@ describe('Jobs pages in Chromium', () => {
     const dir = mkdtempSync(join(tmpdir(), 'ty-ui-job-'));
     writeFileSync(join(dir, 'train.py'), SCRIPT);
     const ty = new Trainyard({ uri: s.url, home: dir });
-    const launched = ty.launch({ command: ['/usr/bin/python3', '-u', join(dir, 'train.py')], noPython: true, nprocPerNode: 2, maxRestarts: 0, experiment: 'ui-jobs', jobId: 'ui-long', graceSeconds: 2, env: { NAP: '120' } });
+    const launched = ty.launch({ command: ['/usr/bin/python3', '-u', join(dir, 'train.py')], noPython: true, nprocPerNode: 2, maxRestarts: 0, experiment: 'ui-jobs', jobId: 'ui-long', graceSeconds: 2, env: { NAP: '120', GATE: join(dir, 'gate') } });
     const page = await ui().page();
     await expect.poll(async () => (await s.call('GET', '/api/v1/jobs/ui-long')).body?.job?.state, { timeout: 20_000 }).toBe('running');
     await page.goto('/jobs/ui-long');

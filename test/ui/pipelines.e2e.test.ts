@@ -19,13 +19,15 @@ describe('Pipelines pages in Chromium', () => {
     const s = ui().server;
     const dir = mkdtempSync(join(tmpdir(), 'ty-ui-pipe-'));
     const marker = join(dir, 'second-try');
+    // `load` runs until the test has seen it running (a gate file), so "live" is observed, not raced.
+    const gate = join(dir, 'gate');
     // `flaky` fails on its first run (and says why in its log), succeeds when retried.
     const compiled = await spec(dir, 'p.yaml', `name: ui-etl
 params:
   rows: 7
 steps:
   load:
-    command: echo loading {{params.rows}} rows; sleep 2
+    command: while [ ! -f ${gate} ]; do sleep 0.1; done; echo loading {{params.rows}} rows
   flaky:
     command: test -f ${marker} && echo fine now || (touch ${marker}; echo disk on fire >&2; exit 3)
     after: [load]
@@ -45,9 +47,11 @@ steps:
     const row = page.locator(`tr[data-run="${id}"]`);
     await expect.poll(() => row.innerText()).toMatch(/ui-etl[\s\S]*rows=9/);
     await row.locator('a').first().click();
-    // Live: while `load` sleeps the page shows it running, then the states move on without a reload.
+    // Live: while `load` waits the page shows it running, then the states move on without a reload.
     const node = (step: string) => page.locator(`.dag-node[data-step="${step}"]`);
-    await expect.poll(() => node('load').getAttribute('data-status'), { timeout: 10_000 }).toBe('running');
+    await expect.poll(() => node('load').getAttribute('data-status'), { timeout: 20_000 }).toBe('running');
+    expect(await page.getByTestId('run-status').innerText()).toBe('running');
+    writeFileSync(gate, '');
     await expect.poll(() => page.getByTestId('run-status').innerText(), { timeout: 30_000 }).toBe('failed');
     expect(await node('flaky').getAttribute('data-status')).toBe('failed');
     expect(await node('stats').getAttribute('data-status')).toBe('succeeded');
