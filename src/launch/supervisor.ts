@@ -188,6 +188,8 @@ export class Supervisor {
       }
     }
     await this.forward();
+    // Every rank's exit (code or signal), so a reader sees the whole group, not just the root cause.
+    await opts.recorder.event('exits', { attempt, ranks: [...group.exits].sort((a, b) => a.rank - b.rank).map((e) => ({ rank: e.rank, exit_code: e.code, signal: e.signal })) }).catch((e) => this.log(`could not record exits: ${(e as Error).message}`));
     await opts.recorder.attachLogs(attempt, group.files.flatMap((f) => [{ rank: f.rank, stream: 'stdout' as const, path: f.stdout }, { rank: f.rank, stream: 'stderr' as const, path: f.stderr }])).catch((e) => this.log(`could not attach logs: ${(e as Error).message}`));
     return end;
   }

@@ -24,6 +24,8 @@ export interface StepJson {
   cached_from?: { run_id: string; step: string; message: string };
   cache_key: string | null;
   tracking_run_id: string | null;
+  /** The steps this one waits for (the DAG's edges, for the UI). */
+  needs?: string[];
   items?: { total: number; counts: Record<string, number> };
 }
 
@@ -97,6 +99,7 @@ export class PipelinesService {
     const steps: StepJson[] = [];
     for (const row of rows.filter((x) => x.item < 0).sort((a, b) => order.get(a.step)! - order.get(b.step)!)) {
       const j = stepJson(row);
+      j.needs = r.spec.steps.find((x) => x.name === row.step)?.needs ?? [];
       if (row.item === MAP_ROW) {
         const items = rows.filter((x) => x.step === row.step && x.item >= 0);
         const counts: Record<string, number> = {};

@@ -12,8 +12,8 @@ export interface ServerProcess {
 }
 
 /** Starts `trainyard server` as a real OS process (the built CLI) and waits until it listens. */
-export async function spawnServer(args: string[], env: NodeJS.ProcessEnv = {}): Promise<ServerProcess> {
-  const child = spawn(process.execPath, [CLI, 'server', '--port', '0', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+export async function spawnServer(args: string[], env: NodeJS.ProcessEnv = {}, cli = CLI): Promise<ServerProcess> {
+  const child = spawn(process.execPath, [cli, 'server', '--port', '0', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   let out = '';
   const url = await new Promise<string>((resolve, reject) => {

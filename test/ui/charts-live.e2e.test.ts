@@ -9,14 +9,18 @@ describe('Charts and live updates in Chromium', () => {
     const curve = (k: number) => Array.from({ length: 3000 }, (_, i) => Math.exp(-i / (300 * k)) + 0.01 * Math.sin(i));
     const { experimentId, ids } = await seedRuns(s, 'charts', [1, 2, 3].map((k) => ({ name: `run-${k}`, metrics: { loss: curve(k) } })));
     const page = await ui().page();
-    const requests: string[] = [];
-    page.on('request', (r) => r.url().includes('/series') && requests.push(r.url()));
+    // Every run's series of a chart travels in one bulk request (body: run_ids, keys, buckets, range).
+    const requests: any[] = [];
+    page.on('request', (r) => r.url().endsWith('/api/v1/runs/series') && requests.push(r.postDataJSON()));
     await page.goto(`/experiments/${experimentId}?view=charts&sel=${ids.join(',')}&logy=1`);
     const chart = page.locator('.chart[data-metric="loss"]');
     await expect.poll(() => chart.getAttribute('data-runs')).toBe('3');
     expect(await chart.locator('.uplot').getAttribute('data-series')).toBe('3');
-    expect(requests.length).toBe(3);
-    expect(requests.every((u) => /buckets=\d+/.test(u) && !u.includes('start_step'))).toBe(true); // bucketed, never whole histories
+    expect(requests.length).toBe(1);
+    expect([...requests[0].run_ids].sort()).toEqual([...ids].sort());
+    expect(requests[0].keys).toEqual(['loss']);
+    expect(requests[0].buckets).toBeGreaterThan(100); // bucketed (about one per pixel), never whole histories
+    expect(requests[0].start_step).toBeUndefined();
     await ui().shot(page, 'charts');
 
     // Drag across the middle of the plot: the zoom goes in the URL and each run is re-bucketed over it.
@@ -30,7 +34,7 @@ describe('Charts and live updates in Chromium', () => {
     const [lo, hi] = new URL(page.url()).searchParams.get('zoom')!.split(',').map(Number);
     expect(lo).toBeGreaterThan(500);
     expect(hi).toBeLessThan(2000);
-    await expect.poll(() => requests.filter((u) => u.includes(`start_step=${lo}`) && u.includes(`end_step=${hi}`)).length).toBe(3);
+    await expect.poll(() => requests.filter((b) => b.start_step === lo && b.end_step === hi && b.run_ids.length === 3).length).toBe(1);
     expect(new URL(page.url()).searchParams.get('logy')).toBe('1');
   });
 

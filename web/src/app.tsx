@@ -1,12 +1,20 @@
-import { useState } from 'react';
+import { lazy, Suspense, useState } from 'react';
 import { actingUser, setActingUser } from './api/client';
-import { ComparePage } from './pages/compare-page';
 import { ExperimentsPage } from './pages/experiments-page';
-import { ModelPage, ModelsPage } from './pages/models-page';
-import { RunPage } from './pages/run-page';
 import { RunsPage } from './pages/runs-page';
-import { StudiesPage, StudyPage } from './pages/studies-page';
 import { Link, match, navigate, useLocation } from './router';
+
+// Pages other than the experiments list and the runs table load on first visit (a smaller first script).
+const ComparePage = lazy(() => import('./pages/compare-page').then((m) => ({ default: m.ComparePage })));
+const JobPage = lazy(() => import('./pages/jobs-page').then((m) => ({ default: m.JobPage })));
+const JobsPage = lazy(() => import('./pages/jobs-page').then((m) => ({ default: m.JobsPage })));
+const ModelPage = lazy(() => import('./pages/models-page').then((m) => ({ default: m.ModelPage })));
+const ModelsPage = lazy(() => import('./pages/models-page').then((m) => ({ default: m.ModelsPage })));
+const PipelineRunPage = lazy(() => import('./pages/pipelines-page').then((m) => ({ default: m.PipelineRunPage })));
+const PipelinesPage = lazy(() => import('./pages/pipelines-page').then((m) => ({ default: m.PipelinesPage })));
+const RunPage = lazy(() => import('./pages/run-page').then((m) => ({ default: m.RunPage })));
+const StudiesPage = lazy(() => import('./pages/studies-page').then((m) => ({ default: m.StudiesPage })));
+const StudyPage = lazy(() => import('./pages/studies-page').then((m) => ({ default: m.StudyPage })));
 
 function Page({ path }: { path: string }) {
   let p: Record<string, string> | null;
@@ -22,6 +30,10 @@ function Page({ path }: { path: string }) {
   if ((p = match('/models/:name', path))) return <ModelPage name={p.name!} />;
   if (match('/studies', path)) return <StudiesPage />;
   if ((p = match('/studies/:name', path))) return <StudyPage name={p.name!} />;
+  if (match('/pipelines', path)) return <PipelinesPage />;
+  if ((p = match('/pipelines/:id', path))) return <PipelineRunPage runId={p.id!} />;
+  if (match('/jobs', path)) return <JobsPage />;
+  if ((p = match('/jobs/:id', path))) return <JobPage jobId={p.id!} />;
   return <div className="page"><h1>Not found</h1><p>No page at {path}. <Link to="/experiments">Experiments</Link></p></div>;
 }
 
@@ -45,10 +57,12 @@ export function App() {
           <Link to="/experiments" className={section === 'experiments' || section === 'runs' || section === 'compare' ? 'on' : ''}>Experiments</Link>
           <Link to="/models" className={section === 'models' ? 'on' : ''}>Models</Link>
           <Link to="/studies" className={section === 'studies' ? 'on' : ''}>Studies</Link>
+          <Link to="/pipelines" className={section === 'pipelines' ? 'on' : ''}>Pipelines</Link>
+          <Link to="/jobs" className={section === 'jobs' ? 'on' : ''}>Jobs</Link>
         </nav>
         <UserBox />
       </header>
-      <main><Page path={path} /></main>
+      <main><Suspense fallback={<div className="page muted">loading…</div>}><Page path={path} /></Suspense></main>
     </>
   );
 }

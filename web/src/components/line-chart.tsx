@@ -1,8 +1,8 @@
 import { useEffect, useRef, useState } from 'react';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
-import { api } from '../api/client';
-import type { Bucket, Run } from '../api/types';
+import { fetchSeries } from '../api/series';
+import type { Run } from '../api/types';
 import { alignSeries, bucketCount, place, toRunSeries, zoomStepRange, type RunSeries } from '../lib/series';
 import { twema } from '../lib/smoothing';
 import type { ChartSettings } from '../lib/url-state';
@@ -49,14 +49,11 @@ export function LineChart({ metric, runs, settings, onZoom, width = 480 }: Props
   useEffect(() => {
     if (!visible) return;
     let cancelled = false;
-    const buckets = bucketCount(width - 60);
-    const range = settings.zoom ? { start_step: Math.floor(settings.zoom[0]), end_step: Math.ceil(settings.zoom[1]) } : {};
-    Promise.all(
-      runs.map((r) =>
-        api<{ buckets: Bucket[] }>('GET', `/api/v1/runs/${r.info.run_id}/metrics/${encodeURIComponent(metric)}/series`, { buckets, timestamps: true, ...range })
-          .then((res) => [r.info.run_id, toRunSeries(res.buckets, settings.x, r.info.start_time)] as const),
-      ),
-    ).then((list) => !cancelled && setSeries(new Map(list)), (e) => !cancelled && setError(String(e.message ?? e)));
+    const buckets = bucketCount(width - 60, runs.length);
+    const range = settings.zoom ? { startStep: Math.floor(settings.zoom[0]), endStep: Math.ceil(settings.zoom[1]) } : {};
+    fetchSeries(runs.map((r) => r.info.run_id), metric, { buckets, ...range })
+      .then((got) => new Map(runs.map((r) => [r.info.run_id, toRunSeries(got.get(r.info.run_id) ?? [], settings.x, r.info.start_time)] as const)))
+      .then((m) => !cancelled && setSeries(m), (e) => !cancelled && setError(String(e.message ?? e)));
     return () => {
       cancelled = true;
     };

@@ -6,6 +6,11 @@ describe('bucketing and zoom', () => {
     expect(bucketCount(420)).toBe(420);
     expect(bucketCount(2)).toBe(10);
     expect(bucketCount(50_000)).toBe(10_000);
+    // Many runs share the chart's point budget (15 per pixel), never under 50 buckets each.
+    expect(bucketCount(420, 3)).toBe(420);
+    expect(bucketCount(420, 10)).toBe(420);
+    expect(bucketCount(420, 100)).toBe(63);
+    expect(bucketCount(420, 1000)).toBe(50);
   });
   it('maps a zoom on the x axis to the step range to re-bucket', () => {
     const steps = [0, 100, 200, 300, 400];

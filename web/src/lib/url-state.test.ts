@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { chartSettingsPatch, completions, formatColumns, parseChartSettings, parseColumns } from './url-state';
+import { chartSettingsPatch, completions, formatColumns, parseChartSettings, parseColumns, parsePlotState, plotStatePatch } from './url-state';
 import { meanStd, treeRows } from './runs-tree';
 
 describe('URL state', () => {
@@ -12,10 +12,16 @@ describe('URL state', () => {
     expect(parseColumns(formatColumns(odd))).toEqual(odd);
   });
   it('round-trips chart settings and rejects nonsense', () => {
-    const s = { x: 'wall' as const, logY: true, smoothing: 0.8, zoom: [10, 200] as [number, number] };
+    const s = { x: 'wall' as const, logY: true, smoothing: 0.8, zoom: [10, 200] as [number, number], band: 'std' as const };
     const q = new URLSearchParams(Object.entries(chartSettingsPatch(s)).filter(([, v]) => v !== null) as [string, string][]);
     expect(parseChartSettings(q)).toEqual(s);
-    expect(parseChartSettings(new URLSearchParams('x=bogus&smooth=abc&zoom=5,1'))).toEqual({ x: 'step', logY: false, smoothing: 0.6, zoom: null });
+    expect(parseChartSettings(new URLSearchParams('x=bogus&smooth=abc&zoom=5,1'))).toEqual({ x: 'step', logY: false, smoothing: 0.6, zoom: null, band: 'minmax' });
+  });
+  it('round-trips the plots view and drops columns it cannot plot', () => {
+    const p = { kind: 'contour' as const, x: 'params.lr', y: 'params.batch', z: 'metrics.val loss' };
+    const q = new URLSearchParams(Object.entries(plotStatePatch(p)).filter(([, v]) => v !== null) as [string, string][]);
+    expect(parsePlotState(q)).toEqual(p);
+    expect(parsePlotState(new URLSearchParams('plot=pie&px=tags.team&py=metrics.acc'))).toEqual({ kind: 'scatter', x: '', y: 'metrics.acc', z: '' });
   });
   it('completes keys under the cursor', () => {
     const keys = { metrics: ['loss', 'acc'], params: ['lr'], tags: [] };

@@ -33,12 +33,14 @@ export function toggle(list: string[], id: string): string[] {
   return list.includes(id) ? list.filter((x) => x !== id) : [...list, id];
 }
 
-/** Chart settings: x axis, log y, smoothing weight, zoomed step range. */
+/** Chart settings: x axis, log y, smoothing weight, zoomed step range, a group's band. */
 export interface ChartSettings {
   x: 'step' | 'wall' | 'relative';
   logY: boolean;
   smoothing: number;
   zoom: [number, number] | null;
+  /** Grouped charts: the band around a group's mean. */
+  band: 'minmax' | 'std';
 }
 
 export function parseChartSettings(q: URLSearchParams): ChartSettings {
@@ -50,11 +52,33 @@ export function parseChartSettings(q: URLSearchParams): ChartSettings {
     logY: q.get('logy') === '1',
     smoothing: Number.isFinite(s) ? Math.max(0, Math.min(0.99, s)) : 0.6,
     zoom: z && z.length === 2 && z.every(Number.isFinite) && z[0]! < z[1]! ? [z[0]!, z[1]!] : null,
+    band: q.get('band') === 'std' ? 'std' : 'minmax',
   };
 }
 
 export function chartSettingsPatch(s: ChartSettings): Record<string, string | null> {
-  return { x: s.x === 'step' ? null : s.x, logy: s.logY ? '1' : null, smooth: s.smoothing === 0.6 ? null : String(s.smoothing), zoom: s.zoom ? s.zoom.join(',') : null };
+  return { x: s.x === 'step' ? null : s.x, logy: s.logY ? '1' : null, smooth: s.smoothing === 0.6 ? null : String(s.smoothing), zoom: s.zoom ? s.zoom.join(',') : null, band: s.band === 'std' ? 'std' : null };
+}
+
+/** The plots view: scatter or contour of runs over two columns (`params.lr`, `metrics.loss`), colored by a third. */
+export interface PlotState {
+  kind: 'scatter' | 'contour';
+  x: string;
+  y: string;
+  z: string;
+}
+
+const plotColumn = (v: string | null) => (v && /^(params|metrics)\..+/.test(v) ? v : '');
+
+export function parsePlotState(q: URLSearchParams): PlotState {
+  return { kind: q.get('plot') === 'contour' ? 'contour' : 'scatter', x: plotColumn(q.get('px')), y: plotColumn(q.get('py')), z: plotColumn(q.get('pz')) };
+}
+
+/** The columns a plot needs from the server (the runs search projects only these). */
+export const plotColumns = (p: PlotState) => [p.x, p.y, p.z].filter(Boolean);
+
+export function plotStatePatch(p: PlotState): Record<string, string | null> {
+  return { plot: p.kind === 'scatter' ? null : p.kind, px: p.x || null, py: p.y || null, pz: p.z || null };
 }
 
 /** The search box's autocomplete: keys matching the token under the cursor. */

@@ -1,31 +1,26 @@
-import { useVirtualizer } from '@tanstack/react-virtual';
-import { useEffect, useMemo, useRef, useState } from 'react';
+import { lazy, Suspense, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { api, mlflow } from '../api/client';
 import { metricOf, num, paramOf, tagOf, type Experiment, type Keys, type MetricSummary, type Run } from '../api/types';
-import { duration, ErrorLine, fmtNum, useAsync } from '../components/common';
-import { ChartGrid } from '../components/chart-grid';
+import { ErrorLine, fmtNum, useAsync } from '../components/common';
+import { RunsTable } from '../components/runs-table';
 import { SearchBox } from '../components/search-box';
 import { meanStd, treeRows } from '../lib/runs-tree';
 import { welch } from '../lib/welch';
-import { columnId, formatColumns, parseColumns, parseList, toggle, type Column } from '../lib/url-state';
+import { columnId, formatColumns, parseColumns, parseList, parsePlotState, plotColumns, toggle, type Column } from '../lib/url-state';
 import { Link, navigate, useQuery } from '../router';
 
 // The first page is small so the first rows show fast; later pages are large so scrolling through
 // 100k runs takes 100 requests, not 500.
 const FIRST_PAGE = 200;
+// Charts (uPlot) and plots (ECharts) load on first use: the table's first render never waits for them.
+const ChartGrid = lazy(() => import('../components/chart-grid').then((m) => ({ default: m.ChartGrid })));
+const RunPlots = lazy(() => import('../components/run-plots').then((m) => ({ default: m.RunPlots })));
+const loadingView = <p className="muted">loading…</p>;
 const PAGE = 1000;
 /** A column as the search grammar names it; keys with odd characters go in backticks. */
 const qualified = (c: Column) => `${c.family}.${/^[\w.]+$/.test(c.key) ? c.key : `\`${c.key}\``}`;
-const ROW_H = 30;
+const MAX_GROUPED_RUNS = 1000;
 const PARENT_TAG = 'mlflow.parentRunId';
-
-function cellValue(run: Run, c: Column, summaries: Map<string, MetricSummary>): string {
-  if (c.family === 'params') return paramOf(run, c.key) ?? '';
-  if (c.family === 'tags') return tagOf(run, c.key) ?? '';
-  if (c.agg === 'last' || !c.agg) return fmtNum(metricOf(run, c.key));
-  const s = summaries.get(`${run.info.run_id}/${c.key}`);
-  return s ? fmtNum(num(c.agg === 'min' ? s.min : s.max)) : '';
-}
 
 function numericValue(run: Run, c: Column, summaries: Map<string, MetricSummary>): number | null {
   if (c.family !== 'metrics') {
@@ -45,7 +40,8 @@ export function RunsPage({ experimentId }: { experimentId: string }) {
   const cols = useMemo(() => parseColumns(q.get('cols')), [q.get('cols')]);
   const sel = useMemo(() => parseList(q.get('sel')), [q.get('sel')]);
   const group = q.get('group') ?? '';
-  const view = q.get('view') === 'charts' ? 'charts' : 'table';
+  const view = q.get('view') === 'charts' ? 'charts' : q.get('view') === 'plots' ? 'plots' : 'table';
+  const plot = useMemo(() => parsePlotState(q), [q.get('plot'), q.get('px'), q.get('py'), q.get('pz')]);
   const exp = useAsync(() => mlflow<{ experiment: Experiment }>('GET', '/experiments/get', { experiment_id: experimentId }), [experimentId]);
 
   const [runs, setRuns] = useState<Run[]>([]);
@@ -66,8 +62,9 @@ export function RunsPage({ experimentId }: { experimentId: string }) {
     const c = new Set<string>([`tags.${PARENT_TAG}`]);
     for (const col of cols) c.add(col.family === 'metrics' ? `metrics.${col.key}` : `${col.family}.${col.key}`);
     if (group) c.add(group);
+    if (view === 'plots') for (const col of plotColumns(plot)) c.add(col);
     return [...c];
-  }, [cols, group]);
+  }, [cols, group, view, plot]);
   const aggKeys = useMemo(() => [...new Set(cols.filter((c) => c.family === 'metrics' && c.agg && c.agg !== 'last').map((c) => c.key))], [cols]);
 
   const loadPage = async (gen: number, pageToken: string | undefined) => {
@@ -138,16 +135,27 @@ export function RunsPage({ experimentId }: { experimentId: string }) {
       if (!m.has(v)) m.set(v, []);
       m.get(v)!.push(r);
     }
-    return [...m.entries()].sort((a, b) => a[0].localeCompare(b[0], undefined, { numeric: true }));
+    // Numbers by value (localeCompare's numeric mode ties '0.01' with '0.1'), other values as text.
+    const cmp = (a: string, b: string) => {
+      const x = Number(a), y = Number(b);
+      return a.trim() && b.trim() && Number.isFinite(x) && Number.isFinite(y) ? x - y || a.localeCompare(b) : a.localeCompare(b, undefined, { numeric: true });
+    };
+    return [...m.entries()].sort((a, b) => cmp(a[0], b[0]));
   }, [runs, group]);
 
-  const scroller = useRef<HTMLDivElement>(null);
-  const virtual = useVirtualizer({ count: rows.length, getScrollElement: () => scroller.current, estimateSize: () => ROW_H, overscan: 20 });
-  const items = virtual.getVirtualItems();
-  const lastIndex = items.length ? items[items.length - 1]!.index : 0;
-  useEffect(() => {
-    if (!done && token && lastIndex > rows.length - 200) void loadPage(generation.current, token);
-  }, [lastIndex, rows.length, token, done]);
+  // The table calls back as it scrolls; refs keep those callbacks stable (its rows are memoized on them).
+  const latest = useRef({ done, token, rows: rows.length, sel, setQ, loadPage });
+  latest.current = { done, token, rows: rows.length, sel, setQ, loadPage };
+  const onScrolledTo = useCallback((lastIndex: number) => {
+    const l = latest.current;
+    if (!l.done && l.token && lastIndex > l.rows - 200) void l.loadPage(generation.current, l.token);
+  }, []);
+  const onSelect = useCallback((id: string) => latest.current.setQ({ sel: toggle(latest.current.sel, id).join(',') || null }), []);
+  const onExpand = useCallback((id: string) => setExpanded((s) => {
+    const n = new Set(s);
+    n.has(id) ? n.delete(id) : n.add(id);
+    return n;
+  }), []);
 
   const setCols = (next: Column[]) => setQ({ cols: formatColumns(next) || null });
   const sortBy = (c: Column) => {
@@ -159,6 +167,13 @@ export function RunsPage({ experimentId }: { experimentId: string }) {
   const template = `32px minmax(220px, 2fr) 90px 80px ${cols.map(() => 'minmax(90px, 1fr)').join(' ')}`;
 
   const chartRuns = (sel.length ? runs.filter((r) => sel.includes(r.info.run_id)) : runs.slice(0, 10));
+  // Grouped charts cover every loaded run (or the selection) up to what one chart may fetch; the page says how many.
+  const groupRuns = (sel.length ? runs.filter((r) => sel.includes(r.info.run_id)) : runs).slice(0, MAX_GROUPED_RUNS);
+  const chartGroups = useMemo(() => {
+    if (view !== 'charts' || !groups) return undefined;
+    const inScope = new Set(groupRuns);
+    return groups.map(([name, rs]) => ({ name, runs: rs.filter((r) => inScope.has(r)) })).filter((g) => g.runs.length);
+  }, [view, groups, groupRuns.length, sel.join(',')]);
 
   return (
     <div className="page runs-page">
@@ -168,6 +183,7 @@ export function RunsPage({ experimentId }: { experimentId: string }) {
         <span className="tabs">
           <button className={view === 'table' ? 'on' : ''} onClick={() => setQ({ view: null })}>Table</button>
           <button className={view === 'charts' ? 'on' : ''} onClick={() => setQ({ view: 'charts' })}>Charts</button>
+          <button className={view === 'plots' ? 'on' : ''} onClick={() => setQ({ view: 'plots' })}>Scatter / contour</button>
         </span>
         <ColumnPicker keys={keys.data} cols={cols} onChange={setCols} />
         <label>group by <select aria-label="group by" value={group} onChange={(e) => setQ({ group: e.target.value || null })}>
@@ -180,16 +196,25 @@ export function RunsPage({ experimentId }: { experimentId: string }) {
         <span className="muted count" data-testid="run-count">{runs.length}{done ? '' : '+'} runs{done ? '' : ' (more load as you scroll)'}</span>
       </div>
       <ErrorLine error={exp.error} />
-      {view === 'charts' ? (
+      {view === 'plots' ? (
         <div>
-          <p className="muted">{sel.length ? `${chartRuns.length} selected runs` : `The first ${chartRuns.length} of ${runs.length}${done ? '' : '+'} runs; select runs in the table to chart others.`}</p>
-          <ChartGrid runs={chartRuns} metrics={keys.data?.metrics ?? []} />
+          <Suspense fallback={loadingView}><RunPlots runs={runs} keys={keys.data} total={`${runs.length}${done ? '' : '+'}`} /></Suspense>
+          {!done && token && <button onClick={() => void loadPage(generation.current, token)}>Load {PAGE} more runs</button>}
+        </div>
+      ) : view === 'charts' ? (
+        <div>
+          {chartGroups
+            ? <p className="muted" data-testid="chart-scope">Grouped by {group}: {chartGroups.length} groups over {groupRuns.length} of {runs.length}{done ? '' : '+'} loaded runs{sel.length ? ' (the selection)' : ''}; each line is the group's mean with its band.</p>
+            : <p className="muted">{sel.length ? `${chartRuns.length} selected runs` : `The first ${chartRuns.length} of ${runs.length}${done ? '' : '+'} runs; select runs in the table to chart others.`}</p>}
+          <Suspense fallback={loadingView}><ChartGrid runs={chartGroups ? groupRuns : chartRuns} metrics={keys.data?.metrics ?? []} {...(chartGroups ? { groups: chartGroups } : {})} /></Suspense>
         </div>
       ) : groups ? (
         <GroupTable groups={groups} cols={cols} summaries={summaries} group={group} done={done} />
       ) : (
-        <div className="vtable" ref={scroller} role="table" aria-label="runs">
-          <div className="vrow head" style={{ gridTemplateColumns: template }} role="row">
+        <RunsTable
+          rows={rows} cols={cols} template={template} summaries={summaries} sel={sel} expanded={expanded}
+          onSelect={onSelect} onExpand={onExpand} onScrolledTo={onScrolledTo}
+          header={<>
             <span />
             <span>Run</span><span>Status</span><span>Duration</span>
             {cols.map((c) => (
@@ -198,27 +223,9 @@ export function RunsPage({ experimentId }: { experimentId: string }) {
                 <button className="x" aria-label={`remove column ${columnId(c)}`} onClick={(e) => (e.stopPropagation(), setCols(cols.filter((x) => columnId(x) !== columnId(c))))}>×</button>
               </span>
             ))}
-          </div>
-          <div style={{ height: virtual.getTotalSize(), position: 'relative' }}>
-            {items.map((it) => {
-              const { run, depth, children } = rows[it.index]!;
-              const id = run.info.run_id;
-              return (
-                <div key={id} className={`vrow${sel.includes(id) ? ' selected' : ''}`} role="row" data-run={run.info.run_name} style={{ gridTemplateColumns: template, transform: `translateY(${it.start}px)`, height: ROW_H }}>
-                  <span><input type="checkbox" aria-label={`select ${run.info.run_name}`} checked={sel.includes(id)} onChange={() => setQ({ sel: toggle(sel, id).join(',') || null })} /></span>
-                  <span style={{ paddingLeft: depth * 16 }}>
-                    {children > 0 && <button className="tree" aria-label={`expand ${run.info.run_name}`} onClick={() => setExpanded((s) => { const n = new Set(s); n.has(id) ? n.delete(id) : n.add(id); return n; })}>{expanded.has(id) ? '▾' : '▸'} {children}</button>}
-                    <Link to={`/runs/${id}`}>{run.info.run_name || id.slice(0, 8)}</Link>
-                  </span>
-                  <span className={`status ${run.info.status}`}>{run.info.status}</span>
-                  <span>{duration(run.info.start_time, run.info.end_time)}</span>
-                  {cols.map((c) => <span key={columnId(c)} className="num">{cellValue(run, c, summaries)}</span>)}
-                </div>
-              );
-            })}
-          </div>
-          {done && !runs.length && !searchError && <p className="muted pad">No runs match.</p>}
-        </div>
+          </>}
+          footer={done && !runs.length && !searchError ? <p className="muted pad">No runs match.</p> : null}
+        />
       )}
     </div>
   );
