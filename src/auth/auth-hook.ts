@@ -81,11 +81,29 @@ async function permissionTarget(store: AuthStore, resource: string, id: string):
     const row = await store.db.one<{ experiment_id: number }>("SELECT experiment_id FROM experiments WHERE name = ? ORDER BY CASE lifecycle_stage WHEN 'active' THEN 0 ELSE 1 END", [id]);
     return row ? { kind: 'experiment', id: String(row.experiment_id) } : undefined;
   }
+  if (resource === 'artifact_path') return artifactPathTarget(store, id);
   if (resource === 'logged_model') {
     const row = await store.db.one<{ experiment_id: number }>('SELECT experiment_id FROM logged_models WHERE model_id = ?', [id]);
     return row ? { kind: 'experiment', id: String(row.experiment_id) } : undefined;
   }
   return { kind: resource, id };
+}
+
+/**
+ * The experiment that owns a path in the server's artifact store (the mlflow-artifacts proxy):
+ * the experiment whose `mlflow-artifacts:/...` root is the longest prefix of the path. MLflow's
+ * basic-auth reads the experiment id from the first segment; matching the stored root also covers
+ * experiments created with their own proxied location. A path no experiment owns is admins' only.
+ */
+async function artifactPathTarget(store: AuthStore, path: string): Promise<{ kind: string; id: string } | undefined> {
+  const segments = path.split('/').filter(Boolean);
+  if (!segments.length) return undefined;
+  const roots = segments.slice(0, 8).map((_, i) => segments.slice(0, i + 1).join('/'));
+  const candidates = roots.flatMap((r) => [`mlflow-artifacts:/${r}`, `mlflow-artifacts:///${r}`]);
+  const rows = await store.db.all<{ experiment_id: number; artifact_location: string }>(
+    `SELECT experiment_id, artifact_location FROM experiments WHERE artifact_location IN (${candidates.map(() => '?').join(', ')})`, candidates);
+  const best = rows.sort((a, b) => b.artifact_location.length - a.artifact_location.length)[0];
+  return best ? { kind: 'experiment', id: String(best.experiment_id) } : undefined;
 }
 
 /**
@@ -110,6 +128,8 @@ export function installAuth(app: FastifyInstance, opts: AuthOptions, fieldsOf: (
     if (!targets.length) throw new Forbidden(`Permission denied: the request names no ${rule.resource} to check ${rule.level} permission on.`);
     for (const id of targets) {
       const target = await permissionTarget(opts.store, rule.resource, id);
+      // An artifact path no experiment owns belongs to nobody but the admins.
+      if (!target && rule.resource === 'artifact_path') throw new Forbidden(`Permission denied: artifact path '${id.slice(0, 200)}' belongs to no experiment; only admins may touch it.`);
       const has = target ? (await opts.store.permission(target.kind, target.id, user.id)) ?? opts.defaultPermission : opts.defaultPermission;
       if (RANK[has] < RANK[rule.level as PermissionLevel]) throw new Forbidden(`Permission denied: user '${user.username}' needs ${rule.level} on ${rule.resource} '${id}'.`);
     }

@@ -3,7 +3,7 @@ import { ArtifactLocations, artifactProxyRoutes, openArtifactStore } from '../ar
 import type { JsonRoute } from '../core/route.js';
 import type { Database } from '../store/index.js';
 import { createRegistry, modelVersionArtifactRoutes, registryRouteTable, withLoggedModelMetrics } from '../registry/index.js';
-import { createTracking, runArtifactRoutes, runEventRoutes, trackingRoutes, trackingUiRoutes } from '../tracking/index.js';
+import { createTracking, experimentRootUnder, runArtifactRoutes, runEventRoutes, trackingRoutes, trackingUiRoutes } from '../tracking/index.js';
 import { createCollab } from '../collab/index.js';
 import { StudyService, tuningRoutes } from '../tuning/index.js';
 import { JobsService, launchRoutes } from '../launch/index.js';
@@ -47,7 +47,7 @@ export function createDomains(db: Database, opts: { home: string; artifacts?: st
   return {
     routes,
     pipelines,
-    plugins: [artifactProxyRoutes(locations.defaultStore), runArtifactRoutes(tracking, locations), modelVersionArtifactRoutes(registry.versions, locations), runEventRoutes(tracking)],
+    plugins: [artifactProxyRoutes(locations.defaultStore, { experimentRootUnder: (path) => experimentRootUnder(db, path) }), runArtifactRoutes(tracking, locations), modelVersionArtifactRoutes(registry.versions, locations), runEventRoutes(tracking)],
     locations,
     close: async () => {
       await pipelines.close();

@@ -3,6 +3,9 @@ import { sendArtifact, streamBodies, type ArtifactLocations } from '../artifacts
 import { InvalidParameter } from '../core/errors.js';
 import type { Tracking } from './index.js';
 
+/** With `--auth`: the run's experiment permission (src/auth maps a run to it). */
+const onRun = (level: 'READ' | 'EDIT') => ({ config: { auth: { resource: 'run', level } as const } });
+
 const UPLOAD_LIMIT = 10 * 1024 * 1024;
 
 function q(req: FastifyRequest): Record<string, string | undefined> {
@@ -21,7 +24,7 @@ export function runArtifactRoutes(t: Tracking, locations: ArtifactLocations) {
   return async (scope: FastifyInstance) => {
     streamBodies(scope);
     for (const prefix of ['/api/2.0/mlflow', '/ajax-api/2.0/mlflow']) {
-      scope.get(`${prefix}/artifacts/list`, async (req, reply) => {
+      scope.get(`${prefix}/artifacts/list`, onRun('READ'), async (req, reply) => {
         const query = q(req);
         const uri = await runArtifactUri(query.run_id ?? query.run_uuid);
         const rel = query.path ?? '';
@@ -34,13 +37,13 @@ export function runArtifactRoutes(t: Tracking, locations: ArtifactLocations) {
         });
       });
     }
-    scope.get('/get-artifact', async (req, reply) => {
+    scope.get('/get-artifact', onRun('READ'), async (req, reply) => {
       const query = q(req);
       if (!query.path) throw new InvalidParameter(`Missing value for required parameter 'path'.`);
       const { store, path } = locations.resolve(await runArtifactUri(query.run_id ?? query.run_uuid), query.path);
       return sendArtifact(store, path, req, reply);
     });
-    scope.post('/ajax-api/2.0/mlflow/upload-artifact', async (req, reply) => {
+    scope.post('/ajax-api/2.0/mlflow/upload-artifact', onRun('EDIT'), async (req, reply) => {
       const query = q(req);
       if (!query.path) throw new InvalidParameter(`Missing value for required parameter 'path'.`);
       const len = Number(req.headers['content-length'] ?? 0);
