@@ -95,6 +95,8 @@ export class AuthStore {
     if (password.length < 8) throw new InvalidParameter(`Invalid value for parameter 'password': it must be at least 8 characters.`);
     const res = await this.db.run('UPDATE auth_users SET password_hash = ? WHERE username = ?', [await hashPassword(password), username]);
     if (!res.changes) throw new NotFound(`User with username=${username} not found`);
+    // A new password signs the user's browsers out everywhere.
+    await this.db.run('UPDATE auth_sessions SET revoked_at = ? WHERE revoked_at IS NULL AND user_id = (SELECT id FROM auth_users WHERE username = ?)', [Date.now(), username]);
   }
 
   async setAdmin(username: string, isAdmin: boolean): Promise<void> {
@@ -107,6 +109,7 @@ export class AuthStore {
     await this.db.transaction(async (tx) => {
       await tx.run("DELETE FROM auth_permissions WHERE principal_kind = 'user' AND principal_id = ?", [u.id]);
       await tx.run('DELETE FROM auth_tokens WHERE user_id = ?', [u.id]);
+      await tx.run('DELETE FROM auth_sessions WHERE user_id = ?', [u.id]);
       await tx.run('DELETE FROM auth_users WHERE id = ?', [u.id]);
     });
   }

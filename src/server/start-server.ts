@@ -1,10 +1,11 @@
 import type { FastifyInstance } from 'fastify';
 import type { ServerConfig } from '../core/config.js';
-import { AuthStore, authRoutes, bootstrapAdmin } from '../auth/index.js';
+import { AuthStore, authRoutes, bootstrapAdmin, SessionStore, sessionRoutes } from '../auth/index.js';
 import { openDatabase, type Database } from '../store/index.js';
 import { buildApp } from './app.js';
 import { createDomains } from './domains.js';
 import { uiHosting } from './ui-hosting.js';
+import { allowedHostsFor } from './request-guards.js';
 
 export interface RunningServer {
   app: FastifyInstance;
@@ -36,10 +37,16 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
       throw new Error('--auth needs a first admin: set TRAINYARD_ADMIN_USERNAME and TRAINYARD_ADMIN_PASSWORD (at least 8 characters).');
     }
   }
+  const secureCookies = Boolean(config.publicUrl?.startsWith('https://'));
+  const sessions = authStore ? new SessionStore(db) : undefined;
   const app = await buildApp({
     routes: authStore ? [...domains.routes, ...authRoutes(authStore)] : domains.routes,
-    plugins: [...domains.plugins, uiHosting()],
-    ...(authStore ? { auth: { store: authStore, defaultPermission: config.defaultPermission ?? 'READ' } } : {}),
+    plugins: [...domains.plugins, ...(authStore && sessions ? [sessionRoutes(authStore, sessions, { secureCookies })] : []), uiHosting()],
+    ...(authStore ? { auth: { store: authStore, defaultPermission: config.defaultPermission ?? 'READ', sessions, secureCookies } } : {}),
+    guards: {
+      allowedHosts: config.allowedHosts?.includes('*') ? undefined : allowedHostsFor(config.host, { publicUrl: config.publicUrl, allowedHosts: config.allowedHosts }),
+      corsOrigins: config.corsOrigins,
+    },
   });
   try {
     await app.listen({ host: config.host, port: config.port });

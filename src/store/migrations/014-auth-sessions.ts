@@ -1,0 +1,20 @@
+import type { Migration } from './migration.js';
+
+// Browser sessions for the UI (issue 12). The cookie carries a random 32-byte secret; only its
+// SHA-256 is stored, so a copy of the database cannot be replayed as a session. Each session has
+// its own CSRF token (synchronizer pattern) that cookie-authenticated writes must echo in a header.
+const sessions = `
+CREATE TABLE auth_sessions (
+  id TEXT PRIMARY KEY,
+  user_id BIGINT NOT NULL REFERENCES auth_users(id) ON DELETE CASCADE,
+  secret_hash TEXT NOT NULL UNIQUE,
+  csrf_token TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  expires_at BIGINT NOT NULL,
+  last_used_at BIGINT,
+  revoked_at BIGINT
+);
+CREATE INDEX auth_sessions_user ON auth_sessions (user_id);
+`;
+
+export const migration014: Migration = { version: 14, name: 'auth-sessions', sql: { sqlite: sessions, postgres: sessions } };
