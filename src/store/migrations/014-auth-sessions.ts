@@ -3,6 +3,8 @@ import type { Migration } from './migration.js';
 // Browser sessions for the UI (issue 12). The cookie carries a random 32-byte secret; only its
 // SHA-256 is stored, so a copy of the database cannot be replayed as a session. Each session has
 // its own CSRF token (synchronizer pattern) that cookie-authenticated writes must echo in a header.
+// A promotion's approver must be someone else than its requester; an admin may approve their own
+// request only with a reason, kept on the request (self_approval_reason).
 const sessions = `
 CREATE TABLE auth_sessions (
   id TEXT PRIMARY KEY,
@@ -15,6 +17,7 @@ CREATE TABLE auth_sessions (
   revoked_at BIGINT
 );
 CREATE INDEX auth_sessions_user ON auth_sessions (user_id);
+ALTER TABLE promotion_requests ADD COLUMN self_approval_reason TEXT;
 `;
 
 export const migration014: Migration = { version: 14, name: 'auth-sessions', sql: { sqlite: sessions, postgres: sessions } };
