@@ -157,7 +157,7 @@ export function installAuth(app: FastifyInstance, opts: AuthOptions, fieldsOf: (
       const target = await permissionTarget(opts.store, rule.resource, id);
       // An artifact path no experiment owns belongs to nobody but the admins.
       if (!target && rule.resource === 'artifact_path') throw new Forbidden(`Permission denied: artifact path '${id.slice(0, 200)}' belongs to no experiment; only admins may touch it.`);
-      const has = target ? (await opts.store.permission(target.kind, target.id, user.id)) ?? opts.defaultPermission : opts.defaultPermission;
+      const has = target ? (await opts.store.effectivePermission(target.kind, target.id, user.id)) ?? opts.defaultPermission : opts.defaultPermission;
       if (RANK[has] < RANK[rule.level as PermissionLevel]) throw new Forbidden(`Permission denied: user '${user.username}' needs ${rule.level} on ${rule.resource} '${id}'.`);
     }
   });

@@ -11,3 +11,5 @@ export { SESSION_COOKIE } from './cookies.js';
 export { hashPassword, verifyPassword } from './password.js';
 export { bootstrapAdmin } from './bootstrap-admin.js';
 export { authRoutes } from './routes.js';
+export { TeamStore, TEAM_RESOURCE_KINDS, type Team } from './team-store.js';
+export { teamRoutes } from './team-routes.js';

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { ServerConfig } from '../core/config.js';
-import { AuthStore, authRoutes, bootstrapAdmin, SessionStore, sessionRoutes } from '../auth/index.js';
+import { AuthStore, authRoutes, bootstrapAdmin, SessionStore, sessionRoutes, TeamStore, teamRoutes } from '../auth/index.js';
 import { openDatabase, type Database } from '../store/index.js';
 import { buildApp } from './app.js';
 import { createDomains } from './domains.js';
@@ -40,7 +40,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   const secureCookies = Boolean(config.publicUrl?.startsWith('https://'));
   const sessions = authStore ? new SessionStore(db) : undefined;
   const app = await buildApp({
-    routes: authStore ? [...domains.routes, ...authRoutes(authStore)] : domains.routes,
+    routes: authStore ? [...domains.routes, ...authRoutes(authStore), ...teamRoutes(new TeamStore(db, authStore))] : domains.routes,
     plugins: [...domains.plugins, ...(authStore && sessions ? [sessionRoutes(authStore, sessions, { secureCookies })] : []), uiHosting()],
     ...(authStore ? { auth: { store: authStore, defaultPermission: config.defaultPermission ?? 'READ', sessions, secureCookies } } : {}),
     guards: {
