@@ -117,6 +117,26 @@ describe.each(DIALECTS)('artifact permissions (%s)', (dialect) => {
     expect((await req(ROOT, 'GET', `${A}/${other}/secret.txt`)).text).toBe('s');
   });
 
+  it("a registered version's files can be neither overwritten nor deleted while it exists", async () => {
+    expect((await json(BOB, '/registered-models/create', { name: 'bob-model' })).status).toBe(200);
+    const v = await json(BOB, '/model-versions/create', { name: 'bob-model', source: `runs:/${run}/model`, run_id: run });
+    expect(v.status, JSON.stringify(v.body)).toBe(200);
+    const over = await req(BOB, 'PUT', file(), 'v2');
+    expect(over.status).toBe(403);
+    expect(JSON.parse(over.text).message).toContain("model 'bob-model' version 1 is registered from these files");
+    expect((await req(ROOT, 'DELETE', file())).status).toBe(403);
+    expect((await req(ROOT, 'DELETE', `${A}/${exp}/${run}/artifacts/model`)).status).toBe(403);
+    expect((await req(ROOT, 'DELETE', `${A}/${exp}/${run}`)).status).toBe(403);
+    expect((await req(BOB, 'POST', `/ajax-api/2.0/mlflow/upload-artifact?run_uuid=${run}&path=model/weights.txt`, 'v3')).status).toBe(403);
+    expect((await req(BOB, 'POST', `/api/2.0/mlflow-artifacts/mpu/create/${exp}/${run}/artifacts/model/weights.txt`, '{}')).status).toBe(403);
+    expect((await req(BOB, 'GET', file())).text).toBe('v1');
+    // Files beside the version's folder stay writable; once the version is gone, so are its files.
+    expect((await req(BOB, 'PUT', `${A}/${exp}/${run}/artifacts/notes.txt`, 'n')).status).toBe(200);
+    const del = await fetch(`${server.url}/api/2.0/mlflow/model-versions/delete`, { method: 'DELETE', headers: { authorization: BOB, 'content-type': 'application/json' }, body: JSON.stringify({ name: 'bob-model', version: '1' }) });
+    expect(del.status).toBe(200);
+    expect((await req(BOB, 'PUT', file(), 'v2')).status).toBe(200);
+  });
+
   it('anonymous callers get 401 on every artifact route', async () => {
     for (const [m, p] of [['GET', file()], ['PUT', file()], ['DELETE', file()], ['GET', `/get-artifact?run_id=${run}&path=a`]] as const) {
       const res = await fetch(server.url + p, { method: m, ...(m === 'PUT' ? { body: 'x' } : {}) });

@@ -60,6 +60,18 @@ export interface ArtifactProxyOptions {
    * path would remove an experiment's files (and the versions registered from them) at once.
    */
   experimentRootUnder?: (path: string) => Promise<string | undefined>;
+  /**
+   * Names the registered version whose files `path` would overwrite (`put`) or remove (`delete`),
+   * if any: those files are served and verified by their recorded digests while it exists.
+   */
+  registeredVersionAt?: (path: string, op: 'put' | 'delete') => Promise<string | undefined>;
+}
+
+async function refuseIfRegistered(opts: ArtifactProxyOptions, path: string, op: 'put' | 'delete'): Promise<void> {
+  const holder = await opts.registeredVersionAt?.(path, op);
+  if (holder !== undefined) {
+    throw new AppError('PERMISSION_DENIED', `Refusing to ${op === 'put' ? 'overwrite' : 'delete'} '${path.slice(0, 200)}': ${holder} is registered from these files. Delete that version first, or log the new files under another path.`);
+  }
 }
 
 /**
@@ -74,6 +86,7 @@ export function artifactProxyRoutes(store: ArtifactStore, opts: ArtifactProxyOpt
       scope.put(`${prefix}/artifacts/*`, onPath('EDIT'), async (req, reply) => {
         const path = pathParam(req);
         if (!path) throw new InvalidParameter('An artifact path is required after /artifacts/.');
+        await refuseIfRegistered(opts, path, 'put');
         // A declared length lets the store catch a truncated upload (and size S3 parts).
         const size = req.headers['content-length'] ? Number(req.headers['content-length']) : undefined;
         const res = await store.put(path, req.raw, size !== undefined && Number.isSafeInteger(size) ? { size } : undefined);
@@ -97,12 +110,14 @@ export function artifactProxyRoutes(store: ArtifactStore, opts: ArtifactProxyOpt
         if (owner !== undefined) {
           throw new AppError('PERMISSION_DENIED', `Refusing to delete '${path.slice(0, 200)}': it holds the artifact root of experiment ${owner}. Delete the experiment (experiments/delete) or files inside its runs instead.`);
         }
+        await refuseIfRegistered(opts, path, 'delete');
         await store.delete(path);
         return reply.send({});
       });
 
       scope.post(`${prefix}/mpu/create/*`, onPath('EDIT'), async (req, reply) => {
         const path = pathParam(req);
+        await refuseIfRegistered(opts, path, 'put');
         const body = await readJson(req);
         const numParts = Number(body.num_parts ?? 1);
         if (!Number.isInteger(numParts) || numParts < 1 || numParts > 10_000) throw new InvalidParameter(`num_parts must be an integer between 1 and 10000, got ${body.num_parts}`);
@@ -125,6 +140,7 @@ export function artifactProxyRoutes(store: ArtifactStore, opts: ArtifactProxyOpt
         return reply.header('ETag', etag).send({});
       });
       scope.post(`${prefix}/mpu/complete/*`, onPath('EDIT'), async (req, reply) => {
+        await refuseIfRegistered(opts, pathParam(req), 'put');
         const body = await readJson(req);
         const parts = Array.isArray(body.parts) ? body.parts : [];
         if (!body.upload_id) throw new InvalidParameter("Missing value for required parameter 'upload_id'.");

@@ -11,6 +11,8 @@ export interface RunningServer {
   app: FastifyInstance;
   db: Database;
   url: string;
+  /** The data folder (the default artifact store is `<home>/artifacts`). */
+  home: string;
   close(): Promise<void>;
 }
 
@@ -64,6 +66,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   return {
     app,
     db,
+    home: config.home,
     url: `http://${host}:${port}`,
     async close() {
       await app.close();
