@@ -106,6 +106,17 @@ describe.each(DIALECTS)('browser sessions (%s)', (dialect) => {
     expect((await fetch(`${server.url}/api/v1/auth/session`, { headers: { cookie: cookieValue(again.cookie) } })).status).toBe(401);
   });
 
+  it('refuses sign-in for a username after 10 wrong passwords in a row', async () => {
+    await new AuthStore(server.db).createUser('carol', 'carol-password-1');
+    for (let i = 0; i < 10; i++) expect((await login(server.url, 'carol', `guess-${i}-xx`)).status).toBe(401);
+    const blocked = await login(server.url, 'carol', 'carol-password-1');
+    expect(blocked.status).toBe(429);
+    expect(blocked.body).toMatchObject({ error_code: 'RESOURCE_EXHAUSTED' });
+    expect(blocked.cookie).toBe('');
+    // Another user is not affected.
+    expect((await login(server.url, 'bob', 'bob-password-1')).status).toBe(200);
+  });
+
   it('answers only known Host names (DNS rebinding)', async () => {
     const port = new URL(server.url).port;
     expect((await rawGet(server.url, '/health', `127.0.0.1:${port}`)).status).toBe(200);
