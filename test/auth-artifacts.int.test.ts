@@ -130,6 +130,11 @@ describe.each(DIALECTS)('artifact permissions (%s)', (dialect) => {
     expect((await req(BOB, 'POST', `/ajax-api/2.0/mlflow/upload-artifact?run_uuid=${run}&path=model/weights.txt`, 'v3')).status).toBe(403);
     expect((await req(BOB, 'POST', `/api/2.0/mlflow-artifacts/mpu/create/${exp}/${run}/artifacts/model/weights.txt`, '{}')).status).toBe(403);
     expect((await req(BOB, 'GET', file())).text).toBe('v1');
+    // The UI's version file preview checks the registered model's permission, not the experiment's.
+    const preview = `/model-versions/get-artifact?name=bob-model&version=1&path=weights.txt`;
+    expect((await req(ALICE, 'GET', preview)).status).toBe(403);
+    expect((await json(BOB, '/registered-models/permissions/create', { name: 'bob-model', username: 'alice', permission: 'READ' })).status).toBe(200);
+    expect(await req(ALICE, 'GET', preview)).toMatchObject({ status: 200, text: 'v1' });
     // Files beside the version's folder stay writable; once the version is gone, so are its files.
     expect((await req(BOB, 'PUT', `${A}/${exp}/${run}/artifacts/notes.txt`, 'n')).status).toBe(200);
     const del = await fetch(`${server.url}/api/2.0/mlflow/model-versions/delete`, { method: 'DELETE', headers: { authorization: BOB, 'content-type': 'application/json' }, body: JSON.stringify({ name: 'bob-model', version: '1' }) });
