@@ -1,9 +1,10 @@
 import { execFileSync } from 'node:child_process';
-import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, createReadStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import YAML from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openArtifactStore } from '../src/artifacts/index.js';
 import { IntegrityError, Trainyard } from '../src/client/index.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 
@@ -90,7 +91,13 @@ describe.each(['remote', 'embedded'] as const)('model registry end to end (%s)',
     const run = await ty.getRun(runId);
     const evil = join(dir, 'evil.onnx');
     writeFileSync(evil, Buffer.alloc(200_000, 4));
-    await conn.artifacts.upload(run.info.artifact_uri, 'model/model.onnx', evil);
+    if (server) {
+      // The proxy refuses to overwrite a registered version's files: tamper in the store itself,
+      // as someone with access to its disk or bucket would.
+      const store = openArtifactStore(undefined, { home: server.server.home });
+      await store.put(`${run.info.artifact_uri.replace(/^mlflow-artifacts:\/+/, '')}/model/model.onnx`, createReadStream(evil));
+      await store.close();
+    } else await conn.artifacts.upload(run.info.artifact_uri, 'model/model.onnx', evil);
     const fresh = join(dir, 'dl', 'fresh');
     const storeErr = await ty.models.load(name, '@champion', { dst: fresh }).catch((e: unknown) => e);
     expect(storeErr).toBeInstanceOf(IntegrityError);

@@ -1,5 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { InvalidParameter } from '../core/errors.js';
+import { AppError, InvalidParameter } from '../core/errors.js';
+import type { Fields } from '../core/request-fields.js';
+import type { PermissionLevel, RouteAuth } from '../core/route.js';
 import type { ArtifactStore, ByteRange } from './artifact-store.js';
 import { normalizeArtifactPath } from './safe-path.js';
 
@@ -38,24 +40,59 @@ function pathParam(req: FastifyRequest): string {
   return normalizeArtifactPath((req.params as { '*': string })['*'] ?? '');
 }
 
+/** The proxied path a request names (the wildcard, or `?path=` on the listing), validated. */
+function proxiedPath(f: Fields): string | undefined {
+  const raw = f['*'] || f.path;
+  const path = normalizeArtifactPath(typeof raw === 'string' ? raw : '');
+  return path || undefined;
+}
+
+/**
+ * With `--auth`, a proxied path is checked against the experiment that owns it (src/auth maps
+ * `artifact_path` to it), as MLflow's basic-auth does: READ to get or list, EDIT to write, MANAGE
+ * to delete.
+ */
+const onPath = (level: PermissionLevel): { config: { auth: RouteAuth } } => ({ config: { auth: { resource: 'artifact_path', level, from: proxiedPath } } });
+
+export interface ArtifactProxyOptions {
+  /**
+   * Names the experiment whose artifact root is `path` or lies under it, if any: deleting such a
+   * path would remove an experiment's files (and the versions registered from them) at once.
+   */
+  experimentRootUnder?: (path: string) => Promise<string | undefined>;
+  /**
+   * Names the registered version whose files `path` would overwrite (`put`) or remove (`delete`),
+   * if any: those files are served and verified by their recorded digests while it exists.
+   */
+  registeredVersionAt?: (path: string, op: 'put' | 'delete') => Promise<string | undefined>;
+}
+
+async function refuseIfRegistered(opts: ArtifactProxyOptions, path: string, op: 'put' | 'delete'): Promise<void> {
+  const holder = await opts.registeredVersionAt?.(path, op);
+  if (holder !== undefined) {
+    throw new AppError('PERMISSION_DENIED', `Refusing to ${op === 'put' ? 'overwrite' : 'delete'} '${path.slice(0, 200)}': ${holder} is registered from these files. Delete that version first, or log the new files under another path.`);
+  }
+}
+
 /**
  * MLflow's artifact proxy (reference §3.5): PUT/GET/list/DELETE of files under the server's store,
  * streaming in both directions, and multipart uploads whose part URLs point back at this server
  * (so they work on the local store too, where MLflow answers 501).
  */
-export function artifactProxyRoutes(store: ArtifactStore) {
+export function artifactProxyRoutes(store: ArtifactStore, opts: ArtifactProxyOptions = {}) {
   return async (scope: FastifyInstance) => {
     streamBodies(scope);
     for (const prefix of PREFIXES) {
-      scope.put(`${prefix}/artifacts/*`, async (req, reply) => {
+      scope.put(`${prefix}/artifacts/*`, onPath('EDIT'), async (req, reply) => {
         const path = pathParam(req);
         if (!path) throw new InvalidParameter('An artifact path is required after /artifacts/.');
+        await refuseIfRegistered(opts, path, 'put');
         // A declared length lets the store catch a truncated upload (and size S3 parts).
         const size = req.headers['content-length'] ? Number(req.headers['content-length']) : undefined;
         const res = await store.put(path, req.raw, size !== undefined && Number.isSafeInteger(size) ? { size } : undefined);
         return reply.header('X-Trainyard-Sha256', res.sha256).send({});
       });
-      scope.get(`${prefix}/artifacts/*`, async (req, reply) => {
+      scope.get(`${prefix}/artifacts/*`, onPath('READ'), async (req, reply) => {
         const path = pathParam(req);
         if (!path) return listing(req, reply);
         return sendArtifact(store, path, req, reply);
@@ -65,16 +102,22 @@ export function artifactProxyRoutes(store: ArtifactStore) {
         const entries = await store.list(dir);
         return reply.send({ files: entries.map((e) => ({ path: e.path, is_dir: e.isDir, ...(e.isDir ? {} : { file_size: e.size }) })) });
       };
-      scope.get(`${prefix}/artifacts`, listing);
-      scope.delete(`${prefix}/artifacts/*`, async (req, reply) => {
+      scope.get(`${prefix}/artifacts`, onPath('READ'), listing);
+      scope.delete(`${prefix}/artifacts/*`, onPath('MANAGE'), async (req, reply) => {
         const path = pathParam(req);
         if (!path) throw new InvalidParameter('Refusing to delete the artifact root: name a path after /artifacts/.');
+        const owner = await opts.experimentRootUnder?.(path);
+        if (owner !== undefined) {
+          throw new AppError('PERMISSION_DENIED', `Refusing to delete '${path.slice(0, 200)}': it holds the artifact root of experiment ${owner}. Delete the experiment (experiments/delete) or files inside its runs instead.`);
+        }
+        await refuseIfRegistered(opts, path, 'delete');
         await store.delete(path);
         return reply.send({});
       });
 
-      scope.post(`${prefix}/mpu/create/*`, async (req, reply) => {
+      scope.post(`${prefix}/mpu/create/*`, onPath('EDIT'), async (req, reply) => {
         const path = pathParam(req);
+        await refuseIfRegistered(opts, path, 'put');
         const body = await readJson(req);
         const numParts = Number(body.num_parts ?? 1);
         if (!Number.isInteger(numParts) || numParts < 1 || numParts > 10_000) throw new InvalidParameter(`num_parts must be an integer between 1 and 10000, got ${body.num_parts}`);
@@ -87,7 +130,7 @@ export function artifactProxyRoutes(store: ArtifactStore) {
         }));
         return reply.send({ upload_id: uploadId, credentials });
       });
-      scope.put(`${prefix}/mpu/upload-part/*`, async (req, reply) => {
+      scope.put(`${prefix}/mpu/upload-part/*`, onPath('EDIT'), async (req, reply) => {
         const q = req.query as { upload_id?: string; part_number?: string };
         const partNumber = Number(q.part_number);
         if (!q.upload_id) throw new InvalidParameter("Missing value for required parameter 'upload_id'.");
@@ -96,7 +139,8 @@ export function artifactProxyRoutes(store: ArtifactStore) {
         const etag = await store.uploadPart(pathParam(req), q.upload_id, partNumber, req.raw, { size });
         return reply.header('ETag', etag).send({});
       });
-      scope.post(`${prefix}/mpu/complete/*`, async (req, reply) => {
+      scope.post(`${prefix}/mpu/complete/*`, onPath('EDIT'), async (req, reply) => {
+        await refuseIfRegistered(opts, pathParam(req), 'put');
         const body = await readJson(req);
         const parts = Array.isArray(body.parts) ? body.parts : [];
         if (!body.upload_id) throw new InvalidParameter("Missing value for required parameter 'upload_id'.");
@@ -110,7 +154,7 @@ export function artifactProxyRoutes(store: ArtifactStore) {
         );
         return reply.header('X-Trainyard-Sha256', res.sha256).send({});
       });
-      scope.post(`${prefix}/mpu/abort/*`, async (req, reply) => {
+      scope.post(`${prefix}/mpu/abort/*`, onPath('EDIT'), async (req, reply) => {
         const body = await readJson(req);
         if (!body.upload_id) throw new InvalidParameter("Missing value for required parameter 'upload_id'.");
         await store.abortMultipartUpload(pathParam(req), String(body.upload_id));

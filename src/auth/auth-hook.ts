@@ -3,6 +3,8 @@ import { AppError } from '../core/errors.js';
 import type { Fields } from '../core/request-fields.js';
 import type { PermissionLevel, RouteAuth } from '../core/route.js';
 import type { AuthStore, StoredPermission, User } from './auth-store.js';
+import { readCookie, SESSION_COOKIE } from './cookies.js';
+import { sameToken, SessionStore, type Session } from './sessions.js';
 
 const RANK: Record<StoredPermission, number> = { NO_PERMISSIONS: 0, READ: 1, EDIT: 2, MANAGE: 3 };
 
@@ -13,7 +15,15 @@ export interface AuthOptions {
   store: AuthStore;
   /** Permission a user has on a resource nobody granted them anything on (MLflow's default_permission). */
   defaultPermission: StoredPermission;
+  /** Browser sessions (the UI's cookie); one on the same database when absent. */
+  sessions?: SessionStore;
+  /** Mark the session cookie Secure (the server is reached over https, `--public-url https://...`). */
+  secureCookies?: boolean;
 }
+
+/** The header a cookie-authenticated write must carry, holding the session's CSRF token. */
+export const CSRF_HEADER = 'x-trainyard-csrf';
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /** Which field names a resource id by default, and which permission kind a resource maps to. */
 const DEFAULT_FIELD: Record<string, string[]> = {
@@ -35,12 +45,19 @@ class Forbidden extends AppError {
   }
 }
 
-export type AuthedRequest = FastifyRequest & { user?: string; authUser?: User };
+export type AuthedRequest = FastifyRequest & { user?: string; authUser?: User; session?: Session };
 
 /** The user named by an Authorization header (Basic: password or token as password; Bearer: token). */
-async function authenticate(req: FastifyRequest, store: AuthStore): Promise<User | undefined> {
+async function authenticate(req: FastifyRequest, store: AuthStore, sessions: SessionStore): Promise<User | undefined> {
   const header = req.headers.authorization;
-  if (!header) return undefined;
+  if (!header) {
+    // No Authorization header: the UI's session cookie, if any.
+    const secret = readCookie(req.headers.cookie, SESSION_COOKIE);
+    const session = secret ? await sessions.check(secret) : undefined;
+    if (!session) return undefined;
+    (req as AuthedRequest).session = session;
+    return session.user;
+  }
   const [scheme, value = ''] = header.split(' ', 2);
   if (/^bearer$/i.test(scheme ?? '')) return store.checkToken(value.trim());
   if (/^basic$/i.test(scheme ?? '')) {
@@ -81,6 +98,7 @@ async function permissionTarget(store: AuthStore, resource: string, id: string):
     const row = await store.db.one<{ experiment_id: number }>("SELECT experiment_id FROM experiments WHERE name = ? ORDER BY CASE lifecycle_stage WHEN 'active' THEN 0 ELSE 1 END", [id]);
     return row ? { kind: 'experiment', id: String(row.experiment_id) } : undefined;
   }
+  if (resource === 'artifact_path') return artifactPathTarget(store, id);
   if (resource === 'logged_model') {
     const row = await store.db.one<{ experiment_id: number }>('SELECT experiment_id FROM logged_models WHERE model_id = ?', [id]);
     return row ? { kind: 'experiment', id: String(row.experiment_id) } : undefined;
@@ -89,18 +107,45 @@ async function permissionTarget(store: AuthStore, resource: string, id: string):
 }
 
 /**
+ * The experiment that owns a path in the server's artifact store (the mlflow-artifacts proxy):
+ * the experiment whose `mlflow-artifacts:/...` root is the longest prefix of the path. MLflow's
+ * basic-auth reads the experiment id from the first segment; matching the stored root also covers
+ * experiments created with their own proxied location. A path no experiment owns is admins' only.
+ */
+async function artifactPathTarget(store: AuthStore, path: string): Promise<{ kind: string; id: string } | undefined> {
+  const segments = path.split('/').filter(Boolean);
+  if (!segments.length) return undefined;
+  const roots = segments.slice(0, 8).map((_, i) => segments.slice(0, i + 1).join('/'));
+  const candidates = roots.flatMap((r) => [`mlflow-artifacts:/${r}`, `mlflow-artifacts:///${r}`]);
+  const rows = await store.db.all<{ experiment_id: number; artifact_location: string }>(
+    `SELECT experiment_id, artifact_location FROM experiments WHERE artifact_location IN (${candidates.map(() => '?').join(', ')})`, candidates);
+  const best = rows.sort((a, b) => b.artifact_location.length - a.artifact_location.length)[0];
+  return best ? { kind: 'experiment', id: String(best.experiment_id) } : undefined;
+}
+
+/**
  * Authenticates every request and enforces the route's rule before its handler runs. Routes are
  * found through Fastify's route config, which JSON routes and plugin routes both carry; a route
  * without a rule is admin-only.
  */
 export function installAuth(app: FastifyInstance, opts: AuthOptions, fieldsOf: (req: FastifyRequest) => Fields): void {
+  const sessions = opts.sessions ?? new SessionStore(opts.store.db);
   app.addHook('preHandler', async (req) => {
     const url = req.routeOptions.url;
     if (url && PUBLIC_PATHS.has(url)) return;
     const rule = (req.routeOptions.config as { auth?: RouteAuth } | undefined)?.auth;
     if (rule && 'public' in rule) return;
-    const user = await authenticate(req, opts.store);
+    const user = await authenticate(req, opts.store, sessions);
     if (!user) throw new Unauthenticated();
+    // A browser sends the cookie on cross-site requests too: a write must prove it came from our
+    // own page by echoing the session's CSRF token, which another site cannot read.
+    const session = (req as AuthedRequest).session;
+    if (session && !SAFE_METHODS.has(req.method)) {
+      const sent = req.headers[CSRF_HEADER];
+      if (!sameToken(typeof sent === 'string' ? sent : undefined, session.csrfToken)) {
+        throw new Forbidden(`Permission denied: a write signed in by session cookie needs the session's CSRF token in the X-Trainyard-CSRF header (GET /api/v1/auth/session returns it).`);
+      }
+    }
     (req as AuthedRequest).user = user.username;
     (req as AuthedRequest).authUser = user;
     if (user.is_admin) return;
@@ -110,7 +155,9 @@ export function installAuth(app: FastifyInstance, opts: AuthOptions, fieldsOf: (
     if (!targets.length) throw new Forbidden(`Permission denied: the request names no ${rule.resource} to check ${rule.level} permission on.`);
     for (const id of targets) {
       const target = await permissionTarget(opts.store, rule.resource, id);
-      const has = target ? (await opts.store.permission(target.kind, target.id, user.id)) ?? opts.defaultPermission : opts.defaultPermission;
+      // An artifact path no experiment owns belongs to nobody but the admins.
+      if (!target && rule.resource === 'artifact_path') throw new Forbidden(`Permission denied: artifact path '${id.slice(0, 200)}' belongs to no experiment; only admins may touch it.`);
+      const has = target ? (await opts.store.effectivePermission(target.kind, target.id, user.id)) ?? opts.defaultPermission : opts.defaultPermission;
       if (RANK[has] < RANK[rule.level as PermissionLevel]) throw new Forbidden(`Permission denied: user '${user.username}' needs ${rule.level} on ${rule.resource} '${id}'.`);
     }
   });

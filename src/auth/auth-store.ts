@@ -91,10 +91,26 @@ export class AuthStore {
     return row?.permission;
   }
 
+  /**
+   * What a user may do on a resource: their own grant when there is one, else the strongest
+   * grant of any team they belong to, else undefined (the server's default applies).
+   */
+  async effectivePermission(kind: string, resourceId: string, userId: number): Promise<StoredPermission | undefined> {
+    const own = await this.permission(kind, resourceId, userId);
+    if (own) return own;
+    const teams = await this.db.all<{ permission: StoredPermission }>(
+      `SELECT p.permission FROM auth_permissions p JOIN auth_team_members m ON m.team_id = p.principal_id
+       WHERE p.resource_kind = ? AND p.resource_id = ? AND p.principal_kind = 'team' AND m.user_id = ?`, [kind, resourceId, userId]);
+    const rank: Record<StoredPermission, number> = { NO_PERMISSIONS: 0, READ: 1, EDIT: 2, MANAGE: 3 };
+    return teams.map((t) => t.permission).sort((a, b) => rank[b] - rank[a])[0];
+  }
+
   async updatePassword(username: string, password: string): Promise<void> {
     if (password.length < 8) throw new InvalidParameter(`Invalid value for parameter 'password': it must be at least 8 characters.`);
     const res = await this.db.run('UPDATE auth_users SET password_hash = ? WHERE username = ?', [await hashPassword(password), username]);
     if (!res.changes) throw new NotFound(`User with username=${username} not found`);
+    // A new password signs the user's browsers out everywhere.
+    await this.db.run('UPDATE auth_sessions SET revoked_at = ? WHERE revoked_at IS NULL AND user_id = (SELECT id FROM auth_users WHERE username = ?)', [Date.now(), username]);
   }
 
   async setAdmin(username: string, isAdmin: boolean): Promise<void> {
@@ -107,6 +123,8 @@ export class AuthStore {
     await this.db.transaction(async (tx) => {
       await tx.run("DELETE FROM auth_permissions WHERE principal_kind = 'user' AND principal_id = ?", [u.id]);
       await tx.run('DELETE FROM auth_tokens WHERE user_id = ?', [u.id]);
+      await tx.run('DELETE FROM auth_sessions WHERE user_id = ?', [u.id]);
+      await tx.run('DELETE FROM auth_team_members WHERE user_id = ?', [u.id]);
       await tx.run('DELETE FROM auth_users WHERE id = ?', [u.id]);
     });
   }

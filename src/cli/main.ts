@@ -9,6 +9,7 @@ import { registerDemoCommand } from './commands/demo.js';
 import { registerLaunchCommands } from './commands/launch.js';
 import { registerPipelineCommands } from './commands/pipeline.js';
 import { registerAgentCommand, registerAgentsListCommand } from './commands/agent.js';
+import { registerUserCommands } from './commands/users.js';
 import { fail } from './output.js';
 import { announceNewStores } from './store-notice.js';
 
@@ -30,6 +31,7 @@ export function buildProgram(): Command {
   registerPipelineCommands(program);
   registerAgentCommand(program);
   registerAgentsListCommand(program);
+  registerUserCommands(program);
   return program;
 }
 

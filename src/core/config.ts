@@ -23,6 +23,12 @@ export const ServerConfigSchema = z.object({
   insecureNoAuth: z.boolean().optional(),
   /** MLflow's default_permission: what a user has on a resource nobody granted them anything on. */
   defaultPermission: z.enum(['READ', 'EDIT', 'MANAGE', 'NO_PERMISSIONS'], { message: 'default permission must be READ, EDIT, MANAGE or NO_PERMISSIONS' }).optional(),
+  /** `--public-url`: the URL clients use (behind a proxy); https marks the session cookie Secure. */
+  publicUrl: z.string().url('public URL must be a full URL such as https://trainyard.example.com').optional(),
+  /** `--allowed-hosts`: extra Host names the server answers to (DNS-rebinding guard); `*` for any. */
+  allowedHosts: z.array(z.string().min(1)).optional(),
+  /** `--cors-origins`: browser origins allowed to call the API cross-origin (none by default). */
+  corsOrigins: z.array(z.string().regex(/^https?:\/\/[^/]+$/, 'CORS origins look like https://app.example.com (scheme and host, no path)')).optional(),
 });
 
 export type ServerConfig = z.infer<typeof ServerConfigSchema>;
@@ -32,8 +38,14 @@ export function defaultHome(env: NodeJS.ProcessEnv = process.env): string {
   return resolve(env.TRAINYARD_HOME || 'trainyard-data');
 }
 
+/** A comma-separated flag or variable as a list (absent stays absent). */
+function list(v: unknown): string[] | undefined {
+  if (v === undefined || v === null || v === '') return undefined;
+  return (Array.isArray(v) ? v.map(String) : String(v).split(',')).map((s) => s.trim()).filter(Boolean);
+}
+
 /** The flag each config field comes from, to name it in an error. */
-const FLAGS: Record<string, string> = { host: '--host', port: '--port', home: '--home', db: '--db', artifacts: '--artifacts', defaultPermission: '--default-permission' };
+const FLAGS: Record<string, string> = { host: '--host', port: '--port', home: '--home', db: '--db', artifacts: '--artifacts', defaultPermission: '--default-permission', publicUrl: '--public-url', allowedHosts: '--allowed-hosts', corsOrigins: '--cors-origins' };
 
 export function loadServerConfig(flags: Partial<Record<keyof ServerConfig, unknown>>, rawEnv: NodeJS.ProcessEnv = process.env): ServerConfig {
   const env = readServerEnv(rawEnv); // a bad variable is named before any flag is looked at
@@ -46,6 +58,9 @@ export function loadServerConfig(flags: Partial<Record<keyof ServerConfig, unkno
     auth: Boolean(flags.auth ?? env.TRAINYARD_AUTH === 'true'),
     insecureNoAuth: Boolean(flags.insecureNoAuth),
     defaultPermission: flags.defaultPermission ?? env.TRAINYARD_DEFAULT_PERMISSION,
+    publicUrl: flags.publicUrl ?? env.TRAINYARD_PUBLIC_URL,
+    allowedHosts: list(flags.allowedHosts ?? env.TRAINYARD_ALLOWED_HOSTS),
+    corsOrigins: list(flags.corsOrigins ?? env.TRAINYARD_CORS_ORIGINS),
   });
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;

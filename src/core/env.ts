@@ -23,6 +23,10 @@ export const ServerEnvSchema = z.object({
   TRAINYARD_ADMIN_PASSWORD: z.string().min(8, 'must be at least 8 characters').optional(),
   TRAINYARD_METRIC_GROUP_COMMIT: z.enum(['on', 'off'], { message: 'must be on or off' }).optional(),
   TRAINYARD_MODEL_CACHE: text.optional(),
+  // Checked in full by the config schema (it names the flag too); here they only need to be read.
+  TRAINYARD_PUBLIC_URL: text.optional(),
+  TRAINYARD_ALLOWED_HOSTS: text.optional(),
+  TRAINYARD_CORS_ORIGINS: text.optional(),
 });
 
 export type ServerEnv = z.infer<typeof ServerEnvSchema>;

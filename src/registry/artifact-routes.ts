@@ -11,7 +11,7 @@ import type { VersionsService } from './versions-service.js';
 export function modelVersionArtifactRoutes(versions: VersionsService, locations: ArtifactLocations) {
   return async (scope: FastifyInstance) => {
     streamBodies(scope);
-    scope.get('/model-versions/get-artifact', async (req, reply) => {
+    scope.get('/model-versions/get-artifact', { config: { auth: { resource: 'model', level: 'READ' } as const } }, async (req, reply) => {
       const q = req.query as Record<string, string | undefined>;
       for (const field of ['name', 'version', 'path'] as const) {
         if (!q[field]) throw new InvalidParameter(`Missing value for required parameter '${field}'.`);

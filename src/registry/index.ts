@@ -114,3 +114,4 @@ export type { WebhookJson } from './webhooks/webhooks-service.js';
 export type { DispatcherOptions } from './webhooks/webhook-dispatcher.js';
 export * from './package/index.js';
 export { modelVersionArtifactRoutes } from './artifact-routes.js';
+export { registeredVersionAt } from './protected-files.js';

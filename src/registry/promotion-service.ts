@@ -36,6 +36,8 @@ export interface PromotionJson {
   decision_comment?: string;
   gate_results: GateResult[];
   override?: { reason: string; user?: string };
+  /** Set when an admin approved their own request: the reason they gave. */
+  self_approval?: { reason: string; user: string };
 }
 
 export interface PromotionInput {
@@ -66,6 +68,7 @@ interface RequestRow {
   gate_results: string | null;
   override_reason: string | null;
   overridden_by: string | null;
+  self_approval_reason?: string | null;
 }
 
 function requestJson(name: string, r: RequestRow): PromotionJson {
@@ -85,6 +88,7 @@ function requestJson(name: string, r: RequestRow): PromotionJson {
   if (r.decided_by !== null) out.decided_by = r.decided_by;
   if (r.decided_at !== null) out.decided_at = Number(r.decided_at);
   if (r.decision_comment !== null) out.decision_comment = r.decision_comment;
+  if (r.self_approval_reason) out.self_approval = { reason: r.self_approval_reason, user: r.decided_by ?? '' };
   if (r.override_reason !== null) out.override = { reason: r.override_reason, ...(r.overridden_by ? { user: r.overridden_by } : {}) };
   return out;
 }
@@ -177,10 +181,16 @@ export class PromotionService {
    * Approves and applies the move. The approver must differ from the requester when both are
    * known; failing gates need an override reason (here or on the request).
    */
-  async approve(name: string, id: string, input: { comment?: string; overrideReason?: string }, actor: string | undefined): Promise<PromotionJson> {
+  async approve(name: string, id: string, input: { comment?: string; overrideReason?: string; selfApproval?: { reason?: string; admin: boolean } }, actor: string | undefined): Promise<PromotionJson> {
     const m0 = await modelRow(this.db, name);
     const r0 = await this.pending(this.db, m0, id);
-    this.checkOtherUser(r0, actor, 'approve');
+    // Four eyes: the requester cannot approve. An admin may, only with a reason that is kept.
+    const own = Boolean(r0.requested_by && actor && r0.requested_by === actor);
+    const selfReason = own && input.selfApproval?.admin ? input.selfApproval.reason?.trim() || undefined : undefined;
+    if (own && input.selfApproval?.admin && !selfReason) {
+      throw new AppError('PERMISSION_DENIED', `User '${actor}' requested promotion ${id} and cannot approve it: another user with MANAGE must review it. As an admin you may approve your own request with a self_approval_reason, which is recorded.`);
+    }
+    if (!selfReason) this.checkOtherUser(r0, actor, 'approve');
     const v0 = await versionRow(this.db, m0, Number(r0.version));
     const label = r0.target_kind === 'alias' ? `@${r0.target}` : r0.target;
     const policy = await this.policy.policyFor(this.db, m0.id);
@@ -196,7 +206,7 @@ export class PromotionService {
       const m = await modelRow(tx, name, true);
       const r = await this.pending(tx, m, id, true);
       const v = await versionRow(tx, m, Number(r.version), true);
-      const meta = { actor, reason: input.comment ?? r.comment ?? undefined, requestId: id, details: { gate_results: gates, ...(failed ? { override_reason: overrideReason } : {}) } };
+      const meta = { actor, reason: input.comment ?? r.comment ?? undefined, requestId: id, details: { gate_results: gates, ...(failed ? { override_reason: overrideReason } : {}), ...(selfReason ? { self_approval_reason: selfReason } : {}) } };
       if (failed) {
         await recordAudit(tx, {
           model: m.id, modelName: m.name, version: v.version, action: 'gate_override', target: label, at: now, requestId: id, reason: overrideReason,
@@ -206,12 +216,13 @@ export class PromotionService {
       if (r.target_kind === 'alias') await moveAlias(tx, this.events, m, r.target, v.version, meta);
       else await moveStage(tx, this.events, m, v, parseStage(r.target), Boolean(Number(r.archive_existing)), meta);
       await tx.run(
-        `UPDATE promotion_requests SET status = 'APPROVED', decided_by = ?, decided_at = ?, decision_comment = ?, gate_results = ?, override_reason = ?, overridden_by = ? WHERE id = ?`,
-        [actor ?? null, now, input.comment ?? null, JSON.stringify(gates), failed ? overrideReason! : r.override_reason, failed ? overriddenBy ?? null : r.overridden_by, id],
+        `UPDATE promotion_requests SET status = 'APPROVED', decided_by = ?, decided_at = ?, decision_comment = ?, gate_results = ?, override_reason = ?, overridden_by = ?, self_approval_reason = ? WHERE id = ?`,
+        [actor ?? null, now, input.comment ?? null, JSON.stringify(gates), failed ? overrideReason! : r.override_reason, failed ? overriddenBy ?? null : r.overridden_by, selfReason ?? null, id],
       );
       await recordAudit(tx, {
         model: m.id, modelName: m.name, version: v.version, action: 'promotion_approved', target: label, to: String(v.version), at: now, requestId: id,
         ...(actor ? { actor } : {}), ...(input.comment ? { reason: input.comment } : {}),
+        ...(selfReason ? { details: { self_approval_reason: selfReason } } : {}),
       });
       await this.events.publish(tx, 'promotion.approved', {
         request_id: id, name: m.name, version: String(v.version), target: label, approved_by: actor ?? null, comment: input.comment ?? null,
@@ -257,7 +268,7 @@ export class PromotionService {
   /** Reviews need two people when both are known (the only identity we have without auth). */
   private checkOtherUser(r: RequestRow, actor: string | undefined, what: string): void {
     if (r.requested_by && actor && r.requested_by === actor) {
-      throw new AppError('PERMISSION_DENIED', `User '${actor}' requested promotion ${r.id} and cannot ${what} it: another user must review it.`);
+      throw new AppError('PERMISSION_DENIED', `User '${actor}' requested promotion ${r.id} and cannot ${what} it: another user with MANAGE on the model must review it.`);
     }
   }
 

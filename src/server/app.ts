@@ -4,6 +4,7 @@ import type { JsonRoute } from '../core/route.js';
 import { VERSION } from '../core/version.js';
 import { installAuth, type AuthOptions } from '../auth/index.js';
 import { bindJsonRoutes, fieldsOf } from './bind-routes.js';
+import { installRequestGuards, type RequestGuardOptions } from './request-guards.js';
 
 export interface AppParts {
   /** JSON routes of every domain. */
@@ -13,6 +14,8 @@ export interface AppParts {
   logger?: boolean;
   /** Authentication and permissions (`trainyard server --auth`); absent = auth off. */
   auth?: AuthOptions;
+  /** Host allow-list, CORS origins, cross-site form refusal (the server always installs them). */
+  guards?: RequestGuardOptions;
 }
 
 /** One registered route, as the auth coverage test enumerates them. */
@@ -63,6 +66,7 @@ export async function buildApp(parts: AppParts): Promise<FastifyInstance> {
   app.addHook('onRoute', (r) => {
     for (const method of [r.method].flat()) if (method !== 'HEAD') registered.push({ method, url: r.url, auth: (r.config as { auth?: JsonRoute['auth'] } | undefined)?.auth });
   });
+  if (parts.guards) installRequestGuards(app, parts.guards);
   if (parts.auth) installAuth(app, parts.auth, (req) => {
     try {
       return fieldsOf(req);

@@ -41,8 +41,8 @@ export function contextOf(req: FastifyRequest, authOn = false): RequestContext {
   const baseUrl = `${req.protocol}://${req.host}`;
   // With auth on the acting user is only ever the authenticated one (set by src/auth's hook).
   if (authOn) {
-    const user = (req as FastifyRequest & { user?: string }).user;
-    return { user, authenticated: user !== undefined, baseUrl };
+    const r = req as FastifyRequest & { user?: string; authUser?: { is_admin: boolean } };
+    return { user: r.user, authenticated: r.user !== undefined, admin: Boolean(r.authUser?.is_admin), baseUrl };
   }
   // Auth off: X-Trainyard-User names the caller (registry reviews need two people), unverified.
   const header = req.headers['x-trainyard-user'];

@@ -2,8 +2,8 @@ import type { FastifyInstance } from 'fastify';
 import { ArtifactLocations, artifactProxyRoutes, openArtifactStore } from '../artifacts/index.js';
 import type { JsonRoute } from '../core/route.js';
 import type { Database } from '../store/index.js';
-import { createRegistry, modelVersionArtifactRoutes, registryRouteTable, withLoggedModelMetrics } from '../registry/index.js';
-import { createTracking, runArtifactRoutes, runEventRoutes, trackingRoutes, trackingUiRoutes } from '../tracking/index.js';
+import { createRegistry, modelVersionArtifactRoutes, registeredVersionAt, registryRouteTable, withLoggedModelMetrics } from '../registry/index.js';
+import { createTracking, experimentRootUnder, runArtifactRoutes, runEventRoutes, trackingRoutes, trackingUiRoutes } from '../tracking/index.js';
 import { createCollab } from '../collab/index.js';
 import { StudyService, tuningRoutes } from '../tuning/index.js';
 import { JobsService, launchRoutes } from '../launch/index.js';
@@ -54,7 +54,7 @@ export function createDomains(db: Database, opts: { home: string; artifacts?: st
   return {
     routes,
     pipelines,
-    plugins: [artifactProxyRoutes(locations.defaultStore), runArtifactRoutes(tracking, locations), modelVersionArtifactRoutes(registry.versions, locations), runEventRoutes(tracking)],
+    plugins: [artifactProxyRoutes(locations.defaultStore, { experimentRootUnder: (path) => experimentRootUnder(db, path), registeredVersionAt: (path, op) => registeredVersionAt(db, path, op) }), runArtifactRoutes(tracking, locations, { registeredVersionAt: (path, op) => registeredVersionAt(db, path, op) }), modelVersionArtifactRoutes(registry.versions, locations), runEventRoutes(tracking)],
     locations,
     close: async () => {
       await pipelines.close();

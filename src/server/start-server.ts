@@ -1,15 +1,18 @@
 import type { FastifyInstance } from 'fastify';
 import type { ServerConfig } from '../core/config.js';
-import { AuthStore, authRoutes, bootstrapAdmin } from '../auth/index.js';
+import { AuthStore, authRoutes, bootstrapAdmin, SessionStore, sessionRoutes, TeamStore, teamRoutes } from '../auth/index.js';
 import { openDatabase, type Database } from '../store/index.js';
 import { buildApp } from './app.js';
 import { createDomains } from './domains.js';
 import { uiHosting } from './ui-hosting.js';
+import { allowedHostsFor } from './request-guards.js';
 
 export interface RunningServer {
   app: FastifyInstance;
   db: Database;
   url: string;
+  /** The data folder (the default artifact store is `<home>/artifacts`). */
+  home: string;
   close(): Promise<void>;
 }
 
@@ -36,10 +39,16 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
       throw new Error('--auth needs a first admin: set TRAINYARD_ADMIN_USERNAME and TRAINYARD_ADMIN_PASSWORD (at least 8 characters).');
     }
   }
+  const secureCookies = Boolean(config.publicUrl?.startsWith('https://'));
+  const sessions = authStore ? new SessionStore(db) : undefined;
   const app = await buildApp({
-    routes: authStore ? [...domains.routes, ...authRoutes(authStore)] : domains.routes,
-    plugins: [...domains.plugins, uiHosting()],
-    ...(authStore ? { auth: { store: authStore, defaultPermission: config.defaultPermission ?? 'READ' } } : {}),
+    routes: authStore ? [...domains.routes, ...authRoutes(authStore), ...teamRoutes(new TeamStore(db, authStore))] : domains.routes,
+    plugins: [...domains.plugins, ...(authStore && sessions ? [sessionRoutes(authStore, sessions, { secureCookies })] : []), uiHosting()],
+    ...(authStore ? { auth: { store: authStore, defaultPermission: config.defaultPermission ?? 'READ', sessions, secureCookies } } : {}),
+    guards: {
+      allowedHosts: config.allowedHosts?.includes('*') ? undefined : allowedHostsFor(config.host, { publicUrl: config.publicUrl, allowedHosts: config.allowedHosts }),
+      corsOrigins: config.corsOrigins,
+    },
   });
   try {
     await app.listen({ host: config.host, port: config.port });
@@ -57,6 +66,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   return {
     app,
     db,
+    home: config.home,
     url: `http://${host}:${port}`,
     async close() {
       await app.close();

@@ -37,16 +37,19 @@ function listFiles(root: string, dir = root, out = new Map<string, string>()): M
  * request path ever reaches the file system), `index.html` for any other GET that is not an API
  * path (client-side routes), hashed assets under /assets/ cached as immutable.
  */
+/** The UI's static files hold no data (every API call is checked), and the sign-in page must load. */
+const UI_PUBLIC = { config: { auth: { public: true } as const } };
+
 export function uiHosting(root: string | undefined = findWebRoot()) {
   return async (app: FastifyInstance) => {
     if (!root) {
-      app.get('/', async (_req, reply) => reply.type('text/plain; charset=utf-8').send('Trainyard server. The web UI is not built: run `npm run build`.'));
+      app.get('/', UI_PUBLIC, async (_req, reply) => reply.type('text/plain; charset=utf-8').send('Trainyard server. The web UI is not built: run `npm run build`.'));
       return;
     }
     // Read once at start (~2 MB): a rebuild under a running server cannot mix two builds' files.
     const files = new Map([...listFiles(root)].map(([path, full]) => [path, readFileSync(full)]));
     const read = (path: string) => files.get(path)!;
-    app.get('/*', async (req, reply) => {
+    app.get('/*', UI_PUBLIC, async (req, reply) => {
       let path: string;
       try {
         path = decodeURIComponent(req.url.split('?')[0]!);

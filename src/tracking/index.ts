@@ -32,3 +32,4 @@ export { compareColumn, type SqlPart } from './sql-compare.js';
 export * from './search/index.js';
 export { trackingUiRoutes } from './ui-routes.js';
 export { runEventRoutes } from './run-events.js';
+export { experimentRootUnder } from './artifact-roots.js';

@@ -23,7 +23,7 @@ export function runEventRoutes(t: Tracking) {
     scope.addHook('onClose', async () => {
       for (const end of open) end();
     });
-    scope.get('/api/v1/experiments/:experiment_id/runs/events', async (req, reply) => {
+    scope.get('/api/v1/experiments/:experiment_id/runs/events', { config: { auth: { resource: 'experiment', level: 'READ' } as const } }, async (req, reply) => {
       const id = (req.params as { experiment_id: string }).experiment_id;
       if (!/^\d+$/.test(id)) throw new InvalidParameter(`Invalid experiment id '${id}': expected digits.`);
       await t.experiments.get(id);

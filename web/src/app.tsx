@@ -1,5 +1,6 @@
-import { lazy, Suspense, useState } from 'react';
-import { actingUser, setActingUser } from './api/client';
+import { lazy, Suspense, useEffect, useState } from 'react';
+import { actingUser, loadSession, setActingUser, signOut, UNAUTHENTICATED_EVENT, type SessionUser } from './api/client';
+import { SignInPage } from './pages/sign-in-page';
 import { ExperimentsPage } from './pages/experiments-page';
 import { RunsPage } from './pages/runs-page';
 import { Link, match, navigate, useLocation } from './router';
@@ -46,9 +47,32 @@ function UserBox() {
   );
 }
 
+/** Where sign-in stands: asking the server, auth off (no sign-in), sign-in wanted, or a user. */
+type AuthState = { kind: 'loading' } | { kind: 'off' } | { kind: 'signin' } | { kind: 'user'; user: SessionUser };
+
+function SignedInBox({ user, onSignedOut }: { user: SessionUser; onSignedOut: () => void }) {
+  return (
+    <span className="user">
+      signed in as <strong data-testid="signed-in-user">{user.username}</strong>
+      <button type="button" onClick={() => void signOut().finally(onSignedOut)}>Sign out</button>
+    </span>
+  );
+}
+
 export function App() {
   const { path } = useLocation();
   const section = path.split('/')[1];
+  const [auth, setAuth] = useState<AuthState>({ kind: 'loading' });
+  useEffect(() => {
+    loadSession()
+      .then((s) => setAuth(s === 'auth-off' ? { kind: 'off' } : s ? { kind: 'user', user: s } : { kind: 'signin' }))
+      .catch(() => setAuth({ kind: 'off' }));
+    const wanted = () => setAuth({ kind: 'signin' });
+    window.addEventListener(UNAUTHENTICATED_EVENT, wanted);
+    return () => window.removeEventListener(UNAUTHENTICATED_EVENT, wanted);
+  }, []);
+  if (auth.kind === 'loading') return null;
+  if (auth.kind === 'signin') return <SignInPage onSignedIn={(user) => setAuth({ kind: 'user', user })} />;
   return (
     <>
       <header className="top">
@@ -60,7 +84,7 @@ export function App() {
           <Link to="/pipelines" className={section === 'pipelines' ? 'on' : ''}>Pipelines</Link>
           <Link to="/jobs" className={section === 'jobs' ? 'on' : ''}>Jobs</Link>
         </nav>
-        <UserBox />
+        {auth.kind === 'user' ? <SignedInBox user={auth.user} onSignedOut={() => setAuth({ kind: 'signin' })} /> : <UserBox />}
       </header>
       <main><Suspense fallback={<div className="page muted">loading…</div>}><Page path={path} /></Suspense></main>
     </>

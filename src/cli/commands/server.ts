@@ -15,7 +15,10 @@ export function registerServerCommand(program: Command): void {
     .option('--auth', 'require sign-in: users, API tokens and per-experiment/model permissions (first admin from TRAINYARD_ADMIN_USERNAME/PASSWORD)')
     .option('--insecure-no-auth', 'allow listening beyond loopback without --auth (only on a network you trust)')
     .option('--default-permission <level>', 'with --auth: READ (default), EDIT, MANAGE or NO_PERMISSIONS on resources nobody granted')
-    .action(async (opts: { host?: string; port?: string; db?: string; artifacts?: string; home?: string; auth?: boolean; insecureNoAuth?: boolean; defaultPermission?: string }) => {
+    .option('--public-url <url>', 'the URL clients use (behind a proxy); https:// marks the session cookie Secure')
+    .option('--allowed-hosts <names>', 'comma-separated Host names to answer besides loopback and the bind address (* for any)')
+    .option('--cors-origins <origins>', 'comma-separated browser origins allowed to call the API (none by default)')
+    .action(async (opts: { host?: string; port?: string; db?: string; artifacts?: string; home?: string; auth?: boolean; insecureNoAuth?: boolean; defaultPermission?: string; publicUrl?: string; allowedHosts?: string; corsOrigins?: string }) => {
       const config = loadServerConfig(opts);
       // A SQLite home has one server; replicas on PostgreSQL share nothing on local disk but may share a home.
       const lock = config.db && /^postgres(ql)?:\/\//.test(config.db) ? undefined : lockHome(config.home);
