@@ -56,7 +56,7 @@ class Receiver {
   }
 }
 
-async function waitFor<T>(fn: () => T | Promise<T>, what: string, ms = 10_000): Promise<T> {
+async function waitFor<T>(fn: () => T | undefined | Promise<T | undefined>, what: string, ms = 10_000): Promise<T> {
   const end = Date.now() + ms;
   for (;;) {
     const v = await fn();

@@ -65,7 +65,7 @@ const s = results.sustained as any;
 writeFileSync('bench/results/sdk.json', JSON.stringify(results, null, 2) + '\n');
 writeFileSync(
   'bench/results/sdk.md',
-  `| SDK benchmark (${results.date.toString().slice(0, 10)}, 2 cores) | Trainyard | baseline (same run) | target |\n| --- | --- | --- | --- |\n` +
+  `| SDK benchmark (${String(results.date).slice(0, 10)}, 2 cores) | Trainyard | baseline (same run) | target |\n| --- | --- | --- | --- |\n` +
     `| logMetric cost on the caller's thread | ${o.sdkNsPerCall} ns/call | ${o.baselineArrayPushNsPerCall} ns (bare array.push) | < 2000 ns |\n` +
     `| sustained points/s, one SDK process -> server | ${s.sdkPointsPerSec.toLocaleString('en-US')} | ${s.rawLogBatchPointsPerSec.toLocaleString('en-US')} (raw sequential log-batch of 1000) | - |\n`,
 );

@@ -1,3 +1,5 @@
+/// <reference lib="dom" />
+// (The DOM lib above: code passed to page.evaluate / addInitScript runs in the browser.)
 /**
  * Browser benchmark of the web UI in Debian's headless Chromium (playwright-core), against a
  * real server on a loopback port over SQLite:

@@ -199,7 +199,7 @@ export class Study {
    */
   async addTrials(trials: readonly TrialInput[]): Promise<number[]> {
     const json = trials.map((t) => {
-      const values = t.values ?? (t.value !== undefined ? [t.value] : undefined);
+      const values = t.values ?? (t.value !== undefined && t.value !== null ? [t.value] : undefined);
       const iv = t.intermediateValues instanceof Map ? [...t.intermediateValues] : Object.entries(t.intermediateValues ?? {}).map(([k, v]) => [Number(k), v] as [number, number]);
       return {
         state: t.state ?? 'COMPLETE',

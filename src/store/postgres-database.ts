@@ -1,11 +1,20 @@
 import pg from 'pg';
 import type { Database, Executor, RunResult, SqlValue } from './database.js';
 
-// BIGINT (int8) columns hold millisecond timestamps and steps, all well inside 2^53:
-// return them as numbers rather than pg's default strings.
-pg.types.setTypeParser(20, (v) => Number(v));
-// NUMERIC from aggregates such as SUM(); same reasoning.
-pg.types.setTypeParser(1700, (v) => Number(v));
+const INT8 = 20;
+const NUMERIC = 1700;
+const toNumber = (v: string) => Number(v);
+
+/**
+ * Type parsers for this adapter's connections only (pg's global `pg.types` stays as it is, so
+ * other code in the process using `pg` still gets its defaults). BIGINT (int8) columns hold
+ * millisecond timestamps and steps, all well inside 2^53, and NUMERIC comes from aggregates such
+ * as SUM(): both are returned as numbers rather than pg's default strings.
+ */
+export const PG_TYPES: pg.CustomTypesConfig = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+    (oid === INT8 || oid === NUMERIC) && format !== 'binary' ? toNumber : pg.types.getTypeParser(oid, format ?? 'text')) as pg.CustomTypesConfig['getTypeParser'],
+};
 
 const placeholderCache = new Map<string, string>();
 
@@ -108,7 +117,7 @@ export class PostgresDatabase implements Database {
   private readonly executor: PostgresExecutor;
 
   constructor(url: string, poolSize = 10) {
-    this.pool = new pg.Pool({ connectionString: url, max: poolSize });
+    this.pool = new pg.Pool({ connectionString: url, max: poolSize, types: PG_TYPES });
     // An idle client's error (server restart) must not crash the process; the next query reconnects.
     this.pool.on('error', () => {});
     this.executor = new PostgresExecutor(this.pool);

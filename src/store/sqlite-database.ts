@@ -1,4 +1,5 @@
 import BetterSqlite3 from 'better-sqlite3';
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { Database, Executor, RunResult, SqlValue } from './database.js';
@@ -55,6 +56,40 @@ function writeLockFor(file: string): Mutex {
   let lock = fileLocks.get(key);
   if (!lock) fileLocks.set(key, (lock = new Mutex()));
   return lock;
+}
+
+/**
+ * The write lock whose transaction callback is running, in that callback's async context. A
+ * `db.transaction()` / `db.run()` / `db.exec()` from inside a callback (instead of its `tx`)
+ * would queue behind the very transaction that awaits it and never settle; it throws instead.
+ */
+const insideTransaction = new AsyncLocalStorage<{ lock: Mutex; open: boolean }>();
+
+/** Runs a callback marked as inside this lock's transaction; work it leaves behind is not. */
+async function marked<T>(lock: Mutex, fn: (tx: Executor) => Promise<T>, tx: Executor): Promise<T> {
+  // `open` goes false when the callback settles: a timer or background promise the callback
+  // started inherits the context but runs after the transaction, where db calls are fine.
+  const mark = { lock, open: true };
+  try {
+    return await insideTransaction.run(mark, fn, tx);
+  } finally {
+    mark.open = false;
+  }
+}
+
+function nested(lock: Mutex): boolean {
+  const mark = insideTransaction.getStore();
+  return mark !== undefined && mark.open && mark.lock === lock;
+}
+
+export class NestedTransactionError extends Error {
+  constructor(call: string) {
+    super(
+      `${call} was called inside a SQLite transaction callback, where it would wait for that transaction's COMMIT forever: ` +
+        'use the executor the callback was given (tx.run / tx.all / tx.one) instead.',
+    );
+    this.name = 'NestedTransactionError';
+  }
 }
 
 interface Job {
@@ -127,6 +162,7 @@ export class SqliteDatabase implements Database {
    * copies); see bench/README.md for the before/after.
    */
   transaction<T>(fn: (tx: Executor) => Promise<T>): Promise<T> {
+    if (nested(this.writeLock)) return Promise.reject(new NestedTransactionError('db.transaction() (or db.run / db.runMany)'));
     return new Promise<T>((resolve, reject) => {
       this.queue.push({ fn, resolve: resolve as (v: unknown) => void, reject });
       if (!this.draining) {
@@ -162,7 +198,7 @@ export class SqliteDatabase implements Database {
     if (group.length === 1) {
       const job = group[0]!;
       try {
-        const result = await job.fn(this.writer);
+        const result = await marked(this.writeLock, job.fn, this.writer);
         conn.exec('COMMIT');
         job.resolve(result);
       } catch (e) {
@@ -176,7 +212,7 @@ export class SqliteDatabase implements Database {
       const job = group[i]!;
       this.writer.prepare('SAVEPOINT group_member').run();
       try {
-        const result = await job.fn(this.writer);
+        const result = await marked(this.writeLock, job.fn, this.writer);
         this.writer.prepare('RELEASE group_member').run();
         done.push([job, result]);
       } catch (e) {
@@ -205,6 +241,7 @@ export class SqliteDatabase implements Database {
   }
 
   async exec(sql: string): Promise<void> {
+    if (nested(this.writeLock)) throw new NestedTransactionError('db.exec()');
     const release = await this.writeLock.acquire();
     try {
       this.writer.conn.exec(sql);
@@ -214,6 +251,7 @@ export class SqliteDatabase implements Database {
   }
 
   async close(): Promise<void> {
+    if (nested(this.writeLock)) throw new NestedTransactionError('db.close()');
     // Let transactions already queued finish first, as the FIFO lock used to.
     await this.transaction(async () => undefined).catch(() => {});
     const release = await this.writeLock.acquire();

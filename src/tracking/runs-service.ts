@@ -226,8 +226,18 @@ function validateBatch(metrics: MetricPoint[], params: KeyValue[], tags: KeyValu
   if (tags.length > LIMITS.batchTags) throw new InvalidParameter(`A batch logging request can contain at most ${LIMITS.batchTags} tags. Got ${tags.length} tags.`);
   const total = metrics.length + params.length + tags.length;
   if (total > LIMITS.batchTotal) throw new InvalidParameter(`A batch logging request can contain at most ${LIMITS.batchTotal} entities in total. Got ${total}.`);
+  // A batch repeats few keys many times (10 keys x 100 steps): each distinct key is checked once
+  // (the key check was ~3% of server CPU in the 8-client log-batch profile).
+  let lastKey: string | undefined;
+  const keys = new Set<string>();
   for (const m of metrics) {
-    validateKey(m.key, 'metric');
+    if (m.key !== lastKey) {
+      lastKey = m.key;
+      if (!keys.has(m.key)) {
+        validateKey(m.key, 'metric');
+        keys.add(m.key);
+      }
+    }
     validateTimestamp(m.timestamp, `timestamp of metric '${m.key}'`);
     if (!Number.isSafeInteger(m.step)) throw new InvalidParameter(`Invalid step ${m.step} for metric '${m.key}': it must be an integer.`);
   }

@@ -19,7 +19,8 @@ import type { NewTrial, StoredParam } from './storage.js';
 export interface TrialInput {
   /** Default COMPLETE. RUNNING is not allowed. */
   readonly state?: TrialState;
-  readonly value?: number;
+  /** null as a FrozenTrial carries it (a trial read back from getTrials can be added as is). */
+  readonly value?: number | null;
   readonly values?: readonly number[] | null;
   readonly params?: Readonly<Record<string, ParamValue>>;
   readonly distributions?: Readonly<Record<string, Distribution>>;

@@ -1,3 +1,5 @@
+/// <reference lib="dom" />
+// (The DOM lib above: code passed to page.evaluate / addInitScript runs in the browser.)
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';

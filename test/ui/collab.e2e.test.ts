@@ -1,3 +1,5 @@
+/// <reference lib="dom" />
+// (The DOM lib above: code passed to page.evaluate / addInitScript runs in the browser.)
 import { describe, expect, it } from 'vitest';
 import { seedRuns, useUi } from './browser.js';
 

@@ -29,15 +29,37 @@ export interface LoadedStudy {
   readonly knownSpace: KnownSpace;
 }
 
-export class StudyRegistry {
-  private readonly byName = new Map<string, LoadedStudy>();
+/**
+ * Studies held at most (least recently used first out). An evicted study is rebuilt from the
+ * store on its next use, as on a replica that never saw it; only its sampler's warm state is
+ * lost. Without a bound the server kept every study ever read, with all its trials.
+ */
+export const DEFAULT_MAX_STUDIES = 256;
 
-  constructor(private readonly storage: SqlStudyStorage) {}
+export class StudyRegistry {
+  /** In use order: a Map iterates in insertion order, and a hit is re-inserted at the end. */
+  private readonly byName = new Map<string, LoadedStudy>();
+  /** Calls of `with` in flight per study: such a study is not evicted (its ask lock is in use). */
+  private readonly busy = new Map<LoadedStudy, number>();
+
+  constructor(
+    private readonly storage: SqlStudyStorage,
+    readonly maxStudies = DEFAULT_MAX_STUDIES,
+  ) {}
+
+  /** Studies held now. */
+  get size(): number {
+    return this.byName.size;
+  }
 
   /** The study named `name`, loaded from the store the first time. */
   async get(name: string): Promise<LoadedStudy> {
     const hit = this.byName.get(name);
-    if (hit) return hit;
+    if (hit) {
+      this.byName.delete(name);
+      this.byName.set(name, hit);
+      return hit;
+    }
     const record = await this.storage.getStudyByName(name);
     if (!record) throw new NotFound(`Study '${name}' does not exist.`);
     return this.hold(record);
@@ -50,8 +72,18 @@ export class StudyRegistry {
     const study = new Study(this.storage, record, { sampler: buildSampler(config.sampler), pruner: buildPruner(config.pruner), seed: config.seed });
     if (config.heartbeat_interval_ms !== null) this.storage.beatOnAsk(record.id);
     const loaded: LoadedStudy = { record, config, study, lastSweep: 0, knownSpace: new KnownSpace() };
+    this.byName.delete(record.name);
     this.byName.set(record.name, loaded);
+    this.evict();
     return loaded;
+  }
+
+  private evict(): void {
+    if (this.byName.size <= this.maxStudies) return;
+    for (const [name, s] of this.byName) {
+      if (this.byName.size <= this.maxStudies) break;
+      if (!this.busy.has(s)) this.byName.delete(name);
+    }
   }
 
   forget(name: string): void {
@@ -65,14 +97,25 @@ export class StudyRegistry {
   async with<T>(name: string, fn: (s: LoadedStudy) => Promise<T>): Promise<T> {
     const s = await this.get(name);
     try {
-      return await fn(s);
+      return await this.using(s, fn);
     } catch (e) {
       if (!(e instanceof NotFound)) throw e;
       const now = await this.storage.getStudyByName(name);
       if (now?.id === s.record.id) throw e;
       this.forget(name);
       if (!now) throw new NotFound(`Study '${name}' does not exist.`);
-      return fn(this.hold(now));
+      return this.using(this.hold(now), fn);
+    }
+  }
+
+  private async using<T>(s: LoadedStudy, fn: (s: LoadedStudy) => Promise<T>): Promise<T> {
+    this.busy.set(s, (this.busy.get(s) ?? 0) + 1);
+    try {
+      return await fn(s);
+    } finally {
+      const n = this.busy.get(s)! - 1;
+      if (n) this.busy.set(s, n);
+      else this.busy.delete(s);
     }
   }
 }
