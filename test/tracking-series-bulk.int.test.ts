@@ -20,7 +20,7 @@ for (const dialect of DIALECTS) {
     it('answers N runs x K metrics in one request, each series the same as its single-series endpoint', async () => {
       const s = server();
       const exp = ok(await s.mlflow('POST', '/experiments/create', { name: `bulk-${dialect}` })).experiment_id;
-      const runs = [];
+      const runs: string[] = [];
       for (let i = 0; i < 3; i++) runs.push((await createRun(s, { experiment_id: exp })).info.run_id as string);
       await logSeries(s, runs[0]!, 'loss', 3000, 1);
       await logSeries(s, runs[1]!, 'loss', 1200, 2);
