@@ -3,7 +3,10 @@ import { isAppError } from '../core/errors.js';
 import type { JsonRoute } from '../core/route.js';
 import { VERSION } from '../core/version.js';
 import { installAuth, type AuthOptions } from '../auth/index.js';
-import { bindJsonRoutes, fieldsOf } from './bind-routes.js';
+import { installHttpAudit } from '../audit/index.js';
+import type { Database } from '../store/index.js';
+import { randomUUID } from 'node:crypto';
+import { bindJsonRoutes, contextOf, fieldsOf } from './bind-routes.js';
 
 export interface AppParts {
   /** JSON routes of every domain. */
@@ -13,6 +16,8 @@ export interface AppParts {
   logger?: boolean;
   /** Authentication and permissions (`trainyard server --auth`); absent = auth off. */
   auth?: AuthOptions;
+  /** The store every write's audit record goes to (src/audit); absent = no audit log. */
+  audit?: { db: Database };
 }
 
 /** One registered route, as the auth coverage test enumerates them. */
@@ -34,7 +39,20 @@ const JSON_BODY_LIMIT = 32 * 1024 * 1024;
  * MLflow's error format and the health/version endpoints only.
  */
 export async function buildApp(parts: AppParts): Promise<FastifyInstance> {
-  const app = Fastify({ logger: parts.logger ?? false, bodyLimit: JSON_BODY_LIMIT, routerOptions: { ignoreTrailingSlash: true } });
+  const app = Fastify({
+    logger: parts.logger ?? false,
+    bodyLimit: JSON_BODY_LIMIT,
+    routerOptions: { ignoreTrailingSlash: true },
+    // Every request has an id (the client's X-Request-Id when it is a sane token), echoed back and kept in the audit log.
+    requestIdHeader: false,
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && /^[\w.:-]{1,128}$/.test(given) ? given : randomUUID();
+    },
+  });
+  app.addHook('onRequest', async (req, reply) => {
+    reply.header('x-request-id', req.id);
+  });
 
   // Bodies arrive as raw buffers whatever their Content-Type (curl's -d sends form encoding);
   // bind-routes parses them so malformed JSON gets MLflow's error format.
@@ -70,6 +88,8 @@ export async function buildApp(parts: AppParts): Promise<FastifyInstance> {
       return {};
     }
   });
+
+  if (parts.audit) installHttpAudit(app, { db: parts.audit.db, who: (req) => { const c = contextOf(req, Boolean(parts.auth)); return { user: c.user, verified: Boolean(c.authenticated) }; } });
 
   app.get('/health', async (_req, reply) => reply.type('text/plain').send('OK'));
   app.get('/version', async (_req, reply) => reply.type('text/plain').send(VERSION));

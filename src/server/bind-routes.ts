@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { noteAuditFields, noteAuditResult } from '../audit/index.js';
 import { InvalidParameter } from '../core/errors.js';
 import type { Fields } from '../core/request-fields.js';
 import { MLFLOW_PREFIXES, type JsonRoute, type RequestContext } from '../core/route.js';
@@ -61,7 +62,10 @@ export function bindJsonRoutes(app: FastifyInstance, routes: JsonRoute[], opts: 
         url,
         config: { auth: route.auth },
         handler: async (req: FastifyRequest, reply: FastifyReply) => {
-          const result = await route.handler(fieldsOf(req), contextOf(req, opts.authOn));
+          const fields = fieldsOf(req);
+          noteAuditFields(fields);
+          const result = await route.handler(fields, contextOf(req, opts.authOn));
+          noteAuditResult(result);
           if (typeof result === 'string') return reply.type('text/plain; charset=utf-8').send(result);
           return reply.send(result);
         },

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ServerConfig } from '../core/config.js';
 import { AuthStore, authRoutes, bootstrapAdmin } from '../auth/index.js';
 import { openDatabase, type Database } from '../store/index.js';
+import { auditRoutes, withAudit } from '../audit/index.js';
 import { buildApp } from './app.js';
 import { createDomains } from './domains.js';
 import { uiHosting } from './ui-hosting.js';
@@ -24,7 +25,8 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
         'Start with --auth (and TRAINYARD_ADMIN_USERNAME/TRAINYARD_ADMIN_PASSWORD for the first admin), or pass --insecure-no-auth on a network you trust.',
     );
   }
-  const db = await openDatabase(config.db, config.home);
+  // Every state-changing request's audit record joins its first write transaction (src/audit).
+  const db = withAudit(await openDatabase(config.db, config.home));
   const domains = createDomains(db, { home: config.home, artifacts: config.artifacts });
   let authStore: AuthStore | undefined;
   if (auth) {
@@ -37,7 +39,8 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     }
   }
   const app = await buildApp({
-    routes: authStore ? [...domains.routes, ...authRoutes(authStore)] : domains.routes,
+    routes: [...domains.routes, ...auditRoutes(db), ...(authStore ? authRoutes(authStore) : [])],
+    audit: { db },
     plugins: [...domains.plugins, uiHosting()],
     ...(authStore ? { auth: { store: authStore, defaultPermission: config.defaultPermission ?? 'READ' } } : {}),
   });
