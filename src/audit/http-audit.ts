@@ -39,19 +39,29 @@ export function installHttpAudit(app: FastifyInstance, opts: HttpAuditOptions): 
         user, verified, action: `${req.method} ${template}`, requestId: String(req.id), remote: req.ip, rule,
         fields: { ...(req.query as object), ...(req.params as object) }, closed: false,
       };
-      const out = await runInAuditScope(scope, () => handler.call(this, req, reply));
-      const result = currentAuditScopeResult(scope);
-      scope.closed = true;
-      if (reply.statusCode < 400) {
-        if (scope.recordId === undefined) scope.recordId = await opts.db.transaction((tx) => insertAuditRecord(tx, scope));
-        const created = createdTarget(rule, result);
-        if (created) await opts.db.run('UPDATE audit_log SET target = ? WHERE id = ?', [created, scope.recordId]);
+      (req as AuditedRequest)[SCOPE] = scope;
+      try {
+        return await runInAuditScope(scope, () => handler.call(this, req, reply));
+      } finally {
+        scope.closed = true;
       }
-      return out;
     } as RouteHandlerMethod;
+  });
+  // Before the answer leaves (so a client that reads the log next finds the record): a write
+  // that touched no table gets its record now, and a create's record names what it created.
+  app.addHook('onSend', async (req, reply, payload) => {
+    const scope = (req as AuditedRequest)[SCOPE];
+    if (!scope || scope.finished) return payload;
+    scope.finished = true;
+    scope.closed = true;
+    if (reply.statusCode >= 400) return payload;
+    if (scope.recordId === undefined) scope.recordId = await opts.db.transaction((tx) => insertAuditRecord(tx, scope));
+    const created = createdTarget(rule(scope), (scope as AuditScope & { result?: unknown }).result);
+    if (created) await opts.db.run('UPDATE audit_log SET target = ? WHERE id = ?', [created, scope.recordId]);
+    return payload;
   });
 }
 
-function currentAuditScopeResult(scope: AuditScope): unknown {
-  return (scope as AuditScope & { result?: unknown }).result;
-}
+const SCOPE = Symbol('trainyard.audit');
+type AuditedRequest = FastifyRequest & { [SCOPE]?: AuditScope & { finished?: boolean } };
+const rule = (s: AuditScope) => s.rule;

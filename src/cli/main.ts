@@ -8,6 +8,7 @@ import { registerTuneCommands } from './commands/tune.js';
 import { registerDemoCommand } from './commands/demo.js';
 import { registerLaunchCommands } from './commands/launch.js';
 import { registerPipelineCommands } from './commands/pipeline.js';
+import { registerAuditCommands } from './commands/audit.js';
 import { fail } from './output.js';
 
 /** Builds the `trainyard` command; each domain adds its subcommands. */
@@ -26,6 +27,7 @@ export function buildProgram(): Command {
   registerDemoCommand(program);
   registerLaunchCommands(program);
   registerPipelineCommands(program);
+  registerAuditCommands(program);
   return program;
 }
 

@@ -5,6 +5,7 @@ import type { Database } from '../store/index.js';
 import { createRegistry, modelVersionArtifactRoutes, registryRouteTable, withLoggedModelMetrics } from '../registry/index.js';
 import { createTracking, runArtifactRoutes, runEventRoutes, trackingRoutes, trackingUiRoutes } from '../tracking/index.js';
 import { createCollab } from '../collab/index.js';
+import { auditRoutes } from '../audit/index.js';
 import { StudyService, tuningRoutes } from '../tuning/index.js';
 import { JobsService, launchRoutes } from '../launch/index.js';
 import { createPipelines, type Pipelines } from '../pipelines/index.js';
@@ -43,6 +44,7 @@ export function createDomains(db: Database, opts: { home: string; artifacts?: st
     ...collab.routes,
     ...launchRoutes(new JobsService(db)),
     ...pipelines.routes,
+    ...auditRoutes(db),
   );
   return {
     routes,

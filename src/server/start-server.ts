@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ServerConfig } from '../core/config.js';
 import { AuthStore, authRoutes, bootstrapAdmin } from '../auth/index.js';
 import { openDatabase, type Database } from '../store/index.js';
-import { auditRoutes, withAudit } from '../audit/index.js';
+import { withAudit } from '../audit/index.js';
 import { buildApp } from './app.js';
 import { createDomains } from './domains.js';
 import { uiHosting } from './ui-hosting.js';
@@ -39,7 +39,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     }
   }
   const app = await buildApp({
-    routes: [...domains.routes, ...auditRoutes(db), ...(authStore ? authRoutes(authStore) : [])],
+    routes: authStore ? [...domains.routes, ...authRoutes(authStore)] : domains.routes,
     audit: { db },
     plugins: [...domains.plugins, uiHosting()],
     ...(authStore ? { auth: { store: authStore, defaultPermission: config.defaultPermission ?? 'READ' } } : {}),
