@@ -1,5 +1,5 @@
-import Fastify, { type FastifyInstance } from 'fastify';
-import { isAppError } from '../core/errors.js';
+import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
+import { InvalidParameter, isAppError } from '../core/errors.js';
 import type { JsonRoute } from '../core/route.js';
 import { VERSION } from '../core/version.js';
 import { installAuth, type AuthOptions } from '../auth/index.js';
@@ -42,7 +42,23 @@ export async function buildApp(parts: AppParts): Promise<FastifyInstance> {
   const app = Fastify({
     logger: parts.logger ?? false,
     bodyLimit: JSON_BODY_LIMIT,
-    routerOptions: { ignoreTrailingSlash: true },
+    // A path parameter (an id, a name) longer than this is a 414 in MLflow's error format.
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 1000 },
+    // Router-level refusals (an over-long parameter, a malformed URL) in MLflow's error format.
+    frameworkErrors: (err, _req, reply: FastifyReply) => {
+      const status = (err as { statusCode?: number }).statusCode ?? 400;
+      const message = status === 414 ? `Request URI too long: a path parameter is over 1000 characters.` : `Malformed request URL.`;
+      reply.status(status).send({ error_code: status === 414 ? 'INVALID_PARAMETER_VALUE' : 'BAD_REQUEST', message });
+    },
+    // Errors Node's HTTP parser raises before Fastify sees a request (headers or URL too large).
+    clientErrorHandler: (err, socket) => {
+      if ((err as NodeJS.ErrnoException).code === 'ECONNRESET' || socket.destroyed || !socket.writable) return socket.destroy();
+      const code = (err as NodeJS.ErrnoException).code;
+      const [status, message] = code === 'HPE_HEADER_OVERFLOW' ? [431, 'Request headers (or the URL) are too large: at most 16 KB.']
+        : code === 'ERR_HTTP_REQUEST_TIMEOUT' ? [408, 'Request timed out.'] : [400, 'Malformed HTTP request.'];
+      const body = JSON.stringify({ error_code: status === 431 ? 'INVALID_PARAMETER_VALUE' : 'BAD_REQUEST', message });
+      socket.end(`HTTP/1.1 ${status} ${status === 431 ? 'Request Header Fields Too Large' : status === 408 ? 'Request Timeout' : 'Bad Request'}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+    },
     // Every request has an id (the client's X-Request-Id when it is a sane token), echoed back and kept in the audit log.
     requestIdHeader: false,
     genReqId: (req) => {
@@ -60,11 +76,17 @@ export async function buildApp(parts: AppParts): Promise<FastifyInstance> {
   app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: JSON_BODY_LIMIT }, (_req, body, done) => done(null, body));
 
   app.setErrorHandler((err, req, reply) => {
-    if (isAppError(err)) return reply.status(err.status).send({ error_code: err.code, message: err.message });
+    if (isAppError(err)) {
+      // An error may carry headers of its answer (a 416's Content-Range).
+      const headers = (err as { headers?: Record<string, string> }).headers;
+      if (headers) reply.headers(headers);
+      return reply.status(err.status).send({ error_code: err.code, message: clipMessage(err.message) });
+    }
     const fe = err as { statusCode?: number; code?: string; message: string };
     if (fe.statusCode && fe.statusCode >= 400 && fe.statusCode < 500) {
       const code = fe.statusCode === 413 ? 'INVALID_PARAMETER_VALUE' : fe.statusCode === 404 ? 'ENDPOINT_NOT_FOUND' : 'BAD_REQUEST';
-      return reply.status(fe.statusCode === 413 ? 400 : fe.statusCode).send({ error_code: code, message: fe.message });
+      if (fe.statusCode === 413) reply.header('connection', 'close');
+      return reply.status(fe.statusCode === 413 ? 400 : fe.statusCode).send({ error_code: code, message: clipMessage(fe.message) });
     }
     // Never leak SQL or stack traces to clients (MLflow does, reference §7 #5); log them here.
     req.log.error(err);
@@ -73,7 +95,21 @@ export async function buildApp(parts: AppParts): Promise<FastifyInstance> {
   });
 
   app.setNotFoundHandler((req, reply) => {
-    reply.status(404).send({ error_code: 'ENDPOINT_NOT_FOUND', message: `No endpoint ${req.method} ${req.url.split('?')[0]}` });
+    // A known path asked with the wrong method is a 405 naming the methods it has (not a 404).
+    const path = req.url.split('?')[0]!;
+    // A GET whose path parameter was over the router's limit falls through to the UI's catch-all.
+    if (path.split('/').some((segment) => segment.length > 1000)) {
+      return reply.status(414).send({ error_code: 'INVALID_PARAMETER_VALUE', message: 'Request URI too long: a path parameter is over 1000 characters.' });
+    }
+    const allow = ALL_METHODS.filter((method) => {
+      const found = method !== req.method && app.findRoute({ method, url: path });
+      // The UI's catch-all (GET /*) matches every path; it does not make a path known.
+      return found && !(found.params as Record<string, string>)['*']?.startsWith(path.slice(1, 40));
+    });
+    if (allow.length) {
+      return reply.status(405).header('allow', allow.join(', ')).send({ error_code: 'BAD_REQUEST', message: `Method ${req.method} is not allowed on ${clipUrl(path)}: use ${allow.join(' or ')}.` });
+    }
+    reply.status(404).send({ error_code: 'ENDPOINT_NOT_FOUND', message: `No endpoint ${req.method} ${clipUrl(path)}` });
   });
 
   const registered: RegisteredRoute[] = [];
@@ -95,8 +131,30 @@ export async function buildApp(parts: AppParts): Promise<FastifyInstance> {
   app.get('/version', async (_req, reply) => reply.type('text/plain').send(VERSION));
 
   bindJsonRoutes(app, parts.routes, { authOn: Boolean(parts.auth) });
-  for (const plugin of parts.plugins ?? []) await app.register(async (scope) => plugin(scope));
+  for (const plugin of parts.plugins ?? []) {
+    await app.register(async (scope) => {
+      // Streaming routes take one value per query key; a repeated key is a 400, not a 500 deep inside.
+      scope.addHook('preValidation', async (req) => {
+        for (const [key, value] of Object.entries((req.query ?? {}) as Record<string, unknown>)) {
+          if (Array.isArray(value)) throw new InvalidParameter(`Query parameter '${key.slice(0, 100)}' is given ${value.length} times: give it once.`);
+        }
+      });
+      return plugin(scope);
+    });
+  }
   return app;
+}
+
+/** Errors echo at most a short prefix of what they were sent (a 1 MB name is not sent back). */
+function clipMessage(message: string): string {
+  return message.length > 1000 ? `${message.slice(0, 1000)}... (message cut at 1000 of ${message.length} characters)` : message;
+}
+
+const ALL_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
+
+/** A URL for an error message: errors never echo more than a short prefix of the input. */
+function clipUrl(path: string): string {
+  return path.length > 200 ? `${path.slice(0, 200)}... (${path.length} characters)` : path;
 }
 
 /** The routes an app built by buildApp registered. */

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { noteAuditFields, noteAuditResult } from '../audit/index.js';
 import { InvalidParameter } from '../core/errors.js';
+import { jsonDepth, MAX_JSON_DEPTH } from '../core/json-text.js';
 import type { Fields } from '../core/request-fields.js';
 import { MLFLOW_PREFIXES, type JsonRoute, type RequestContext } from '../core/route.js';
 
@@ -14,21 +15,20 @@ export function bodyFields(body: unknown): Fields {
   let value: unknown = body;
   if (Buffer.isBuffer(body)) {
     if (!body.length) return {};
-    try {
-      value = JSON.parse(body.toString('utf8'));
-    } catch (e) {
-      throw new InvalidParameter(`Malformed JSON request body: ${(e as Error).message}`);
-    }
+    value = parseBody(body.toString('utf8'));
   }
-  if (typeof value === 'string') {
-    try {
-      value = JSON.parse(value);
-    } catch {
-      throw new InvalidParameter('Malformed JSON request body: expected a JSON object.');
-    }
-  }
+  if (typeof value === 'string') value = parseBody(value);
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new InvalidParameter('Malformed JSON request body: expected a JSON object.');
   return value as Fields;
+}
+
+function parseBody(text: string): unknown {
+  if (jsonDepth(text) > MAX_JSON_DEPTH) throw new InvalidParameter(`Malformed JSON request body: it is nested more than ${MAX_JSON_DEPTH} levels deep.`);
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new InvalidParameter(`Malformed JSON request body: ${(e as Error).message.slice(0, 200)}`);
+  }
 }
 
 export function fieldsOf(req: FastifyRequest): Fields {

@@ -1,5 +1,6 @@
 import pg from 'pg';
 import type { Database, Executor, RunResult, SqlValue } from './database.js';
+import { InvalidParameter } from '../core/errors.js';
 
 // BIGINT (int8) columns hold millisecond timestamps and steps, all well inside 2^53:
 // return them as numbers rather than pg's default strings.
@@ -77,12 +78,43 @@ function queryConfig(sql: string, params: readonly SqlValue[]): pg.QueryConfig {
   return { text, values };
 }
 
+/**
+ * Values PostgreSQL refuses that SQLite stores: a client's input reaching a query this way is bad
+ * input (a 400), not a server fault. Edge validation names the field first where it can; this
+ * is the net under every route, so no such value can become a 500.
+ */
+const BAD_INPUT_CODES: Record<string, string> = {
+  '22P02': 'a value is not valid for its type (e.g. a number where an id was expected)',
+  '22003': 'a number is out of range (integers must fit in 64 bits)',
+  '22021': 'a value contains bytes that are not valid UTF-8',
+  '22001': 'a value is too long',
+  '54000': 'a value is too long to be indexed; use a shorter name or key',
+  '22008': 'a timestamp is out of range',
+};
+
+function checkParams(params: readonly SqlValue[]): void {
+  for (const p of params) {
+    if (typeof p === 'string' && p.includes('\u0000')) throw new InvalidParameter('Invalid value: it contains a NUL character (\\u0000), which PostgreSQL cannot store.');
+  }
+}
+
+async function query(conn: Queryable, sql: string, params: readonly SqlValue[]): Promise<pg.QueryResult> {
+  checkParams(params);
+  try {
+    return await conn.query(queryConfig(sql, params));
+  } catch (e) {
+    const reason = BAD_INPUT_CODES[(e as { code?: string }).code ?? ''];
+    if (reason) throw new InvalidParameter(`Invalid value: ${reason}.`);
+    throw e;
+  }
+}
+
 class PostgresExecutor implements Executor {
   readonly dialect = 'postgres' as const;
   constructor(private readonly conn: Queryable) {}
 
   async all<T>(sql: string, params: readonly SqlValue[] = []): Promise<T[]> {
-    const res = await this.conn.query(queryConfig(sql, params));
+    const res = await query(this.conn, sql, params);
     return res.rows as T[];
   }
   async one<T>(sql: string, params: readonly SqlValue[] = []): Promise<T | undefined> {
@@ -90,7 +122,7 @@ class PostgresExecutor implements Executor {
     return rows[0];
   }
   async run(sql: string, params: readonly SqlValue[] = []): Promise<RunResult> {
-    const res = await this.conn.query(queryConfig(sql, params));
+    const res = await query(this.conn, sql, params);
     return { changes: res.rowCount ?? 0 };
   }
   async runMany(sql: string, rows: readonly (readonly SqlValue[])[]): Promise<boolean[]> {

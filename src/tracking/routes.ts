@@ -1,3 +1,4 @@
+import { parseClientJson } from '../core/json-text.js';
 import { InvalidParameter } from '../core/errors.js';
 import {
   objectAt, optArray, optBool, optEnum, optInt, optKeyValues, optString, optStringArray, parseDouble, reqInt, reqRunId, reqString, type Fields,
@@ -169,12 +170,11 @@ export function trackingRoutes(t: Tracking): JsonRoute[] {
     { methods: ['POST'], scope: 'mlflow', path: '/runs/log-model', auth: { resource: 'run', level: 'EDIT' }, handler: async (f) => {
       const runId = reqRunId(f);
       const modelJson = reqString(f, 'model_json');
-      let model: Record<string, unknown>;
-      try {
-        model = JSON.parse(modelJson) as Record<string, unknown>;
-      } catch {
-        throw new InvalidParameter(`Invalid value for parameter 'model_json': it is not valid JSON.`);
+      const parsed = parseClientJson(modelJson, "parameter 'model_json'");
+      if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+        throw new InvalidParameter(`Invalid value for parameter 'model_json': expected a JSON object (MLmodel as JSON), got ${Array.isArray(parsed) ? 'an array' : parsed === null ? 'null' : `a ${typeof parsed}`}.`);
       }
+      const model = parsed as Record<string, unknown>;
       for (const k of ['artifact_path', 'flavors', 'utc_time_created', 'run_id']) {
         if (!(k in model)) throw new InvalidParameter(`Model json is missing mandatory fields: '${k}'`);
       }
