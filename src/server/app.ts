@@ -85,13 +85,31 @@ export async function buildApp(parts: AppParts): Promise<FastifyInstance> {
     const fe = err as { statusCode?: number; code?: string; message: string };
     if (fe.statusCode && fe.statusCode >= 400 && fe.statusCode < 500) {
       const code = fe.statusCode === 413 ? 'INVALID_PARAMETER_VALUE' : fe.statusCode === 404 ? 'ENDPOINT_NOT_FOUND' : 'BAD_REQUEST';
-      if (fe.statusCode === 413) reply.header('connection', 'close');
       return reply.status(fe.statusCode === 413 ? 400 : fe.statusCode).send({ error_code: code, message: clipMessage(fe.message) });
     }
     // Never leak SQL or stack traces to clients (MLflow does, reference §7 #5); log them here.
     req.log.error(err);
     if (!parts.logger) console.error(`[trainyard] ${req.method} ${req.url}:`, err);
     return reply.status(500).send({ error_code: 'INTERNAL_ERROR', message: 'Internal error; the server log has the details.' });
+  });
+
+  // An answer given before the body was read (an over-size upload refused on its Content-Length):
+  // the rest of the body is read and dropped, so a client that sends it all before reading the
+  // answer (requests, urllib) gets the answer instead of a stalled socket or a broken pipe. Past
+  // DRAIN_LIMIT the connection is closed instead.
+  app.addHook('onSend', async (req, reply, payload) => {
+    const raw = req.raw;
+    if (reply.statusCode >= 400 && !raw.complete && !raw.destroyed) {
+      // Fastify closes the connection after a body error; a body we can drain keeps it open instead.
+      if (Number(req.headers['content-length'] ?? 0) <= DRAIN_LIMIT) reply.removeHeader('connection');
+      let drained = 0;
+      raw.on('data', (chunk: Buffer) => {
+        drained += chunk.length;
+        if (drained > DRAIN_LIMIT) raw.socket?.destroy();
+      });
+      raw.resume();
+    }
+    return payload;
   });
 
   app.setNotFoundHandler((req, reply) => {
@@ -149,6 +167,8 @@ export async function buildApp(parts: AppParts): Promise<FastifyInstance> {
 function clipMessage(message: string): string {
   return message.length > 1000 ? `${message.slice(0, 1000)}... (message cut at 1000 of ${message.length} characters)` : message;
 }
+
+const DRAIN_LIMIT = 256 * 1024 * 1024;
 
 const ALL_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
 
