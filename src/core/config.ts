@@ -22,6 +22,10 @@ export const ServerConfigSchema = z.object({
   insecureNoAuth: z.boolean().optional(),
   /** MLflow's default_permission: what a user has on a resource nobody granted them anything on. */
   defaultPermission: z.enum(['READ', 'EDIT', 'MANAGE', 'NO_PERMISSIONS'], { message: 'default permission must be READ, EDIT, MANAGE or NO_PERMISSIONS' }).optional(),
+  /** `--allowed-artifact-roots a,b`: folders or URIs besides the store where experiments may keep artifacts. */
+  allowedArtifactRoots: z.array(z.string().min(1)).optional(),
+  /** `--allow-private-webhooks`: webhooks may target loopback, private and link-local addresses. */
+  allowPrivateWebhooks: z.boolean().optional(),
 });
 
 export type ServerConfig = z.infer<typeof ServerConfigSchema>;
@@ -31,16 +35,24 @@ export function defaultHome(env: NodeJS.ProcessEnv = process.env): string {
   return resolve(env.TRAINYARD_HOME || 'trainyard-data');
 }
 
-export function loadServerConfig(flags: Partial<Record<keyof ServerConfig, unknown>>, env: NodeJS.ProcessEnv = process.env): ServerConfig {
+/** A comma-separated list (flag or environment), empty entries dropped. */
+function splitList(v: unknown): string[] | undefined {
+  if (v === undefined || v === null || v === '') return undefined;
+  return String(v).split(',').map((x) => x.trim()).filter(Boolean);
+}
+
+export function loadServerConfig(flags: Partial<Record<keyof ServerConfig | 'artifactsRoot', unknown>>, env: NodeJS.ProcessEnv = process.env): ServerConfig {
   const parsed = ServerConfigSchema.safeParse({
     host: flags.host ?? env.TRAINYARD_HOST,
     port: flags.port ?? env.TRAINYARD_PORT,
     home: (flags.home as string | undefined) ?? defaultHome(env),
     db: flags.db ?? env.TRAINYARD_DB,
-    artifacts: flags.artifacts ?? env.TRAINYARD_ARTIFACTS,
+    artifacts: flags.artifacts ?? flags.artifactsRoot ?? env.TRAINYARD_ARTIFACTS,
     auth: Boolean(flags.auth ?? env.TRAINYARD_AUTH === 'true'),
     insecureNoAuth: Boolean(flags.insecureNoAuth),
     defaultPermission: flags.defaultPermission ?? env.TRAINYARD_DEFAULT_PERMISSION,
+    allowedArtifactRoots: splitList(flags.allowedArtifactRoots ?? env.TRAINYARD_ALLOWED_ARTIFACT_ROOTS),
+    allowPrivateWebhooks: Boolean(flags.allowPrivateWebhooks ?? /^(1|true|yes)$/i.test(env.TRAINYARD_WEBHOOK_ALLOW_PRIVATE ?? '')),
   });
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;

@@ -11,6 +11,8 @@ export interface RequestContext {
   user?: string;
   /** True when `user` was authenticated (auth on); false/absent when it is a client's claim. */
   authenticated?: boolean;
+  /** True when the authenticated user is an admin (auth on). */
+  isAdmin?: boolean;
   /** Base URL the client used, e.g. `http://127.0.0.1:5000`, for links in responses. */
   baseUrl: string;
 }

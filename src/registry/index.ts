@@ -30,6 +30,8 @@ export interface RegistryOptions {
   locations: ArtifactLocations;
   /** Webhook delivery tuning; default: the TRAINYARD_WEBHOOK_* environment, else built-in defaults. */
   webhooks?: Partial<DispatcherOptions>;
+  /** `--allow-private-webhooks` (also TRAINYARD_WEBHOOK_ALLOW_PRIVATE=true). */
+  allowPrivateWebhooks?: boolean;
 }
 
 export interface Registry {
@@ -52,7 +54,7 @@ export interface Registry {
 export function createRegistry(db: Database, opts: RegistryOptions): Registry {
   const { tracking, locations } = opts;
   const outbox = new WebhookOutbox();
-  const dispatcherOptions = { ...DEFAULT_DISPATCHER_OPTIONS, ...(opts.webhooks ?? dispatcherOptionsFromEnv()) };
+  const dispatcherOptions = { ...DEFAULT_DISPATCHER_OPTIONS, ...(opts.webhooks ?? dispatcherOptionsFromEnv()), ...(opts.allowPrivateWebhooks ? { allowPrivate: true } : {}) };
   const dispatcher = new WebhookDispatcher(db, dispatcherOptions);
   outbox.onWake(() => dispatcher.kick());
   const loggedModels = new LoggedModelsService(db, tracking, locations);
@@ -82,7 +84,7 @@ export function createRegistry(db: Database, opts: RegistryOptions): Registry {
     lineage,
     cards: new CardService(db, versions, lineage, locations),
     audit: new AuditService(db),
-    webhooks: new WebhooksService(db, dispatcherOptions.timeoutMs),
+    webhooks: new WebhooksService(db, dispatcherOptions.timeoutMs, dispatcherOptions.allowPrivate),
     loggedModels,
     dispatcher,
     close: () => dispatcher.close(),

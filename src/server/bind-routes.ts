@@ -43,7 +43,8 @@ export function contextOf(req: FastifyRequest, authOn = false): RequestContext {
   // With auth on the acting user is only ever the authenticated one (set by src/auth's hook).
   if (authOn) {
     const user = (req as FastifyRequest & { user?: string }).user;
-    return { user, authenticated: user !== undefined, baseUrl };
+    const isAdmin = Boolean((req as FastifyRequest & { authUser?: { is_admin?: boolean } }).authUser?.is_admin);
+    return { user, authenticated: user !== undefined, ...(isAdmin ? { isAdmin } : {}), baseUrl };
   }
   // Auth off: X-Trainyard-User names the caller (registry reviews need two people), unverified.
   const header = req.headers['x-trainyard-user'];

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
-import { ArtifactLocations, artifactProxyRoutes, openArtifactStore } from '../artifacts/index.js';
+import { ArtifactLocations, ArtifactRoots, artifactProxyRoutes, openArtifactStore } from '../artifacts/index.js';
+import { join } from 'node:path';
 import type { JsonRoute } from '../core/route.js';
 import type { Database } from '../store/index.js';
 import { createRegistry, modelVersionArtifactRoutes, registryRouteTable, withLoggedModelMetrics } from '../registry/index.js';
@@ -27,10 +28,25 @@ export interface Domains {
  * HTTP; the embedded SDK calls the same routes in-process. This is the one place that knows the
  * list of domains: add a new domain's routes here.
  */
-export function createDomains(db: Database, opts: { home: string; artifacts?: string; serverUrl?: () => string | undefined }): Domains {
-  const locations = new ArtifactLocations(openArtifactStore(opts.artifacts, { home: opts.home }));
-  const tracking = createTracking(db);
-  const registry = createRegistry(db, { tracking, locations });
+export interface DomainOptions {
+  home: string;
+  artifacts?: string;
+  serverUrl?: () => string | undefined;
+  /**
+   * A server's extra artifact roots (`--allowed-artifact-roots`): when given (even empty), local
+   * artifact locations must lie inside the store's root or one of these. Absent (the embedded
+   * SDK, the user's own process): no such limit.
+   */
+  allowedArtifactRoots?: string[];
+  /** `--allow-private-webhooks`: webhooks may target loopback/private/link-local addresses. */
+  allowPrivateWebhooks?: boolean;
+}
+
+export function createDomains(db: Database, opts: DomainOptions): Domains {
+  const roots = opts.allowedArtifactRoots ? new ArtifactRoots([opts.artifacts || join(opts.home, 'artifacts'), ...opts.allowedArtifactRoots]) : undefined;
+  const locations = new ArtifactLocations(openArtifactStore(opts.artifacts, { home: opts.home }), roots);
+  const tracking = createTracking(db, { artifactRoots: roots });
+  const registry = createRegistry(db, { tracking, locations, ...(opts.allowPrivateWebhooks ? { allowPrivateWebhooks: true } : {}) });
   const tuning = new StudyService(db, { tracking });
   const collab = createCollab(db, tracking);
   const routes: JsonRoute[] = [];

@@ -27,7 +27,11 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   }
   // Every state-changing request's audit record joins its first write transaction (src/audit).
   const db = withAudit(await openDatabase(config.db, config.home));
-  const domains = createDomains(db, { home: config.home, artifacts: config.artifacts });
+  // A server keeps experiments' local artifacts inside its roots (the store and --allowed-artifact-roots).
+  const domains = createDomains(db, {
+    home: config.home, artifacts: config.artifacts, allowedArtifactRoots: config.allowedArtifactRoots ?? [],
+    ...(config.allowPrivateWebhooks ? { allowPrivateWebhooks: true } : {}),
+  });
   let authStore: AuthStore | undefined;
   if (auth) {
     authStore = new AuthStore(db);

@@ -14,7 +14,10 @@ export function registerServerCommand(program: Command): void {
     .option('--auth', 'require sign-in: users, API tokens and per-experiment/model permissions (first admin from TRAINYARD_ADMIN_USERNAME/PASSWORD)')
     .option('--insecure-no-auth', 'allow listening beyond loopback without --auth (only on a network you trust)')
     .option('--default-permission <level>', 'with --auth: READ (default), EDIT, MANAGE or NO_PERMISSIONS on resources nobody granted')
-    .action(async (opts: { host?: string; port?: string; db?: string; artifacts?: string; home?: string; auth?: boolean; insecureNoAuth?: boolean; defaultPermission?: string }) => {
+    .option('--artifacts-root <uri>', 'the same as --artifacts')
+    .option('--allowed-artifact-roots <list>', 'comma-separated folders or URIs besides the store where experiments may keep artifacts')
+    .option('--allow-private-webhooks', 'let webhooks target loopback, private and link-local addresses (a trusted network only)')
+    .action(async (opts: { host?: string; port?: string; db?: string; artifacts?: string; artifactsRoot?: string; home?: string; auth?: boolean; insecureNoAuth?: boolean; defaultPermission?: string; allowedArtifactRoots?: string; allowPrivateWebhooks?: boolean }) => {
       const config = loadServerConfig(opts);
       const server = await startServer(config).catch((e: NodeJS.ErrnoException) => {
         if (e.code === 'EADDRINUSE') throw new Error(`port ${config.port} on ${config.host} is already in use: pass --port <another port>, or stop the process that holds it`);

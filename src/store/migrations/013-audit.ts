@@ -4,6 +4,7 @@ import type { Migration } from './migration.js';
 // them), what (the route), which target (`kind:id`), when, the request id and the client's
 // address. It generalises registry_audit (which keeps the registry's own transition history with
 // from/to/reason) to every domain. Rows have no foreign keys, so the history outlives what it names.
+// Webhooks get an owner: only they (or an admin) may change, test or delete one.
 const audit = (identity: string) => `
 CREATE TABLE audit_log (
   id ${identity},
@@ -18,6 +19,7 @@ CREATE TABLE audit_log (
 CREATE INDEX audit_log_by_target ON audit_log (target, id);
 CREATE INDEX audit_log_by_user ON audit_log (username, id);
 CREATE INDEX audit_log_by_request ON audit_log (request_id);
+ALTER TABLE webhooks ADD COLUMN owner TEXT;
 `;
 
 export const migration013: Migration = {
