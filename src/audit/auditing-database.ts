@@ -1,4 +1,4 @@
-import type { Database, Executor, RunResult, SqlValue } from '../store/index.js';
+import type { Database, Executor, QueryLimits, RunResult, SqlValue } from '../store/index.js';
 import { pendingAuditScope } from './audit-scope.js';
 import { insertAuditRecord } from './audit-store.js';
 
@@ -47,6 +47,10 @@ export class AuditingDatabase implements Database {
       if (wrote) scope.recordId = undefined;
       throw e;
     }
+  }
+
+  limited<T>(limits: QueryLimits, fn: (ex: Executor) => Promise<T>): Promise<T> {
+    return this.inner.limited ? this.inner.limited(limits, fn) : fn(this.inner);
   }
 
   exec(sql: string): Promise<void> {

@@ -13,6 +13,8 @@ export interface RequestContext {
   authenticated?: boolean;
   /** True when the authenticated user is an admin (auth on). */
   isAdmin?: boolean;
+  /** Aborts when the client disconnects before its answer was sent (long searches stop then). */
+  signal?: AbortSignal;
   /** Base URL the client used, e.g. `http://127.0.0.1:5000`, for links in responses. */
   baseUrl: string;
 }

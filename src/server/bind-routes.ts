@@ -52,6 +52,32 @@ export function contextOf(req: FastifyRequest, authOn = false): RequestContext {
   return { user, authenticated: false, baseUrl };
 }
 
+/**
+ * Aborts when the client goes away before its answer was sent. Node stops reading a socket while
+ * its request is handled, so a client's FIN or reset would go unseen until the answer is written:
+ * the socket is read again (its body is complete by now) to notice it. Made on first use, by the
+ * routes that can stop early (searches).
+ */
+function disconnectSignal(req: FastifyRequest, reply: FastifyReply): AbortSignal {
+  const ac = new AbortController();
+  const gone = () => {
+    if (!reply.raw.writableFinished) ac.abort();
+  };
+  reply.raw.once('close', gone);
+  const socket = req.raw.socket;
+  if (socket) {
+    socket.once('end', gone);
+    socket.once('close', gone);
+    socket.resume();
+  }
+  return ac.signal;
+}
+
+function withSignal(ctx: RequestContext, req: FastifyRequest, reply: FastifyReply): RequestContext {
+  let signal: AbortSignal | undefined;
+  return Object.defineProperty(ctx, 'signal', { get: () => (signal ??= disconnectSignal(req, reply)), enumerable: false });
+}
+
 /** Registers JSON routes; MLflow-scoped ones under both of MLflow's prefixes. */
 export function bindJsonRoutes(app: FastifyInstance, routes: JsonRoute[], opts: { authOn?: boolean } = {}): void {
   for (const route of routes) {
@@ -65,7 +91,7 @@ export function bindJsonRoutes(app: FastifyInstance, routes: JsonRoute[], opts: 
         handler: async (req: FastifyRequest, reply: FastifyReply) => {
           const fields = fieldsOf(req);
           noteAuditFields(fields);
-          const result = await route.handler(fields, contextOf(req, opts.authOn));
+          const result = await route.handler(fields, withSignal(contextOf(req, opts.authOn), req, reply));
           noteAuditResult(result);
           if (typeof result === 'string') return reply.type('text/plain; charset=utf-8').send(result);
           return reply.send(result);

@@ -1,6 +1,6 @@
 import pg from 'pg';
-import type { Database, Executor, RunResult, SqlValue } from './database.js';
-import { InvalidParameter } from '../core/errors.js';
+import type { Database, Executor, QueryLimits, RunResult, SqlValue } from './database.js';
+import { AppError, InvalidParameter } from '../core/errors.js';
 
 // BIGINT (int8) columns hold millisecond timestamps and steps, all well inside 2^53:
 // return them as numbers rather than pg's default strings.
@@ -172,6 +172,41 @@ export class PostgresDatabase implements Database {
       throw e;
     } finally {
       client.release();
+    }
+  }
+
+  /**
+   * One read-only transaction under SET LOCAL statement_timeout. When `signal` aborts (the client
+   * disconnected) the backend is terminated from another connection: cancelling would stop only
+   * the running statement, and the search's queued ones would run on with nobody waiting. The
+   * connection is then dropped from the pool.
+   */
+  async limited<T>(limits: QueryLimits, fn: (ex: Executor) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    let cancelled = false;
+    const pid = (client as unknown as { processID?: number }).processID;
+    const cancel = () => {
+      cancelled = true;
+      if (pid) void this.pool.query('SELECT pg_terminate_backend($1)', [pid]).catch(() => {});
+    };
+    limits.signal?.addEventListener('abort', cancel, { once: true });
+    try {
+      if (limits.signal?.aborted) throw new AppError('BAD_REQUEST', 'The client disconnected before the query ran.');
+      await client.query('BEGIN READ ONLY');
+      await client.query(`SET LOCAL statement_timeout = ${Math.max(1, Math.floor(limits.timeoutMs))}`);
+      const result = await fn(new PostgresExecutor(client));
+      await client.query('COMMIT');
+      return result;
+    } catch (e) {
+      if (cancelled) throw new AppError('BAD_REQUEST', 'The query was cancelled: the client disconnected.');
+      await client.query('ROLLBACK').catch(() => {});
+      if ((e as { code?: string }).code === '57014') {
+        throw new InvalidParameter(`The search ran longer than ${limits.timeoutMs} ms and was stopped: narrow the filter, search fewer experiments or ask for fewer results.`);
+      }
+      throw e;
+    } finally {
+      limits.signal?.removeEventListener('abort', cancel);
+      client.release(cancelled ? new Error('terminated: the client disconnected') : undefined);
     }
   }
 
