@@ -31,6 +31,23 @@ export class ArtifactLocations {
     return { store, path: rel };
   }
 
+  /**
+   * True when the server reads and writes `artifactUri` itself: its proxy, or a location inside
+   * its roots (everything when no roots were configured: the embedded SDK).
+   */
+  manages(artifactUri: string): boolean {
+    if (artifactUri.startsWith(PROXY) || !this.roots) return true;
+    if (/^[a-z][a-z0-9+.-]+:/i.test(artifactUri) && !artifactUri.startsWith('file:')) {
+      return this.roots.remote.some((r) => artifactUri === r || artifactUri.startsWith(`${r}/`));
+    }
+    try {
+      this.roots.checkLocation(artifactUri);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
   async close(): Promise<void> {
     for (const s of this.others.values()) await s.close();
     await this.defaultStore.close();
