@@ -153,7 +153,7 @@ describe.each(DIALECTS)('webhooks on %s', (dialect) => {
     const run = await runWithModel(s);
     const name = await createModel(s);
     await createVersion(s, name, `runs:/${run.runId}/model`);
-    expect((await s.mlflow('POST', '/model-versions/create', { name, source: `runs:/${run.runId}/missing` })).status).toBe(404);
+    expect((await s.mlflow('POST', '/model-versions/create', { name, source: `runs:/${'f'.repeat(32)}/model` })).status).toBe(404); // no such run
     const req = ok(await s.call('POST', `/api/v1/models/${encodeURIComponent(name)}/promotions`, { version: '1', alias: 'champion', user: 'ana' })).request;
     ok(await s.call('POST', `/api/v1/models/${encodeURIComponent(name)}/promotions/${req.request_id}/approve`, { user: 'bo' }));
     const got = await waitFor(() => (receiver.on(path).length >= 3 ? receiver.on(path) : undefined), 'three events');
