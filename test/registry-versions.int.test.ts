@@ -53,15 +53,12 @@ describe.each(DIALECTS)('model versions API on %s', (dialect) => {
       const other = await runWithModel(s);
       const name = await createModel(s);
       const cases: [Record<string, unknown>, number, RegExp][] = [
-        [{ source: `runs:/${run.runId}/no-such-folder` }, 404, /does not exist/],
         [{ source: `runs:/${'f'.repeat(32)}/model` }, 404, /does not exist/],
         [{ source: 'models:/m-0123456789abcdef0123456789abcdef' }, 404, /does not exist/],
         [{ source: `models:/${uniqueName()}/1` }, 404, /does not exist/],
-        [{ source: 'mlflow-artifacts:/0/nothing/here' }, 404, /does not exist/],
         [{ source: `runs:/${run.runId}/../${other.runId}/artifacts/model` }, 400, /'\.\.'/],
         [{ source: `runs:/${run.runId}/model%2F..%2F..` }, 400, /'\.\.'/],
         [{ source: '/etc/passwd' }, 400, /source/],
-        [{ source: 's3://bucket/model' }, 400, /source/],
         [{ source: `runs:/${run.runId}/model`, run_id: other.runId }, 400, /run_id/],
         [{}, 400, /'source'/],
         [{ source: `runs:/${run.runId}/model`, tags: [{ key: '', value: 'x' }] }, 400, /key/],
@@ -75,6 +72,33 @@ describe.each(DIALECTS)('model versions API on %s', (dialect) => {
       expect(model.latest_versions).toEqual([]);
       // The failed attempts used no version numbers.
       expect((await createVersion(s, name, `runs:/${run.runId}/model`)).version).toBe('1');
+    });
+
+    it('creates what MLflow creates, marked unverified: a source with no files yet, an outside store, a run in an unmanaged bucket', async () => {
+      const s = server();
+      const run = await runWithModel(s);
+      const name = await createModel(s);
+      const s3exp = ok(await api('POST', '/experiments/create', { name: uniqueName('s3'), artifact_location: 's3://team-bucket/exp' })).experiment_id;
+      const s3run = ok(await api('POST', '/runs/create', { experiment_id: s3exp })).run.info.run_id;
+      const cases: [Record<string, unknown>, RegExp][] = [
+        [{ source: `runs:/${run.runId}/nothing-here`, run_id: run.runId }, /no files were stored/],
+        [{ source: `mlflow-artifacts:/0/${run.runId}/artifacts/later` }, /no files were stored/],
+        [{ source: 's3://team-bucket/models/churn/v3' }, /does not manage/],
+        [{ source: 'gs://bucket/model' }, /does not manage/],
+        [{ source: 'dbfs:/models/churn' }, /does not manage/],
+        [{ source: `runs:/${s3run}/model`, run_id: s3run }, /does not manage/],
+      ];
+      for (const [body, reason] of cases) {
+        const res = await api('POST', '/model-versions/create', { name, ...body, description: 'd', tags: [{ key: 'k', value: 'v' }] });
+        expect(res.status, JSON.stringify(body)).toBe(200);
+        const v = res.body.model_version;
+        expect(v).toMatchObject({ status: 'READY', source: body.source, description: 'd' });
+        expect(v.tags).toContainEqual({ key: 'k', value: 'v' });
+        expect(v.tags.find((t: any) => t.key === 'trainyard.source.unverified')?.value, JSON.stringify(body)).toMatch(reason);
+      }
+      // A version Trainyard could digest carries no such mark.
+      const good = await createVersion(s, name, `runs:/${run.runId}/model`);
+      expect((good.tags ?? []).map((t: any) => t.key)).not.toContain('trainyard.source.unverified');
     });
 
     it('registers from another version (models:/<name>/<version>, models:/<name>@alias) without copying', async () => {

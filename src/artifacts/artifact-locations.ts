@@ -1,5 +1,6 @@
 import { InvalidParameter } from '../core/errors.js';
 import type { ArtifactStore } from './artifact-store.js';
+import type { ArtifactRoots } from './artifact-roots.js';
 import { openArtifactStore } from './open-artifact-store.js';
 import { normalizeArtifactPath } from './safe-path.js';
 
@@ -12,7 +13,8 @@ const PROXY = 'mlflow-artifacts:';
  */
 export class ArtifactLocations {
   private readonly others = new Map<string, ArtifactStore>();
-  constructor(readonly defaultStore: ArtifactStore) {}
+  /** `roots`: when given (a server), a local location outside them is never opened. */
+  constructor(readonly defaultStore: ArtifactStore, private readonly roots?: ArtifactRoots) {}
 
   /** The store and store-relative path of `relPath` under `artifactUri`; the path is validated first. */
   resolve(artifactUri: string, relPath = ''): { store: ArtifactStore; path: string } {
@@ -22,9 +24,28 @@ export class ArtifactLocations {
       return { store: this.defaultStore, path: [root, rel].filter(Boolean).join('/') };
     }
     if (/^(runs|models):/.test(artifactUri)) throw new InvalidParameter(`Artifact URI '${artifactUri}' cannot be read directly; resolve it to a run first.`);
+    // An experiment row from before roots were enforced may name any folder: refuse to open it.
+    this.roots?.checkLocation(artifactUri);
     let store = this.others.get(artifactUri);
     if (!store) this.others.set(artifactUri, (store = openArtifactStore(artifactUri)));
     return { store, path: rel };
+  }
+
+  /**
+   * True when the server reads and writes `artifactUri` itself: its proxy, or a location inside
+   * its roots (everything when no roots were configured: the embedded SDK).
+   */
+  manages(artifactUri: string): boolean {
+    if (artifactUri.startsWith(PROXY) || !this.roots) return true;
+    if (/^[a-z][a-z0-9+.-]+:/i.test(artifactUri) && !artifactUri.startsWith('file:')) {
+      return this.roots.remote.some((r) => artifactUri === r || artifactUri.startsWith(`${r}/`));
+    }
+    try {
+      this.roots.checkLocation(artifactUri);
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   async close(): Promise<void> {

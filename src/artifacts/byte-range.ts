@@ -27,12 +27,19 @@ export function resolveByteRange(range: ByteRange, totalSize: number, artifactPa
   return { start: range.start, end: Math.min(range.end ?? totalSize - 1, totalSize - 1) };
 }
 
-/** The error for a range past the end of a file (HTTP would say 416; we answer 400). */
-export function rangeNotSatisfiable(range: ByteRange, artifactPath: string, totalSize?: number): InvalidParameter {
+/** A range past the end of a file: HTTP 416, with a Content-Range naming the size when it is known. */
+export class RangeNotSatisfiable extends InvalidParameter {
+  override readonly status: number = 416;
+  readonly headers: Record<string, string>;
+  constructor(message: string, totalSize?: number) {
+    super(message);
+    this.headers = totalSize === undefined ? {} : { 'content-range': `bytes */${totalSize}` };
+  }
+}
+
+export function rangeNotSatisfiable(range: ByteRange, artifactPath: string, totalSize?: number): RangeNotSatisfiable {
   const size = totalSize === undefined ? '' : ` (the file has ${totalSize} bytes)`;
-  return new InvalidParameter(
-    `Range ${formatByteRange(range)} starts past the end of ${JSON.stringify(artifactPath)}${size}.`,
-  );
+  return new RangeNotSatisfiable(`Range ${formatByteRange(range)} starts past the end of ${JSON.stringify(artifactPath)}${size}.`, totalSize);
 }
 
 /** `bytes=start-end` (or `bytes=start-`), the form HTTP and S3 both take. */

@@ -27,4 +27,5 @@ export {
   resolveSafeArtifactPath,
 } from './safe-path.js';
 export { ArtifactLocations } from './artifact-locations.js';
+export { ArtifactRoots } from './artifact-roots.js';
 export { artifactProxyRoutes, sendArtifact, streamBodies, readJson, parseRangeHeader } from './routes.js';

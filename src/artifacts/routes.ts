@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, InvalidParameter } from '../core/errors.js';
+import { parseClientJson } from '../core/json-text.js';
 import type { Fields } from '../core/request-fields.js';
 import type { PermissionLevel, RouteAuth } from '../core/route.js';
 import type { ArtifactStore, ByteRange } from './artifact-store.js';
@@ -174,11 +175,7 @@ export async function readJson(req: FastifyRequest, limit = 10 * 1024 * 1024): P
     chunks.push(c as Buffer);
   }
   if (!n) return {};
-  try {
-    const v = JSON.parse(Buffer.concat(chunks).toString('utf8'));
-    if (v && typeof v === 'object' && !Array.isArray(v)) return v;
-  } catch {
-    /* fall through */
-  }
+  const v = parseClientJson(Buffer.concat(chunks).toString('utf8'), 'the request body');
+  if (v && typeof v === 'object' && !Array.isArray(v)) return v as Record<string, any>;
   throw new InvalidParameter('Malformed JSON request body: expected a JSON object.');
 }

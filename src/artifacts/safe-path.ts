@@ -101,6 +101,8 @@ function findProblem(userPath: string): string | undefined {
   if (Buffer.byteLength(userPath) > MAX_ARTIFACT_PATH_BYTES) {
     return `it is longer than ${MAX_ARTIFACT_PATH_BYTES} bytes`;
   }
+  // File systems refuse longer names (ENAMETOOLONG); S3 keys live with the same rule.
+  if (userPath.split('/').some((segment) => Buffer.byteLength(segment) > MAX_SEGMENT_BYTES)) return `a folder or file name in it is longer than ${MAX_SEGMENT_BYTES} bytes`;
   const forms = decodedForms(userPath);
   if (forms === null) return `it is percent-encoded more than ${MAX_DECODE_DEPTH} times`;
   for (const [depth, form] of forms.entries()) {
@@ -132,8 +134,11 @@ function decodedForms(userPath: string): string[] | null {
   return /%[0-9a-fA-F]{2}/.test(current) ? null : forms;
 }
 
+const MAX_SEGMENT_BYTES = 255;
+
 function reject(userPath: string, reason: string): InvalidParameter {
-  return new InvalidParameter(`Artifact path ${JSON.stringify(userPath)} is not allowed: ${reason}.`);
+  const shown = userPath.length > 200 ? `${JSON.stringify(userPath.slice(0, 200))}...` : JSON.stringify(userPath);
+  return new InvalidParameter(`Artifact path ${shown} is not allowed: ${reason}.`);
 }
 
 async function realpathOrNull(p: string): Promise<string | null> {

@@ -103,6 +103,11 @@ async function permissionTarget(store: AuthStore, resource: string, id: string):
     const row = await store.db.one<{ experiment_id: number }>('SELECT experiment_id FROM logged_models WHERE model_id = ?', [id]);
     return row ? { kind: 'experiment', id: String(row.experiment_id) } : undefined;
   }
+  if (resource === 'audit_target') {
+    // `GET /api/v1/audit?target=kind:id`: reading a target's log needs READ on the target.
+    const i = id.indexOf(':');
+    return i > 0 ? permissionTarget(store, id.slice(0, i), id.slice(i + 1)) : undefined;
+  }
   return { kind: resource, id };
 }
 

@@ -10,6 +10,7 @@ import { registerLaunchCommands } from './commands/launch.js';
 import { registerPipelineCommands } from './commands/pipeline.js';
 import { registerAgentCommand, registerAgentsListCommand } from './commands/agent.js';
 import { registerUserCommands } from './commands/users.js';
+import { registerAuditCommands } from './commands/audit.js';
 import { fail } from './output.js';
 import { announceNewStores } from './store-notice.js';
 
@@ -32,6 +33,7 @@ export function buildProgram(): Command {
   registerAgentCommand(program);
   registerAgentsListCommand(program);
   registerUserCommands(program);
+  registerAuditCommands(program);
   return program;
 }
 

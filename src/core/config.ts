@@ -29,6 +29,10 @@ export const ServerConfigSchema = z.object({
   allowedHosts: z.array(z.string().min(1)).optional(),
   /** `--cors-origins`: browser origins allowed to call the API cross-origin (none by default). */
   corsOrigins: z.array(z.string().regex(/^https?:\/\/[^/]+$/, 'CORS origins look like https://app.example.com (scheme and host, no path)')).optional(),
+  /** `--allowed-artifact-roots a,b`: folders or URIs besides the store where experiments may keep artifacts. */
+  allowedArtifactRoots: z.array(z.string().min(1)).optional(),
+  /** `--allow-private-webhooks`: webhooks may target loopback, private and link-local addresses. */
+  allowPrivateWebhooks: z.boolean().optional(),
 });
 
 export type ServerConfig = z.infer<typeof ServerConfigSchema>;
@@ -45,22 +49,24 @@ function list(v: unknown): string[] | undefined {
 }
 
 /** The flag each config field comes from, to name it in an error. */
-const FLAGS: Record<string, string> = { host: '--host', port: '--port', home: '--home', db: '--db', artifacts: '--artifacts', defaultPermission: '--default-permission', publicUrl: '--public-url', allowedHosts: '--allowed-hosts', corsOrigins: '--cors-origins' };
+const FLAGS: Record<string, string> = { artifactsRoot: '--artifacts-root', allowedArtifactRoots: '--allowed-artifact-roots', host: '--host', port: '--port', home: '--home', db: '--db', artifacts: '--artifacts', defaultPermission: '--default-permission', publicUrl: '--public-url', allowedHosts: '--allowed-hosts', corsOrigins: '--cors-origins' };
 
-export function loadServerConfig(flags: Partial<Record<keyof ServerConfig, unknown>>, rawEnv: NodeJS.ProcessEnv = process.env): ServerConfig {
+export function loadServerConfig(flags: Partial<Record<keyof ServerConfig | 'artifactsRoot', unknown>>, rawEnv: NodeJS.ProcessEnv = process.env): ServerConfig {
   const env = readServerEnv(rawEnv); // a bad variable is named before any flag is looked at
   const parsed = ServerConfigSchema.safeParse({
     host: flags.host ?? env.TRAINYARD_HOST,
     port: flags.port ?? env.TRAINYARD_PORT,
     home: (flags.home as string | undefined) ?? defaultHome(rawEnv),
     db: flags.db ?? env.TRAINYARD_DB,
-    artifacts: flags.artifacts ?? env.TRAINYARD_ARTIFACTS,
+    artifacts: flags.artifacts ?? flags.artifactsRoot ?? env.TRAINYARD_ARTIFACTS,
     auth: Boolean(flags.auth ?? env.TRAINYARD_AUTH === 'true'),
     insecureNoAuth: Boolean(flags.insecureNoAuth),
     defaultPermission: flags.defaultPermission ?? env.TRAINYARD_DEFAULT_PERMISSION,
     publicUrl: flags.publicUrl ?? env.TRAINYARD_PUBLIC_URL,
     allowedHosts: list(flags.allowedHosts ?? env.TRAINYARD_ALLOWED_HOSTS),
     corsOrigins: list(flags.corsOrigins ?? env.TRAINYARD_CORS_ORIGINS),
+    allowedArtifactRoots: list(flags.allowedArtifactRoots ?? env.TRAINYARD_ALLOWED_ARTIFACT_ROOTS),
+    allowPrivateWebhooks: Boolean(flags.allowPrivateWebhooks ?? /^(1|true|yes)$/i.test(env.TRAINYARD_WEBHOOK_ALLOW_PRIVATE ?? '')),
   });
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;

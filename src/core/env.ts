@@ -27,6 +27,8 @@ export const ServerEnvSchema = z.object({
   TRAINYARD_PUBLIC_URL: text.optional(),
   TRAINYARD_ALLOWED_HOSTS: text.optional(),
   TRAINYARD_CORS_ORIGINS: text.optional(),
+  TRAINYARD_ALLOWED_ARTIFACT_ROOTS: text.optional(),
+  TRAINYARD_WEBHOOK_ALLOW_PRIVATE: z.enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'must be true or false' }).optional(),
 });
 
 export type ServerEnv = z.infer<typeof ServerEnvSchema>;

@@ -36,6 +36,19 @@ export function reqString(f: Fields, name: string): string {
   return v;
 }
 
+/**
+ * A name that is stored in an index (a study, a parameter): at most `max` characters, the same
+ * on both dialects (PostgreSQL cannot index a 1 MB value; SQLite would store it).
+ */
+export function reqName(f: Fields, name: string, max = MAX_NAME_LENGTH): string {
+  const v = reqString(f, name);
+  if (v.length > max) throw new InvalidParameter(`Invalid value for parameter '${name}': it is ${v.length} characters long; at most ${max} are allowed.`);
+  return v;
+}
+
+/** Optuna's limit on indexed names (study, parameter, attribute names). */
+export const MAX_NAME_LENGTH = 512;
+
 /** The run id, accepting MLflow's legacy `run_uuid` alias. */
 export function reqRunId(f: Fields): string {
   const v = optString(f, 'run_id') ?? optString(f, 'run_uuid');

@@ -13,6 +13,8 @@ export interface RequestContext {
   authenticated?: boolean;
   /** True when the authenticated user is an admin (auth on only). */
   admin?: boolean;
+  /** True when the authenticated user is an admin (auth on). */
+  isAdmin?: boolean;
   /** Base URL the client used, e.g. `http://127.0.0.1:5000`, for links in responses. */
   baseUrl: string;
   /** Aborted when the HTTP client goes away before its answer (a long poll stops waiting). */

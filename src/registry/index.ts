@@ -32,6 +32,8 @@ export interface RegistryOptions {
   webhooks?: Partial<DispatcherOptions>;
   /** The pipelines domain's view of its runs, so a version's lineage reaches the pipeline run and step. */
   pipelineRuns?: PipelineRunReader;
+  /** `--allow-private-webhooks` (also TRAINYARD_WEBHOOK_ALLOW_PRIVATE=true). */
+  allowPrivateWebhooks?: boolean;
 }
 
 export interface Registry {
@@ -54,7 +56,7 @@ export interface Registry {
 export function createRegistry(db: Database, opts: RegistryOptions): Registry {
   const { tracking, locations } = opts;
   const outbox = new WebhookOutbox();
-  const dispatcherOptions = { ...DEFAULT_DISPATCHER_OPTIONS, ...(opts.webhooks ?? dispatcherOptionsFromEnv()) };
+  const dispatcherOptions = { ...DEFAULT_DISPATCHER_OPTIONS, ...(opts.webhooks ?? dispatcherOptionsFromEnv()), ...(opts.allowPrivateWebhooks ? { allowPrivate: true } : {}) };
   const dispatcher = new WebhookDispatcher(db, dispatcherOptions);
   outbox.onWake(() => dispatcher.kick());
   const loggedModels = new LoggedModelsService(db, tracking, locations);
@@ -84,7 +86,7 @@ export function createRegistry(db: Database, opts: RegistryOptions): Registry {
     lineage,
     cards: new CardService(db, versions, lineage, locations),
     audit: new AuditService(db),
-    webhooks: new WebhooksService(db, dispatcherOptions.timeoutMs),
+    webhooks: new WebhooksService(db, dispatcherOptions.timeoutMs, dispatcherOptions.allowPrivate),
     loggedModels,
     dispatcher,
     close: () => dispatcher.close(),

@@ -26,7 +26,18 @@ export interface ResolvedSource {
   runId?: string;
   modelId?: string;
   files: VersionFile[];
+  /**
+   * Why Trainyard could not record the files' digests (nothing stored there yet, a store it does
+   * not manage or cannot reach): MLflow still creates such versions ("register first, upload
+   * later", sources clients write to directly), so Trainyard does too and marks them unverified.
+   */
+  unverified?: string;
 }
+
+/** The version tag that marks a version whose files Trainyard could not digest, with the reason. */
+export const UNVERIFIED_SOURCE_TAG = 'trainyard.source.unverified';
+/** A URI with a scheme that is not one of Trainyard's own (s3://, gs://, dbfs:/, hdfs://, ...). */
+const EXTERNAL_URI = /^(?!runs:|models:|mlflow-artifacts:|file:)[a-z][a-z0-9+.-]+:/i;
 
 const PROXY = 'mlflow-artifacts:';
 const LOGGED_MODEL_ID = /^m-[0-9a-f]{32}$/;
@@ -68,15 +79,20 @@ export class SourceResolver {
     if (runId && target.runId && runId !== target.runId) {
       throw new InvalidParameter(`Parameter 'run_id' (${runId}) does not match the run of source '${source}' (${target.runId}).`);
     }
-    const { store, path } = this.locations.resolve(target.storage);
-    let files: VersionFile[];
-    try {
-      files = await collectFiles(store, path);
-    } catch (e) {
-      if (isAppError(e) && e.code === 'RESOURCE_DOES_NOT_EXIST') throw new NotFound(`Model version source '${source}' does not exist: ${e.message}.`);
-      throw e;
+    const out = { ...target, runId: target.runId ?? runId };
+    // A store the server does not manage is never read with the server's own credentials.
+    if (!this.locations.manages(target.storage)) {
+      return { ...out, files: [], unverified: `the files are in ${target.storage.split('/').slice(0, 3).join('/')}, a store this server does not manage` };
     }
-    return { ...target, runId: target.runId ?? runId, files };
+    const { store, path } = this.locations.resolve(target.storage);
+    try {
+      return { ...out, files: await collectFiles(store, path) };
+    } catch (e) {
+      if (isAppError(e) && e.code === 'RESOURCE_DOES_NOT_EXIST') return { ...out, files: [], unverified: 'no files were stored at the source when the version was created' };
+      if (isAppError(e) && e.status < 500) throw e;
+      // An unreachable store (network, credentials) is not the client's fault, nor a reason to fail.
+      return { ...out, files: [], unverified: `the source could not be read: ${(e as Error).message.split('\n')[0]!.slice(0, 200)}` };
+    }
   }
 
   /**
@@ -108,6 +124,8 @@ export class SourceResolver {
     }
     if (source.startsWith('models:/')) return this.locateModel(source);
     if (source.startsWith(PROXY)) return { storage: source.replace(/\/+$/, ''), runId: PROXY_RUN.exec(source)?.[1] };
+    // s3://, gs://, dbfs:/ ...: kept as MLflow keeps them, for clients that write there directly.
+    if (EXTERNAL_URI.test(source) && !runId) return { storage: source.replace(/\/+$/, '') };
     // Any other location (a folder, s3://...) only inside the given run's own artifact location,
     // as MLflow allows local sources only inside the run's artifact directory.
     if (runId) {

@@ -1,3 +1,4 @@
+import { UNVERIFIED_SOURCE_TAG } from './version-source.js';
 import { InvalidParameter, NotFound } from '../core/errors.js';
 import type { Database, Executor, SqlValue } from '../store/index.js';
 import { afterPosition, decodePageToken, encodePageToken, orderByClause, positionColumns, queryFingerprint, readPosition, type SortKey } from '../tracking/index.js';
@@ -69,6 +70,7 @@ export class VersionsService {
           input.modelId ?? resolved.modelId ?? null, resolved.storage],
       );
       for (const t of input.tags ?? []) await upsertVersionTag(tx, m.id, n, t);
+      if (resolved.unverified) await upsertVersionTag(tx, m.id, n, { key: UNVERIFIED_SOURCE_TAG, value: resolved.unverified });
       for (let i = 0; i < resolved.files.length; i += FILE_BATCH) {
         await tx.runMany(
           'INSERT INTO model_version_files (model, version, path, size, sha256) VALUES (?, ?, ?, ?, ?)',

@@ -1,5 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { noteAuditFields, noteAuditResult } from '../audit/index.js';
 import { InvalidParameter } from '../core/errors.js';
+import { jsonDepth, MAX_JSON_DEPTH } from '../core/json-text.js';
 import type { Fields } from '../core/request-fields.js';
 import { MLFLOW_PREFIXES, type JsonRoute, type RequestContext } from '../core/route.js';
 
@@ -13,21 +15,20 @@ export function bodyFields(body: unknown): Fields {
   let value: unknown = body;
   if (Buffer.isBuffer(body)) {
     if (!body.length) return {};
-    try {
-      value = JSON.parse(body.toString('utf8'));
-    } catch (e) {
-      throw new InvalidParameter(`Malformed JSON request body: ${(e as Error).message}`);
-    }
+    value = parseBody(body.toString('utf8'));
   }
-  if (typeof value === 'string') {
-    try {
-      value = JSON.parse(value);
-    } catch {
-      throw new InvalidParameter('Malformed JSON request body: expected a JSON object.');
-    }
-  }
+  if (typeof value === 'string') value = parseBody(value);
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new InvalidParameter('Malformed JSON request body: expected a JSON object.');
   return value as Fields;
+}
+
+function parseBody(text: string): unknown {
+  if (jsonDepth(text) > MAX_JSON_DEPTH) throw new InvalidParameter(`Malformed JSON request body: it is nested more than ${MAX_JSON_DEPTH} levels deep.`);
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new InvalidParameter(`Malformed JSON request body: ${(e as Error).message.slice(0, 200)}`);
+  }
 }
 
 export function fieldsOf(req: FastifyRequest): Fields {
@@ -41,13 +42,45 @@ export function contextOf(req: FastifyRequest, authOn = false): RequestContext {
   const baseUrl = `${req.protocol}://${req.host}`;
   // With auth on the acting user is only ever the authenticated one (set by src/auth's hook).
   if (authOn) {
-    const r = req as FastifyRequest & { user?: string; authUser?: { is_admin: boolean } };
-    return { user: r.user, authenticated: r.user !== undefined, admin: Boolean(r.authUser?.is_admin), baseUrl };
+    const r = req as FastifyRequest & { user?: string; authUser?: { is_admin?: boolean } };
+    const isAdmin = Boolean(r.authUser?.is_admin);
+    return { user: r.user, authenticated: r.user !== undefined, admin: isAdmin, ...(isAdmin ? { isAdmin } : {}), baseUrl };
   }
   // Auth off: X-Trainyard-User names the caller (registry reviews need two people), unverified.
   const header = req.headers['x-trainyard-user'];
   const user = typeof header === 'string' && header.trim() ? header.trim() : undefined;
   return { user, authenticated: false, baseUrl };
+}
+
+/**
+ * Aborts when the client goes away before its answer was sent. Node stops reading a socket while
+ * its request is handled, so a client's FIN or reset would go unseen until the answer is written:
+ * the socket is read again (its body is complete by now) to notice it. Made on first use, by the
+ * routes that can stop early (searches).
+ */
+function disconnectSignal(req: FastifyRequest, reply: FastifyReply): AbortSignal {
+  const ac = new AbortController();
+  const gone = () => {
+    if (!reply.raw.writableFinished) ac.abort();
+  };
+  reply.raw.once('close', gone);
+  const socket = req.raw.socket;
+  if (socket) {
+    socket.once('end', gone);
+    socket.once('close', gone);
+    socket.resume();
+    // A kept-alive socket serves many requests (an agent's claims): drop this one's listeners once it is answered.
+    reply.raw.once('finish', () => {
+      socket.off('end', gone);
+      socket.off('close', gone);
+    });
+  }
+  return ac.signal;
+}
+
+function withSignal(ctx: RequestContext, req: FastifyRequest, reply: FastifyReply): RequestContext {
+  let signal: AbortSignal | undefined;
+  return Object.defineProperty(ctx, 'signal', { get: () => (signal ??= disconnectSignal(req, reply)), enumerable: false });
 }
 
 /** Registers JSON routes; MLflow-scoped ones under both of MLflow's prefixes. */
@@ -61,12 +94,10 @@ export function bindJsonRoutes(app: FastifyInstance, routes: JsonRoute[], opts: 
         url,
         config: { auth: route.auth },
         handler: async (req: FastifyRequest, reply: FastifyReply) => {
-          // A client that hangs up before its answer (a killed agent in a long poll) aborts the handler's wait.
-          const gone = new AbortController();
-          reply.raw.once('close', () => {
-            if (!reply.raw.writableFinished) gone.abort('client went away');
-          });
-          const result = await route.handler(fieldsOf(req), { ...contextOf(req, opts.authOn), signal: gone.signal });
+          const fields = fieldsOf(req);
+          noteAuditFields(fields);
+          const result = await route.handler(fields, withSignal(contextOf(req, opts.authOn), req, reply));
+          noteAuditResult(result);
           if (typeof result === 'string') return reply.type('text/plain; charset=utf-8').send(result);
           return reply.send(result);
         },

@@ -1,10 +1,12 @@
 import type { FastifyInstance } from 'fastify';
-import { ArtifactLocations, artifactProxyRoutes, openArtifactStore } from '../artifacts/index.js';
+import { ArtifactLocations, ArtifactRoots, artifactProxyRoutes, openArtifactStore } from '../artifacts/index.js';
+import { join } from 'node:path';
 import type { JsonRoute } from '../core/route.js';
 import type { Database } from '../store/index.js';
 import { createRegistry, modelVersionArtifactRoutes, registeredVersionAt, registryRouteTable, withLoggedModelMetrics } from '../registry/index.js';
 import { createTracking, experimentRootUnder, runArtifactRoutes, runEventRoutes, trackingRoutes, trackingUiRoutes } from '../tracking/index.js';
 import { createCollab } from '../collab/index.js';
+import { auditRoutes } from '../audit/index.js';
 import { StudyService, tuningRoutes } from '../tuning/index.js';
 import { JobsService, launchRoutes } from '../launch/index.js';
 import { createPipelines, type Pipelines } from '../pipelines/index.js';
@@ -27,12 +29,32 @@ export interface Domains {
  * HTTP; the embedded SDK calls the same routes in-process. This is the one place that knows the
  * list of domains: add a new domain's routes here.
  */
-export function createDomains(db: Database, opts: { home: string; artifacts?: string; serverUrl?: () => string | undefined }): Domains {
-  const locations = new ArtifactLocations(openArtifactStore(opts.artifacts, { home: opts.home }));
-  const tracking = createTracking(db);
+export interface DomainOptions {
+  home: string;
+  artifacts?: string;
+  serverUrl?: () => string | undefined;
+  /**
+   * A server's extra artifact roots (`--allowed-artifact-roots`): when given (even empty), local
+   * artifact locations must lie inside the store's root or one of these. Absent (the embedded
+   * SDK, the user's own process): no such limit.
+   */
+  allowedArtifactRoots?: string[];
+  /** `--allow-private-webhooks`: webhooks may target loopback/private/link-local addresses. */
+  allowPrivateWebhooks?: boolean;
+}
+
+export function createDomains(db: Database, opts: DomainOptions): Domains {
+  const roots = opts.allowedArtifactRoots ? new ArtifactRoots([opts.artifacts || join(opts.home, 'artifacts'), ...opts.allowedArtifactRoots]) : undefined;
+  const locations = new ArtifactLocations(openArtifactStore(opts.artifacts, { home: opts.home }), roots);
+  const tracking = createTracking(db, { artifactRoots: roots });
   // The registry's lineage asks the pipelines domain about a pipeline run (created just below).
   let pipelinesRef: Pipelines | undefined;
-  const registry = createRegistry(db, { tracking, locations, pipelineRuns: async (id) => (pipelinesRef ? pipelinesRef.service.runSummary(id) : null) });
+  const registry = createRegistry(db, {
+    tracking,
+    locations,
+    pipelineRuns: async (id) => (pipelinesRef ? pipelinesRef.service.runSummary(id) : null),
+    ...(opts.allowPrivateWebhooks ? { allowPrivateWebhooks: true } : {}),
+  });
   const tuning = new StudyService(db, { tracking });
   const collab = createCollab(db, tracking);
   const routes: JsonRoute[] = [];
@@ -50,6 +72,7 @@ export function createDomains(db: Database, opts: { home: string; artifacts?: st
     ...launchRoutes(new JobsService(db)),
     ...pipelines.routes,
     ...agents.routes,
+    ...auditRoutes(db),
   );
   return {
     routes,

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ServerConfig } from '../core/config.js';
 import { AuthStore, authRoutes, bootstrapAdmin, SessionStore, sessionRoutes, TeamStore, teamRoutes } from '../auth/index.js';
 import { openDatabase, type Database } from '../store/index.js';
+import { withAudit } from '../audit/index.js';
 import { buildApp } from './app.js';
 import { createDomains } from './domains.js';
 import { uiHosting } from './ui-hosting.js';
@@ -27,8 +28,13 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
         'Start with --auth (and TRAINYARD_ADMIN_USERNAME/TRAINYARD_ADMIN_PASSWORD for the first admin), or pass --insecure-no-auth on a network you trust.',
     );
   }
-  const db = await openDatabase(config.db, config.home);
-  const domains = createDomains(db, { home: config.home, artifacts: config.artifacts });
+  // Every state-changing request's audit record joins its first write transaction (src/audit).
+  const db = withAudit(await openDatabase(config.db, config.home));
+  // A server keeps experiments' local artifacts inside its roots (the store and --allowed-artifact-roots).
+  const domains = createDomains(db, {
+    home: config.home, artifacts: config.artifacts, allowedArtifactRoots: config.allowedArtifactRoots ?? [],
+    ...(config.allowPrivateWebhooks ? { allowPrivateWebhooks: true } : {}),
+  });
   let authStore: AuthStore | undefined;
   if (auth) {
     authStore = new AuthStore(db);
@@ -45,6 +51,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     routes: authStore ? [...domains.routes, ...authRoutes(authStore), ...teamRoutes(new TeamStore(db, authStore))] : domains.routes,
     plugins: [...domains.plugins, ...(authStore && sessions ? [sessionRoutes(authStore, sessions, { secureCookies })] : []), uiHosting()],
     ...(authStore ? { auth: { store: authStore, defaultPermission: config.defaultPermission ?? 'READ', sessions, secureCookies } } : {}),
+    audit: { db },
     guards: {
       allowedHosts: config.allowedHosts?.includes('*') ? undefined : allowedHostsFor(config.host, { publicUrl: config.publicUrl, allowedHosts: config.allowedHosts }),
       corsOrigins: config.corsOrigins,

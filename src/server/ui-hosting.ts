@@ -64,7 +64,8 @@ export function uiHosting(root: string | undefined = findWebRoot()) {
           .send(read(path));
       }
       if (API_PREFIXES.some((p) => path.startsWith(p)) || path.startsWith('/assets/')) {
-        return reply.status(404).send({ error_code: 'ENDPOINT_NOT_FOUND', message: `No endpoint GET ${path}` });
+        // The server's own not-found answer: 405 for a known path, 414 for an over-long id, else 404.
+        return reply.callNotFound();
       }
       // A client route: the app decides what to show. Never cached, so a new build is picked up.
       return reply.header('cache-control', 'no-cache').type(TYPES['.html']!).send(read('/index.html'));

@@ -37,6 +37,22 @@ export interface Database extends Executor {
   close(): Promise<void>;
   /** Where the data lives, for logs; passwords removed. */
   readonly description: string;
+  /**
+   * Runs read-only `fn` under a statement timeout, cancelled when `signal` aborts (the client
+   * left). PostgreSQL only; where absent (SQLite, whose searches are bounded by the filter cap
+   * and run in milliseconds) `withQueryLimits` just runs `fn`.
+   */
+  limited?<T>(limits: QueryLimits, fn: (ex: Executor) => Promise<T>): Promise<T>;
+}
+
+export interface QueryLimits {
+  timeoutMs: number;
+  signal?: AbortSignal;
+}
+
+/** `fn` under the database's query limits when it has them. */
+export function withQueryLimits<T>(db: Database, limits: QueryLimits, fn: (ex: Executor) => Promise<T>): Promise<T> {
+  return db.limited ? db.limited(limits, fn) : fn(db);
 }
 
 /** True when an error from either driver is a unique-constraint violation. */

@@ -1,6 +1,6 @@
 /** @module The store: one SQL contract, SQLite and PostgreSQL adapters, migrations. */
 export type { Database, Executor, Dialect, SqlValue, RunResult } from './database.js';
-export { isUniqueViolation } from './database.js';
+export { isUniqueViolation, withQueryLimits, type QueryLimits } from './database.js';
 export { openDatabase, createDatabase } from './open-database.js';
 export { migrate } from './migrate.js';
 export { MIGRATIONS } from './migrations/index.js';

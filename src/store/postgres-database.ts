@@ -1,5 +1,6 @@
 import pg from 'pg';
-import type { Database, Executor, RunResult, SqlValue } from './database.js';
+import type { Database, Executor, QueryLimits, RunResult, SqlValue } from './database.js';
+import { AppError, InvalidParameter } from '../core/errors.js';
 
 const INT8 = 20;
 const NUMERIC = 1700;
@@ -86,12 +87,43 @@ function queryConfig(sql: string, params: readonly SqlValue[]): pg.QueryConfig {
   return { text, values };
 }
 
+/**
+ * Values PostgreSQL refuses that SQLite stores: a client's input reaching a query this way is bad
+ * input (a 400), not a server fault. Edge validation names the field first where it can; this
+ * is the net under every route, so no such value can become a 500.
+ */
+const BAD_INPUT_CODES: Record<string, string> = {
+  '22P02': 'a value is not valid for its type (e.g. a number where an id was expected)',
+  '22003': 'a number is out of range (integers must fit in 64 bits)',
+  '22021': 'a value contains bytes that are not valid UTF-8',
+  '22001': 'a value is too long',
+  '54000': 'a value is too long to be indexed; use a shorter name or key',
+  '22008': 'a timestamp is out of range',
+};
+
+function checkParams(params: readonly SqlValue[]): void {
+  for (const p of params) {
+    if (typeof p === 'string' && p.includes('\u0000')) throw new InvalidParameter('Invalid value: it contains a NUL character (\\u0000), which PostgreSQL cannot store.');
+  }
+}
+
+async function query(conn: Queryable, sql: string, params: readonly SqlValue[]): Promise<pg.QueryResult> {
+  checkParams(params);
+  try {
+    return await conn.query(queryConfig(sql, params));
+  } catch (e) {
+    const reason = BAD_INPUT_CODES[(e as { code?: string }).code ?? ''];
+    if (reason) throw new InvalidParameter(`Invalid value: ${reason}.`);
+    throw e;
+  }
+}
+
 class PostgresExecutor implements Executor {
   readonly dialect = 'postgres' as const;
   constructor(private readonly conn: Queryable) {}
 
   async all<T>(sql: string, params: readonly SqlValue[] = []): Promise<T[]> {
-    const res = await this.conn.query(queryConfig(sql, params));
+    const res = await query(this.conn, sql, params);
     return res.rows as T[];
   }
   async one<T>(sql: string, params: readonly SqlValue[] = []): Promise<T | undefined> {
@@ -99,7 +131,7 @@ class PostgresExecutor implements Executor {
     return rows[0];
   }
   async run(sql: string, params: readonly SqlValue[] = []): Promise<RunResult> {
-    const res = await this.conn.query(queryConfig(sql, params));
+    const res = await query(this.conn, sql, params);
     return { changes: res.rowCount ?? 0 };
   }
   async runMany(sql: string, rows: readonly (readonly SqlValue[])[]): Promise<boolean[]> {
@@ -149,6 +181,41 @@ export class PostgresDatabase implements Database {
       throw e;
     } finally {
       client.release();
+    }
+  }
+
+  /**
+   * One read-only transaction under SET LOCAL statement_timeout. When `signal` aborts (the client
+   * disconnected) the backend is terminated from another connection: cancelling would stop only
+   * the running statement, and the search's queued ones would run on with nobody waiting. The
+   * connection is then dropped from the pool.
+   */
+  async limited<T>(limits: QueryLimits, fn: (ex: Executor) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    let cancelled = false;
+    const pid = (client as unknown as { processID?: number }).processID;
+    const cancel = () => {
+      cancelled = true;
+      if (pid) void this.pool.query('SELECT pg_terminate_backend($1)', [pid]).catch(() => {});
+    };
+    limits.signal?.addEventListener('abort', cancel, { once: true });
+    try {
+      if (limits.signal?.aborted) throw new AppError('BAD_REQUEST', 'The client disconnected before the query ran.');
+      await client.query('BEGIN READ ONLY');
+      await client.query(`SET LOCAL statement_timeout = ${Math.max(1, Math.floor(limits.timeoutMs))}`);
+      const result = await fn(new PostgresExecutor(client));
+      await client.query('COMMIT');
+      return result;
+    } catch (e) {
+      if (cancelled) throw new AppError('BAD_REQUEST', 'The query was cancelled: the client disconnected.');
+      await client.query('ROLLBACK').catch(() => {});
+      if ((e as { code?: string }).code === '57014') {
+        throw new InvalidParameter(`The search ran longer than ${limits.timeoutMs} ms and was stopped: narrow the filter, search fewer experiments or ask for fewer results.`);
+      }
+      throw e;
+    } finally {
+      limits.signal?.removeEventListener('abort', cancel);
+      client.release(cancelled ? new Error('terminated: the client disconnected') : undefined);
     }
   }
 

@@ -1,3 +1,4 @@
+import type { ArtifactRoots } from '../artifacts/index.js';
 import { AlreadyExists, InvalidParameter, InvalidState, NotFound } from '../core/errors.js';
 import type { Database, Executor, SqlValue } from '../store/index.js';
 import { isUniqueViolation } from '../store/index.js';
@@ -26,11 +27,18 @@ export function parseExperimentId(id: string, field = 'experiment_id'): number {
 }
 
 export class ExperimentsService {
-  constructor(private readonly db: Database) {}
+  constructor(
+    private readonly db: Database,
+    /** A server's artifact roots: a client-chosen local location must lie inside them. */
+    private readonly artifactRoots?: ArtifactRoots,
+  ) {}
 
   async create(name: string, artifactLocation: string | undefined, tags: KeyValue[]): Promise<string> {
     validateExperimentName(name);
-    if (artifactLocation) validateArtifactLocation(artifactLocation);
+    if (artifactLocation) {
+      validateArtifactLocation(artifactLocation);
+      this.artifactRoots?.checkLocation(artifactLocation);
+    }
     for (const t of tags) validateExperimentTag(t.key, t.value);
     const now = Date.now();
     try {

@@ -1,4 +1,5 @@
 /** @module Tracking: experiments, runs, params, metrics, tags, dataset inputs and search. */
+import type { ArtifactRoots } from '../artifacts/index.js';
 import type { Database } from '../store/index.js';
 import { ExperimentsService } from './experiments-service.js';
 import { InputsService } from './inputs-service.js';
@@ -11,8 +12,8 @@ export interface Tracking {
   inputs: InputsService;
 }
 
-export function createTracking(db: Database): Tracking {
-  const experiments = new ExperimentsService(db);
+export function createTracking(db: Database, opts: { artifactRoots?: ArtifactRoots } = {}): Tracking {
+  const experiments = new ExperimentsService(db, opts.artifactRoots);
   const runs = new RunsService(db, experiments);
   return { db, experiments, runs, inputs: new InputsService(db, runs) };
 }

@@ -1,8 +1,10 @@
+import { parseClientJson } from '../core/json-text.js';
 import { InvalidParameter } from '../core/errors.js';
 import {
   objectAt, optArray, optBool, optEnum, optInt, optKeyValues, optString, optStringArray, parseDouble, reqInt, reqRunId, reqString, type Fields,
 } from '../core/request-fields.js';
-import type { JsonRoute } from '../core/route.js';
+import type { JsonRoute, RequestContext } from '../core/route.js';
+import { withQueryLimits, type QueryLimits } from '../store/index.js';
 import { jsonDouble, metricJson, RUN_STATUSES, runJson, VIEW_TYPES, type DatasetInput } from './entities.js';
 import type { Tracking } from './index.js';
 import { metricHistory, metricHistoryBulk } from './metric-history.js';
@@ -11,6 +13,15 @@ import type { MetricPoint } from './metric-writer.js';
 import type { Projection } from './run-loader.js';
 import { searchRuns } from './run-search.js';
 import { LIMITS } from './validation.js';
+
+/**
+ * How long one run search may take on PostgreSQL (TRAINYARD_SEARCH_TIMEOUT_MS, default 30 s);
+ * it is also cancelled when the client disconnects.
+ */
+function searchLimits(ctx: RequestContext): QueryLimits {
+  const env = Number(process.env.TRAINYARD_SEARCH_TIMEOUT_MS);
+  return { timeoutMs: Number.isInteger(env) && env > 0 ? env : 30_000, ...(ctx.signal ? { signal: ctx.signal } : {}) };
+}
 
 /** Caps a list so its SQL parameters stay well inside SQLite's and PostgreSQL's limits. */
 function maxItems<T>(list: T[], max: number, name: string): T[] {
@@ -134,8 +145,8 @@ export function trackingRoutes(t: Tracking): JsonRoute[] {
       return {};
     } },
     { methods: ['GET'], scope: 'mlflow', path: '/runs/get', auth: { resource: 'run', level: 'READ' }, handler: async (f) => ({ run: runJson(await runs.get(reqRunId(f))) }) },
-    { methods: ['POST'], scope: 'mlflow', path: '/runs/search', auth: { resource: 'experiment', level: 'READ', from: (f) => (Array.isArray(f.experiment_ids) ? f.experiment_ids.map(String) : f.experiment_ids === undefined ? undefined : [String(f.experiment_ids)]) }, handler: async (f) => {
-      const res = await searchRuns(db, runSearchInput(f));
+    { methods: ['POST'], scope: 'mlflow', path: '/runs/search', auth: { resource: 'experiment', level: 'READ', from: (f) => (Array.isArray(f.experiment_ids) ? f.experiment_ids.map(String) : f.experiment_ids === undefined ? undefined : [String(f.experiment_ids)]) }, handler: async (f, ctx) => {
+      const res = await withQueryLimits(db, searchLimits(ctx), (ex) => searchRuns(ex, runSearchInput(f)));
       return { runs: res.runs.map(runJson), ...(res.next_page_token ? { next_page_token: res.next_page_token } : {}) };
     } },
     { methods: ['POST'], scope: 'mlflow', path: '/runs/log-metric', auth: { resource: 'run', level: 'EDIT' }, handler: async (f) => {
@@ -169,12 +180,11 @@ export function trackingRoutes(t: Tracking): JsonRoute[] {
     { methods: ['POST'], scope: 'mlflow', path: '/runs/log-model', auth: { resource: 'run', level: 'EDIT' }, handler: async (f) => {
       const runId = reqRunId(f);
       const modelJson = reqString(f, 'model_json');
-      let model: Record<string, unknown>;
-      try {
-        model = JSON.parse(modelJson) as Record<string, unknown>;
-      } catch {
-        throw new InvalidParameter(`Invalid value for parameter 'model_json': it is not valid JSON.`);
+      const parsed = parseClientJson(modelJson, "parameter 'model_json'");
+      if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+        throw new InvalidParameter(`Invalid value for parameter 'model_json': expected a JSON object (MLmodel as JSON), got ${Array.isArray(parsed) ? 'an array' : parsed === null ? 'null' : `a ${typeof parsed}`}.`);
       }
+      const model = parsed as Record<string, unknown>;
       for (const k of ['artifact_path', 'flavors', 'utc_time_created', 'run_id']) {
         if (!(k in model)) throw new InvalidParameter(`Model json is missing mandatory fields: '${k}'`);
       }
@@ -204,8 +214,8 @@ export function trackingRoutes(t: Tracking): JsonRoute[] {
     } },
 
     // Native API: projected search and bucketed series.
-    { methods: ['POST'], scope: 'absolute', path: '/api/v1/runs/search', auth: { resource: 'experiment', level: 'READ', from: (f) => (Array.isArray(f.experiment_ids) ? f.experiment_ids.map(String) : f.experiment_ids === undefined ? undefined : [String(f.experiment_ids)]) }, handler: async (f) => {
-      const res = await searchRuns(db, runSearchInput(f), projectionOf(optStringArray(f, 'columns')));
+    { methods: ['POST'], scope: 'absolute', path: '/api/v1/runs/search', auth: { resource: 'experiment', level: 'READ', from: (f) => (Array.isArray(f.experiment_ids) ? f.experiment_ids.map(String) : f.experiment_ids === undefined ? undefined : [String(f.experiment_ids)]) }, handler: async (f, ctx) => {
+      const res = await withQueryLimits(db, searchLimits(ctx), (ex) => searchRuns(ex, runSearchInput(f), projectionOf(optStringArray(f, 'columns'))));
       return { runs: res.runs.map(runJson), ...(res.next_page_token ? { next_page_token: res.next_page_token } : {}) };
     } },
     { methods: ['GET'], scope: 'absolute', path: '/api/v1/runs/:run_id/metrics/:key/series', auth: { resource: 'run', level: 'READ' }, handler: async (f) => {

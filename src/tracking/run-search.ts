@@ -1,5 +1,5 @@
 import { InvalidParameter } from '../core/errors.js';
-import type { Database, SqlValue } from '../store/index.js';
+import type { Executor, SqlValue } from '../store/index.js';
 import type { Run, ViewType } from './entities.js';
 import { parseExperimentId } from './experiments-service.js';
 import { afterPosition, decodePageToken, encodePageToken, orderByClause, positionColumns, queryFingerprint, readPosition, type Position, type SortKey } from './keyset.js';
@@ -22,7 +22,7 @@ export interface RunSearchInput {
 
 /** A page's query, in parts, so each plan below can assemble it its own way. */
 interface PageQuery {
-  db: Database;
+  db: Executor;
   keys: SortKey[];
   /** One LEFT JOIN per metric/param/tag order term (aliases o0, o1, ...), undefined for attributes. */
   joins: (SqlPart | undefined)[];
@@ -52,7 +52,7 @@ interface PageQuery {
  * - otherwise, or when the walk cannot prove its page complete: start from the filter condition
  *   with the fewest matching runs (counted on its index), test the others per run, sort.
  */
-export async function searchRuns(db: Database, input: RunSearchInput, projection?: Projection): Promise<{ runs: Run[]; next_page_token?: string }> {
+export async function searchRuns(db: Executor, input: RunSearchInput, projection?: Projection): Promise<{ runs: Run[]; next_page_token?: string }> {
   const max = input.maxResults ?? 1000;
   if (max < 1 || max > LIMITS.searchMaxResults) {
     throw new InvalidParameter(`Invalid value ${max} for parameter 'max_results' supplied: it must be between 1 and ${LIMITS.searchMaxResults}.`);
@@ -119,7 +119,7 @@ const select = (q: PageQuery) => `SELECT r.*, ${positionColumns(q.keys)}`;
 const orderLimit = (q: PageQuery) => `ORDER BY ${orderByClause(q.keys)} LIMIT ?`;
 // SQLite plans joins in the written order after CROSS JOIN, so the chosen starting set really is
 // read first; PostgreSQL has no CROSS JOIN ... ON, and plans the order itself from its statistics.
-const joinKeyword = (db: Database) => (db.dialect === 'sqlite' ? 'CROSS JOIN' : 'JOIN');
+const joinKeyword = (db: Executor) => (db.dialect === 'sqlite' ? 'CROSS JOIN' : 'JOIN');
 
 function whereOf(q: PageQuery, terms: FilterTerm[]): SqlPart {
   const parts = [q.base, ...terms, ...(q.after ? [q.after] : [])];

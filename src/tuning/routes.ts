@@ -54,7 +54,7 @@
  * // POST /api/v1/studies/s/trials/0/tell {"values":[2.89]}
  */
 import { InvalidParameter } from '../core/errors.js';
-import { objectAt, optArray, optBool, optEnum, optInt, optString, parseDouble, reqInt, reqString, type Fields } from '../core/request-fields.js';
+import { objectAt, optArray, optBool, optEnum, optInt, optString, parseDouble, reqInt, reqName, reqString, type Fields } from '../core/request-fields.js';
 import type { JsonRoute } from '../core/route.js';
 import type { CategoricalChoice } from './distributions.js';
 import type { JsonValue, StudyDirection, TrialState } from './frozen-trial.js';
@@ -110,7 +110,7 @@ export function tuningRoutes(svc: StudyService): JsonRoute[] {
   return [
     { methods: ['POST'], scope: 'absolute', path: S, auth: { anyUser: true, creates: { resource: 'study', id: (r) => r?.study?.name } }, handler: async (f) => ({
       study: studyJson(await svc.create({
-        name: reqString(f, 'name'),
+        name: reqName(f, 'name'),
         directions: directions(f),
         sampler: f.sampler ?? undefined,
         pruner: f.pruner ?? undefined,
@@ -147,7 +147,7 @@ export function tuningRoutes(svc: StudyService): JsonRoute[] {
     } },
     { methods: ['POST'], scope: 'absolute', path: `${T}/suggest`, auth: { resource: 'study', level: 'EDIT' }, handler: async (f) => {
       if (f.search_space !== undefined && f.search_space !== null) return { params: await svc.suggest(study(f), number(f), parseSearchSpace(f.search_space, 'search_space')) };
-      const name = reqString(f, 'name');
+      const name = reqName(f, 'name');
       const values = await svc.suggest(study(f), number(f), [{ name, distribution: parseDistribution(name, f.distribution ?? null, 'distribution') }]);
       return { value: values[name] };
     } },

@@ -18,7 +18,10 @@ export function registerServerCommand(program: Command): void {
     .option('--public-url <url>', 'the URL clients use (behind a proxy); https:// marks the session cookie Secure')
     .option('--allowed-hosts <names>', 'comma-separated Host names to answer besides loopback and the bind address (* for any)')
     .option('--cors-origins <origins>', 'comma-separated browser origins allowed to call the API (none by default)')
-    .action(async (opts: { host?: string; port?: string; db?: string; artifacts?: string; home?: string; auth?: boolean; insecureNoAuth?: boolean; defaultPermission?: string; publicUrl?: string; allowedHosts?: string; corsOrigins?: string }) => {
+    .option('--artifacts-root <uri>', 'the same as --artifacts')
+    .option('--allowed-artifact-roots <list>', 'comma-separated folders or URIs besides the store where experiments may keep artifacts')
+    .option('--allow-private-webhooks', 'let webhooks target loopback, private and link-local addresses (a trusted network only)')
+    .action(async (opts: { host?: string; port?: string; db?: string; artifacts?: string; artifactsRoot?: string; home?: string; auth?: boolean; insecureNoAuth?: boolean; defaultPermission?: string; publicUrl?: string; allowedHosts?: string; corsOrigins?: string; allowedArtifactRoots?: string; allowPrivateWebhooks?: boolean }) => {
       const config = loadServerConfig(opts);
       // A SQLite home has one server; replicas on PostgreSQL share nothing on local disk but may share a home.
       const lock = config.db && /^postgres(ql)?:\/\//.test(config.db) ? undefined : lockHome(config.home);

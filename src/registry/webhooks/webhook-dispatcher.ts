@@ -1,4 +1,7 @@
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import type { Database } from '../../store/index.js';
+import { checkWebhookHost, safeLookup } from './webhook-target.js';
 import { DELIVERY_ID_HEADER, SIGNATURE_HEADER, signPayload, TIMESTAMP_HEADER } from './webhook-signature.js';
 
 export interface DispatcherOptions {
@@ -10,14 +13,16 @@ export interface DispatcherOptions {
   timeoutMs: number;
   /** Longest sleep between looks at the outbox (other replicas may have queued work). */
   pollMs: number;
+  /** Deliver to loopback/private/link-local addresses too (`--allow-private-webhooks`). */
+  allowPrivate?: boolean;
 }
 
 export const DEFAULT_DISPATCHER_OPTIONS: DispatcherOptions = { retryBaseMs: 2_000, maxAttempts: 6, timeoutMs: 10_000, pollMs: 5_000 };
 
-/** TRAINYARD_WEBHOOK_RETRY_BASE_MS, _MAX_ATTEMPTS, _TIMEOUT_MS and _POLL_MS override the defaults. */
+/** TRAINYARD_WEBHOOK_RETRY_BASE_MS, _MAX_ATTEMPTS, _TIMEOUT_MS and _POLL_MS override the defaults; TRAINYARD_WEBHOOK_ALLOW_PRIVATE=true allows private targets. */
 export function dispatcherOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): Partial<DispatcherOptions> {
   const out: Partial<DispatcherOptions> = {};
-  const read = (key: keyof DispatcherOptions, name: string) => {
+  const read = (key: 'retryBaseMs' | 'maxAttempts' | 'timeoutMs' | 'pollMs', name: string) => {
     const v = env[name];
     if (v && /^\d+$/.test(v) && Number(v) > 0) out[key] = Number(v);
   };
@@ -25,6 +30,7 @@ export function dispatcherOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): 
   read('maxAttempts', 'TRAINYARD_WEBHOOK_MAX_ATTEMPTS');
   read('timeoutMs', 'TRAINYARD_WEBHOOK_TIMEOUT_MS');
   read('pollMs', 'TRAINYARD_WEBHOOK_POLL_MS');
+  if (/^(1|true|yes)$/i.test(env.TRAINYARD_WEBHOOK_ALLOW_PRIVATE ?? '')) out.allowPrivate = true;
   return out;
 }
 
@@ -49,24 +55,49 @@ export interface SendResult {
   durationMs: number;
 }
 
-/** POSTs one signed payload; never throws (a failure is a result). */
-export async function sendSigned(url: string, secret: string | null, deliveryId: string, payload: string, timeoutMs: number): Promise<SendResult> {
+/** How much of a receiver's answer is kept for the delivery log (the test route returns none of it). */
+const BODY_KEPT = 2_000;
+
+/**
+ * POSTs one signed payload; never throws (a failure is a result). Follows no redirect (a 3xx is
+ * the answer) and connects only to an address the target check accepted.
+ */
+export async function sendSigned(url: string, secret: string | null, deliveryId: string, payload: string, timeoutMs: number, allowPrivate = false): Promise<SendResult> {
   const started = Date.now();
   const timestamp = Math.floor(started / 1000);
   const headers: Record<string, string> = {
     'content-type': 'application/json',
+    'content-length': String(Buffer.byteLength(payload)),
     'user-agent': 'trainyard-webhooks',
     [DELIVERY_ID_HEADER]: deliveryId,
     [TIMESTAMP_HEADER]: String(timestamp),
   };
   if (secret) headers[SIGNATURE_HEADER] = signPayload(secret, deliveryId, timestamp, payload);
   try {
-    const res = await fetch(url, { method: 'POST', headers, body: payload, redirect: 'manual', signal: AbortSignal.timeout(timeoutMs) });
-    const body = (await res.text().catch(() => '')).slice(0, 2_000);
-    return { ok: res.status >= 200 && res.status < 300, status: res.status, body, durationMs: Date.now() - started };
+    const u = new URL(url);
+    await checkWebhookHost(u.hostname, allowPrivate);
+    const send = u.protocol === 'https:' ? httpsRequest : httpRequest;
+    const { status, body } = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = send(u, { method: 'POST', headers, lookup: safeLookup(allowPrivate) as never, signal: AbortSignal.timeout(timeoutMs) }, (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => {
+          if (body.length < BODY_KEPT) body += chunk;
+          else res.destroy();
+        });
+        const done = () => resolve({ status: res.statusCode ?? 0, body: body.slice(0, BODY_KEPT) });
+        res.on('end', done);
+        res.on('close', done);
+        res.on('error', done);
+      });
+      req.on('error', reject);
+      req.end(payload);
+    });
+    return { ok: status >= 200 && status < 300, status, body, durationMs: Date.now() - started };
   } catch (e) {
     const err = e as Error & { cause?: Error };
-    return { ok: false, error: (err.cause?.message ?? err.message).slice(0, 500), durationMs: Date.now() - started };
+    const message = err.name === 'TimeoutError' || err.name === 'AbortError' ? `no answer within ${timeoutMs} ms` : (err.cause?.message ?? err.message);
+    return { ok: false, error: message.slice(0, 500), durationMs: Date.now() - started };
   }
 }
 
@@ -126,8 +157,9 @@ export class WebhookDispatcher {
         const next = await this.db.one<{ t: number | null }>("SELECT min(next_attempt_at) AS t FROM webhook_deliveries WHERE status = 'PENDING'");
         const wait = next?.t === null || next?.t === undefined ? this.opts.pollMs : Math.min(this.opts.pollMs, Number(next.t) - Date.now());
         this.schedule(wait);
-      } catch {
+      } catch (e) {
         // The database is closing or unreachable: look again later rather than crash the server.
+        if (!this.closed) console.error(`[trainyard] webhook dispatcher: ${(e as Error).message.split('\n')[0]?.slice(0, 300)}; retrying in ${this.opts.pollMs} ms`);
         this.schedule(this.opts.pollMs);
       }
     })();
@@ -161,13 +193,15 @@ export class WebhookDispatcher {
     if (!claimed.changes) return;
     const attempt = Number(d.attempts) + 1;
     const result: SendResult = d.hook_status === 'ACTIVE'
-      ? await sendSigned(d.url, d.secret, d.id, d.payload, this.opts.timeoutMs)
+      ? await sendSigned(d.url, d.secret, d.id, d.payload, this.opts.timeoutMs, this.opts.allowPrivate)
       : { ok: false, status: undefined, error: 'the webhook was disabled before delivery', durationMs: 0 };
     const now = Date.now();
     const done = result.ok || d.hook_status !== 'ACTIVE' || !retryable(result) || attempt >= this.opts.maxAttempts;
     const status = result.ok ? 'DELIVERED' : done ? 'FAILED' : 'PENDING';
     const next = done ? now : now + Math.min(MAX_BACKOFF_MS, this.opts.retryBaseMs * 2 ** (attempt - 1));
     const error = result.error ?? (result.ok ? null : `HTTP ${result.status}: ${(result.body ?? '').slice(0, 200)}`);
+    // One line per failed attempt; the URL by origin only (a path or query may carry a token) and never the secret.
+    if (!result.ok) console.error(`[trainyard] webhook ${d.webhook_id} delivery ${d.id} attempt ${attempt} to ${origin(d.url)} failed: ${error?.split('\n')[0]?.slice(0, 300)}${done ? ' (giving up)' : ' (will retry)'}`);
     await this.db.transaction(async (tx) => {
       await tx.run(
         'INSERT INTO webhook_attempts (delivery_id, attempt, at, status_code, error, duration_ms) VALUES (?, ?, ?, ?, ?, ?)',
@@ -178,5 +212,13 @@ export class WebhookDispatcher {
         [status, attempt, next, result.status ?? null, error, done ? now : null, d.id],
       );
     });
+  }
+}
+
+function origin(url: string): string {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return '(invalid url)';
   }
 }

@@ -18,19 +18,19 @@ function input(f: Fields): WebhookInput {
 /** MLflow 3.3+'s `/webhooks` endpoints (reference §3.3) and the native delivery log. */
 export function webhookRoutes(webhooks: WebhooksService): JsonRoute[] {
   return [
-    { methods: ['POST'], scope: 'mlflow', path: '/webhooks', handler: async (f) => {
+    { methods: ['POST'], scope: 'mlflow', path: '/webhooks', handler: async (f, ctx) => {
       const i = input(f);
       if (!i.name) throw new InvalidParameter(`Missing value for required parameter 'name'.`);
-      return { webhook: await webhooks.create(i) };
+      return { webhook: await webhooks.create(i, ctx) };
     } },
     { methods: ['GET'], scope: 'mlflow', path: '/webhooks', handler: async (f) => webhooks.list({ maxResults: optInt(f, 'max_results'), pageToken: optString(f, 'page_token') }) },
     { methods: ['GET'], scope: 'mlflow', path: '/webhooks/:webhook_id', handler: async (f) => ({ webhook: await webhooks.get(reqString(f, 'webhook_id')) }) },
-    { methods: ['PATCH'], scope: 'mlflow', path: '/webhooks/:webhook_id', handler: async (f) => ({ webhook: await webhooks.update(reqString(f, 'webhook_id'), input(f)) }) },
-    { methods: ['DELETE'], scope: 'mlflow', path: '/webhooks/:webhook_id', handler: async (f) => {
-      await webhooks.delete(reqString(f, 'webhook_id'));
+    { methods: ['PATCH'], scope: 'mlflow', path: '/webhooks/:webhook_id', handler: async (f, ctx) => ({ webhook: await webhooks.update(reqString(f, 'webhook_id'), input(f), ctx) }) },
+    { methods: ['DELETE'], scope: 'mlflow', path: '/webhooks/:webhook_id', handler: async (f, ctx) => {
+      await webhooks.delete(reqString(f, 'webhook_id'), ctx);
       return {};
     } },
-    { methods: ['POST'], scope: 'mlflow', path: '/webhooks/:webhook_id/test', handler: async (f) => webhooks.test(reqString(f, 'webhook_id'), f.event ?? undefined) },
+    { methods: ['POST'], scope: 'mlflow', path: '/webhooks/:webhook_id/test', handler: async (f, ctx) => webhooks.test(reqString(f, 'webhook_id'), f.event ?? undefined, ctx) },
     { methods: ['GET'], scope: 'absolute', path: '/api/v1/webhooks/:webhook_id/deliveries', handler: async (f) =>
       webhooks.deliveries(reqString(f, 'webhook_id'), { maxResults: optInt(f, 'max_results'), status: optEnum(f, 'status', ['PENDING', 'DELIVERED', 'FAILED'] as const, { caseInsensitive: true }) }) },
   ];

@@ -1,9 +1,11 @@
-import { InvalidParameter, NotFound } from '../../core/errors.js';
+import { AppError, InvalidParameter, NotFound } from '../../core/errors.js';
+import type { RequestContext } from '../../core/route.js';
 import { newId } from '../../core/ids.js';
 import type { Database } from '../../store/index.js';
 import { REGISTRY_EVENTS, type RegistryEvent } from '../events.js';
 import { sendSigned } from './webhook-dispatcher.js';
 import { eventPayload } from './webhook-outbox.js';
+import { checkWebhookHost, PrivateTargetError } from './webhook-target.js';
 
 /**
  * @module Webhook subscriptions in MLflow 3.3+'s shape (`/webhooks`, reference §3.3): name, url,
@@ -21,7 +23,11 @@ export interface WebhookJson {
   status: WebhookStatus;
   creation_timestamp: number;
   last_updated_timestamp: number;
+  /** Who created it (absent for webhooks made before owners were kept). */
+  owner?: string;
 }
+
+type Caller = Pick<RequestContext, 'user' | 'isAdmin'>;
 
 interface WebhookRow {
   id: string;
@@ -33,6 +39,7 @@ interface WebhookRow {
   status: WebhookStatus;
   creation_timestamp: number;
   last_updated_timestamp: number;
+  owner: string | null;
 }
 
 export interface WebhookInput {
@@ -86,6 +93,7 @@ function webhookJson(r: WebhookRow): WebhookJson {
     status: r.status,
     creation_timestamp: Number(r.creation_timestamp),
     last_updated_timestamp: Number(r.last_updated_timestamp),
+    ...(r.owner !== null ? { owner: r.owner } : {}),
   };
 }
 
@@ -93,19 +101,38 @@ export class WebhooksService {
   constructor(
     private readonly db: Database,
     private readonly timeoutMs: number,
+    /** `--allow-private-webhooks`: loopback/private/link-local targets are allowed. */
+    private readonly allowPrivate = false,
   ) {}
 
-  async create(input: WebhookInput): Promise<WebhookJson> {
+  /** Refuses a URL whose host is (or resolves to) a private address; delivery checks again. */
+  private async checkTarget(url: string): Promise<void> {
+    try {
+      await checkWebhookHost(new URL(url).hostname, this.allowPrivate);
+    } catch (e) {
+      if (e instanceof PrivateTargetError) throw new InvalidParameter(`Invalid value for parameter 'url': ${e.message}.`);
+      throw e;
+    }
+  }
+
+  /** Only a webhook's owner (or an admin) may change, test or delete it. */
+  private checkOwner(r: WebhookRow, caller: Caller, what: string): void {
+    if (r.owner === null || caller.isAdmin || caller.user === r.owner) return;
+    throw new AppError('PERMISSION_DENIED', `Permission denied: webhook ${r.id} belongs to '${r.owner}'; only its owner or an admin may ${what} it.`);
+  }
+
+  async create(input: WebhookInput, caller: Caller = {}): Promise<WebhookJson> {
     validateName(input.name ?? '');
     if (!input.url) throw new InvalidParameter(`Missing value for required parameter 'url'.`);
     validateUrl(input.url);
+    await this.checkTarget(input.url);
     if (!input.events) throw new InvalidParameter(`Missing value for required parameter 'events'.`);
     const events = parseEvents(input.events);
     const id = newId('wh-');
     const now = Date.now();
     await this.db.run(
-      'INSERT INTO webhooks (id, name, description, url, events, secret, status, creation_timestamp, last_updated_timestamp) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
-      [id, input.name!, input.description ?? null, input.url, JSON.stringify(events), input.secret || null, input.status ?? 'ACTIVE', now, now],
+      'INSERT INTO webhooks (id, name, description, url, events, secret, status, creation_timestamp, last_updated_timestamp, owner) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      [id, input.name!, input.description ?? null, input.url, JSON.stringify(events), input.secret || null, input.status ?? 'ACTIVE', now, now, caller.user ?? null],
     );
     return this.get(id);
   }
@@ -142,10 +169,18 @@ export class WebhooksService {
     };
   }
 
-  async update(id: string, input: WebhookInput): Promise<WebhookJson> {
+  async update(id: string, input: WebhookInput, caller: Caller = {}): Promise<WebhookJson> {
     const r = await this.row(id);
+    this.checkOwner(r, caller, 'change');
     if (input.name !== undefined) validateName(input.name);
-    if (input.url !== undefined) validateUrl(input.url);
+    if (input.url !== undefined) {
+      validateUrl(input.url);
+      await this.checkTarget(input.url);
+      // The secret was given for the old receiver: a new one must not be signed with it unasked.
+      if (input.url !== r.url && r.secret !== null && input.secret === undefined) {
+        throw new InvalidParameter(`Changing a webhook's 'url' needs its 'secret' set again in the same request (send the new receiver's secret, or "" to stop signing).`);
+      }
+    }
     const events = input.events !== undefined ? JSON.stringify(parseEvents(input.events)) : r.events;
     await this.db.run(
       'UPDATE webhooks SET name = ?, description = ?, url = ?, events = ?, secret = ?, status = ?, last_updated_timestamp = ? WHERE id = ?',
@@ -155,23 +190,24 @@ export class WebhooksService {
     return this.get(id);
   }
 
-  async delete(id: string): Promise<void> {
-    await this.row(id);
+  async delete(id: string, caller: Caller = {}): Promise<void> {
+    this.checkOwner(await this.row(id), caller, 'delete');
     await this.db.run('DELETE FROM webhooks WHERE id = ?', [id]);
   }
 
   /** Sends one sample event now, once, and reports what the receiver answered (MLflow's test). */
-  async test(id: string, event?: unknown) {
+  async test(id: string, event?: unknown, caller: Caller = {}) {
     const r = await this.row(id);
+    this.checkOwner(r, caller, 'test');
     const subscribed = JSON.parse(r.events) as RegistryEvent[];
     const ev = event !== undefined ? parseEvents([event])[0]! : subscribed[0]!;
     const payload = JSON.stringify(eventPayload(ev, { name: 'example-model', version: '1', test: true }, Date.now()));
-    const res = await sendSigned(r.url, r.secret, newId('d-test-'), payload, this.timeoutMs);
+    const res = await sendSigned(r.url, r.secret, newId('d-test-'), payload, this.timeoutMs, this.allowPrivate);
+    // The receiver's status only, never its body: the test must not read other services for the caller.
     return {
       result: {
         success: res.ok,
         ...(res.status !== undefined ? { response_status: res.status } : {}),
-        ...(res.body !== undefined ? { response_body: res.body } : {}),
         ...(res.error ? { error_message: res.error } : {}),
       },
     };

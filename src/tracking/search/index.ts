@@ -16,7 +16,7 @@ export {
 } from './grammars.js';
 export { tokenize, type IdentSegment, type Keyword, type Token } from './lexer.js';
 export type { Source, SourceLabel } from './syntax-error.js';
-export { MAX_FILTER_LENGTH, parseFilter } from './parse-filter.js';
+export { MAX_FILTER_CLAUSES, MAX_FILTER_LENGTH, parseFilter } from './parse-filter.js';
 export {
   MAX_ORDER_BY_ITEMS, MAX_ORDER_BY_LENGTH, parseOrderBy, parseOrderByItem,
 } from './parse-order-by.js';

@@ -5,7 +5,7 @@ import {
   EXPERIMENTS_GRAMMAR as EXP, LOGGED_MODELS_GRAMMAR as LM, MODEL_VERSIONS_GRAMMAR as MV,
   REGISTERED_MODELS_GRAMMAR as RM, RUNS_GRAMMAR as RUNS,
 } from './grammars.js';
-import { MAX_FILTER_LENGTH, parseFilter } from './parse-filter.js';
+import { MAX_FILTER_CLAUSES, MAX_FILTER_LENGTH, parseFilter } from './parse-filter.js';
 
 function errorOf(run: () => unknown): InvalidParameter {
   try {
@@ -99,9 +99,16 @@ describe('parseFilter: invalid filters', () => {
     expect(message).toBe(`Invalid filter: ${text.length} characters is longer than the ${MAX_FILTER_LENGTH} allowed`);
   });
 
+  it('refuses more comparisons than the cap, naming it', () => {
+    const text = Array.from({ length: MAX_FILTER_CLAUSES + 1 }, () => 'metrics.a > 1').join(' AND ');
+    expect(errorOf(() => parseFilter(text, RUNS)).message).toMatch(new RegExp(`more than ${MAX_FILTER_CLAUSES} comparisons`));
+    expect(parseFilter(Array.from({ length: MAX_FILTER_CLAUSES }, () => 'metrics.a > 1').join(' AND '), RUNS)).toHaveLength(MAX_FILTER_CLAUSES);
+  });
+
   it('accepts a filter at the length cap', () => {
-    const one = 'metrics.a > 1';
-    const count = Math.floor((MAX_FILTER_LENGTH + 5) / (one.length + 5));
+    // Long comparisons, so the length cap is reached within the comparison cap.
+    const one = `params.a = '${'x'.repeat(190)}'`;
+    const count = Math.min(MAX_FILTER_CLAUSES, Math.floor((MAX_FILTER_LENGTH + 5) / (one.length + 5)));
     const text = Array.from({ length: count }, () => one).join(' AND ');
     expect(text.length).toBeLessThanOrEqual(MAX_FILTER_LENGTH);
     expect(parseFilter(text, RUNS)).toHaveLength(count);
