@@ -6,7 +6,7 @@ import { createRegistry, modelVersionArtifactRoutes, registryRouteTable, withLog
 import { createTracking, runArtifactRoutes, runEventRoutes, trackingRoutes, trackingUiRoutes } from '../tracking/index.js';
 import { createCollab } from '../collab/index.js';
 import { StudyService, tuningRoutes } from '../tuning/index.js';
-import { JobsService, launchRoutes } from '../launch/index.js';
+import { JobsService, launchRoutes, RendezvousService, rendezvousRoutes } from '../launch/index.js';
 import { createPipelines, type Pipelines } from '../pipelines/index.js';
 import { pipelineStepSdk } from './pipeline-step-sdk.js';
 
@@ -42,6 +42,7 @@ export function createDomains(db: Database, opts: { home: string; artifacts?: st
     ...trackingUiRoutes(tracking),
     ...collab.routes,
     ...launchRoutes(new JobsService(db)),
+    ...rendezvousRoutes(new RendezvousService(db)),
     ...pipelines.routes,
   );
   return {
