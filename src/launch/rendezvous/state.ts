@@ -134,7 +134,7 @@ export function advance(s: RdzvState, now: number): void {
     note(s, now, 'lost', { node: n.id, silent_ms: now - n.seenAt });
     if (wasMember && s.phase === 'running') {
       endRound(s, now, 'node-lost', { node: n.id });
-      if (s.phase === 'failed') return;
+      if ((s.phase as Phase) === 'failed') return;
     }
   }
   // Nodes long gone stay out of the document (it is rewritten on every call).
