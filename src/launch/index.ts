@@ -16,6 +16,8 @@ export { launchJob, type LaunchOptions, type LaunchResult } from './launch-job.j
 export { Supervisor, PYTHON_DIR, type JobOutcome, type SuperviseOptions } from './supervisor.js';
 export { JOB_STATES, TERMINAL, type JobState, type JobRecorder, type CheckpointInfo } from './recorder.js';
 export { pidsWithEnv } from './process-tree.js';
+export { runNode, defaultNodeAddr, type NodeOptions, type NodeOutcome } from './node-launcher.js';
+export { preflight } from './preflight.js';
 export { workerEnv } from './worker-env.js';
 export type { ApiCaller } from './api-recorder.js';
 export * from './strategies/index.js';

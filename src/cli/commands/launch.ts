@@ -8,6 +8,7 @@ import { connect } from '../../client/connect.js';
 import { defaultHome } from '../../core/config.js';
 import { launchJob, type Job } from '../../launch/index.js';
 import { fail, formatTime, printJson, printTable } from '../output.js';
+import { addElasticOptions, runNodeCli, type NodeFlags } from './node.js';
 
 interface LaunchFlags {
   nprocPerNode: string;
@@ -28,7 +29,7 @@ interface LaunchFlags {
 
 export function registerLaunchCommands(program: Command): void {
   program.enablePositionalOptions();
-  program
+  const launch = program
     .command('launch')
     .description('Run a PyTorch training script on this machine with torchrun\'s environment, supervised: restarts from checkpoints, hang detection, per-rank logs')
     .argument('<command...>', 'training script and its arguments')
@@ -45,9 +46,16 @@ export function registerLaunchCommands(program: Command): void {
     .option('--checkpoint-dir <dir>', 'where checkpoints go (default <home>/launch/<job>/checkpoints)')
     .option('--no-python', 'run the command itself, not through the interpreter')
     .option('--env <NAME=VALUE>', 'extra worker environment (repeatable; overrides the launcher\'s, e.g. OMP_NUM_THREADS=4)', (v: string, acc: string[]) => [...acc, v], [] as string[])
-    .option('--json', 'print the outcome as JSON')
+    .option('--json', 'print the outcome as JSON');
+  // --server URL makes this launcher one node of an elastic multi-node job (see `trainyard node join`).
+  addElasticOptions(launch)
     .passThroughOptions()
-    .action(async (command: string[], flags: LaunchFlags & { python: string | boolean }) => {
+    .action(async (command: string[], flags: LaunchFlags & { python: string | boolean; server?: string }) => {
+      if (flags.server) {
+        // Elastic mode counts lost nodes as restarts: 0 would fail the job at the first one.
+        const maxRestarts = launch.getOptionValueSource('maxRestarts') === 'default' ? '3' : flags.maxRestarts;
+        return runNodeCli(program, command, { ...(flags as unknown as NodeFlags), maxRestarts });
+      }
       const env: Record<string, string> = {};
       for (const kv of flags.env) {
         const i = kv.indexOf('=');
