@@ -94,14 +94,24 @@ export async function runNode(spec: LaunchSpec, opts: NodeOptions): Promise<Node
   let group: WorkerGroup | null = null;
   let groupRound = 0;
   const rounds: number[] = [];
+  // Stopping workers can take the whole grace period: the node keeps beating meanwhile, or the
+  // server would declare it lost (an 'idle' beat changes nothing in the round).
+  const beatingWhile = async <T>(work: Promise<T>): Promise<T> => {
+    const timer = setInterval(() => void opts.api.call('POST', `${path}/heartbeat`, { node_id: nodeId, round: groupRound, workers: 'idle' }).catch(() => undefined), POLL_MS * 2);
+    try {
+      return await work;
+    } finally {
+      clearInterval(timer);
+    }
+  };
   const stop = async (graceMs: number) => {
     if (!group) return;
-    await group.stop(graceMs);
+    await beatingWhile(group.stop(graceMs));
     group = null;
   };
   try {
     let v = await joinRdzv();
-    log(`joined job ${opts.jobId} (--nnodes ${spec.nnodes.min}:${spec.nnodes.max}) as ${addr}; waiting for round ${v.round + 1}`);
+    log(`joined job ${opts.jobId} (--nnodes ${spec.nnodes.min}:${spec.nnodes.max}) as ${addr}${v.assignment ? '' : `; waiting for ${spec.nnodes.min} node(s)`}`);
     for (;;) {
       if (cancelled) {
         log(`cancelled: stopping workers (${spec.graceSeconds} s grace)`);
