@@ -61,6 +61,7 @@ describe.each(DIALECTS)('auth route coverage (%s)', (dialect) => {
     expect(urls).toContain('/api/2.0/mlflow/runs/create');
     expect(urls).toContain('/api/2.0/mlflow-artifacts/artifacts/*');
     expect(urls).toContain('/get-artifact');
+    expect(urls).toContain('/api/v1/agents/:agent/claim');
     expect(urls.length).toBeGreaterThan(100);
   });
 

@@ -9,6 +9,7 @@ import { registerDemoCommand } from './commands/demo.js';
 import { registerLaunchCommands } from './commands/launch.js';
 import { registerNodeCommands } from './commands/node.js';
 import { registerPipelineCommands } from './commands/pipeline.js';
+import { registerAgentCommand, registerAgentsListCommand } from './commands/agent.js';
 import { fail } from './output.js';
 
 /** Builds the `trainyard` command; each domain adds its subcommands. */
@@ -28,6 +29,8 @@ export function buildProgram(): Command {
   registerLaunchCommands(program);
   registerNodeCommands(program);
   registerPipelineCommands(program);
+  registerAgentCommand(program);
+  registerAgentsListCommand(program);
   return program;
 }
 

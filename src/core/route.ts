@@ -13,6 +13,8 @@ export interface RequestContext {
   authenticated?: boolean;
   /** Base URL the client used, e.g. `http://127.0.0.1:5000`, for links in responses. */
   baseUrl: string;
+  /** Aborted when the HTTP client goes away before its answer (a long poll stops waiting). */
+  signal?: AbortSignal;
 }
 
 export interface JsonRoute {

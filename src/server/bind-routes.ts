@@ -61,7 +61,12 @@ export function bindJsonRoutes(app: FastifyInstance, routes: JsonRoute[], opts: 
         url,
         config: { auth: route.auth },
         handler: async (req: FastifyRequest, reply: FastifyReply) => {
-          const result = await route.handler(fieldsOf(req), contextOf(req, opts.authOn));
+          // A client that hangs up before its answer (a killed agent in a long poll) aborts the handler's wait.
+          const gone = new AbortController();
+          reply.raw.once('close', () => {
+            if (!reply.raw.writableFinished) gone.abort('client went away');
+          });
+          const result = await route.handler(fieldsOf(req), { ...contextOf(req, opts.authOn), signal: gone.signal });
           if (typeof result === 'string') return reply.type('text/plain; charset=utf-8').send(result);
           return reply.send(result);
         },

@@ -8,6 +8,7 @@ import { createCollab } from '../collab/index.js';
 import { StudyService, tuningRoutes } from '../tuning/index.js';
 import { JobsService, launchRoutes, RendezvousService, rendezvousRoutes } from '../launch/index.js';
 import { createPipelines, type Pipelines } from '../pipelines/index.js';
+import { createAgents } from '../agents/index.js';
 import { pipelineStepSdk } from './pipeline-step-sdk.js';
 
 export interface Domains {
@@ -34,7 +35,9 @@ export function createDomains(db: Database, opts: { home: string; artifacts?: st
   const collab = createCollab(db, tracking);
   const routes: JsonRoute[] = [];
   // TypeScript pipeline steps get an SDK on these same routes, in-process (no HTTP hop).
-  const pipelines = createPipelines(db, { home: opts.home, trainyard: pipelineStepSdk(routes, locations) });
+  // Agents drain the work queue; the `agents` pipeline executor finds them in the services.
+  const agents = createAgents(db);
+  const pipelines = createPipelines(db, { home: opts.home, trainyard: pipelineStepSdk(routes, locations), services: { agents: agents.service } });
   routes.push(
     ...withLoggedModelMetrics(trackingRoutes(tracking), registry.loggedModels),
     ...registryRouteTable(registry),
@@ -44,6 +47,7 @@ export function createDomains(db: Database, opts: { home: string; artifacts?: st
     ...launchRoutes(new JobsService(db)),
     ...rendezvousRoutes(new RendezvousService(db)),
     ...pipelines.routes,
+    ...agents.routes,
   );
   return {
     routes,
@@ -52,6 +56,7 @@ export function createDomains(db: Database, opts: { home: string; artifacts?: st
     locations,
     close: async () => {
       await pipelines.close();
+      agents.close();
       await registry.close();
       await locations.close();
     },

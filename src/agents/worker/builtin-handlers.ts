@@ -1,0 +1,2 @@
+/** @module The task kinds every agent runs: each import registers its handler. Add new kinds here. */
+import './pipeline-step-handler.js';
