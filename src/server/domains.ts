@@ -6,7 +6,7 @@ import { createRegistry, modelVersionArtifactRoutes, registryRouteTable, withLog
 import { createTracking, runArtifactRoutes, runEventRoutes, trackingRoutes, trackingUiRoutes } from '../tracking/index.js';
 import { createCollab } from '../collab/index.js';
 import { StudyService, tuningRoutes } from '../tuning/index.js';
-import { JobsService, launchRoutes, RendezvousService, rendezvousRoutes } from '../launch/index.js';
+import { JobsService, launchRoutes, NodePlacement, RendezvousService, rendezvousRoutes } from '../launch/index.js';
 import { createPipelines, type Pipelines } from '../pipelines/index.js';
 import { createAgents } from '../agents/index.js';
 import { pipelineStepSdk } from './pipeline-step-sdk.js';
@@ -37,6 +37,8 @@ export function createDomains(db: Database, opts: { home: string; artifacts?: st
   // TypeScript pipeline steps get an SDK on these same routes, in-process (no HTTP hop).
   // Agents drain the work queue; the `agents` pipeline executor finds them in the services.
   const agents = createAgents(db);
+  const rdzv = new RendezvousService(db);
+  const rendezvous = rendezvousRoutes(rdzv, new NodePlacement(agents.service, rdzv));
   const pipelines = createPipelines(db, { home: opts.home, trainyard: pipelineStepSdk(routes, locations), services: { agents: agents.service } });
   routes.push(
     ...withLoggedModelMetrics(trackingRoutes(tracking), registry.loggedModels),
@@ -45,7 +47,7 @@ export function createDomains(db: Database, opts: { home: string; artifacts?: st
     ...trackingUiRoutes(tracking),
     ...collab.routes,
     ...launchRoutes(new JobsService(db)),
-    ...rendezvousRoutes(new RendezvousService(db)),
+    ...rendezvous,
     ...pipelines.routes,
     ...agents.routes,
   );

@@ -2,3 +2,4 @@
 export { RendezvousService } from './service.js';
 export { rendezvousRoutes } from './routes.js';
 export type { NodeView, RdzvState, RdzvNode, RdzvConfig, HistoryEntry, WorkersState } from './state.js';
+export { NodePlacement, LAUNCH_NODE_KIND, type LaunchNodePayload } from './placement.js';

@@ -3,7 +3,7 @@
  * (join, heartbeat, read) is one transaction that locks the row, applies the state machine at
  * the current time and writes the result. Any server replica can answer any node.
  */
-import { NotFound } from '../../core/errors.js';
+import { AlreadyExists, NotFound } from '../../core/errors.js';
 import type { Database, Executor } from '../../store/index.js';
 import { advance, join, newState, report, view, type JoinInput, type NodeView, type RdzvConfig, type RdzvState, type ReportInput } from './state.js';
 
@@ -42,6 +42,23 @@ export class RendezvousService {
       join(s, cfg, node, now);
       await this.save(tx, s, now);
       return view(s, node.nodeId);
+    });
+  }
+
+  /** Opens a job's rendezvous before any node joins (placement on agents); refused if it exists. */
+  async create(jobId: string, cfg: RdzvConfig): Promise<RdzvState> {
+    return this.db.transaction(async (tx) => {
+      const now = this.clock();
+      const s = newState(jobId, cfg, now);
+      const rows = await tx.all('INSERT INTO launch_rendezvous (job_id, state, phase, created_at, updated_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING job_id', [jobId, JSON.stringify(s), 'joining', now, now]);
+      if (rows.length === 0) throw new AlreadyExists(`Job '${jobId}' already has a rendezvous; pick another job id`);
+      return s;
+    });
+  }
+
+  async setItems(jobId: string, items: number[]): Promise<void> {
+    await this.update(jobId, (s) => {
+      s.items = items;
     });
   }
 

@@ -60,6 +60,8 @@ export interface RdzvState extends RdzvConfig {
   nodes: RdzvNode[];
   history: HistoryEntry[];
   createdAt: number;
+  /** Work items of the 'launch-node' tasks that place this job's nodes on agents, if any. */
+  items?: number[];
 }
 
 export interface NodeView {
