@@ -8,7 +8,7 @@ import { connect } from '../../client/connect.js';
 import { defaultHome } from '../../core/config.js';
 import { launchJob, type Job } from '../../launch/index.js';
 import { fail, formatTime, printJson, printTable } from '../output.js';
-import { addElasticOptions, runNodeCli, type NodeFlags } from './node.js';
+import { addElasticOptions, launchOnAgents, runNodeCli, type NodeFlags } from './node.js';
 
 interface LaunchFlags {
   nprocPerNode: string;
@@ -49,12 +49,15 @@ export function registerLaunchCommands(program: Command): void {
     .option('--json', 'print the outcome as JSON');
   // --server URL makes this launcher one node of an elastic multi-node job (see `trainyard node join`).
   addElasticOptions(launch)
+    .option('--executor <where>', "'local' (this machine, or one node with --server) or 'agents' (the nodes are `trainyard agent` processes)", 'local')
     .passThroughOptions()
-    .action(async (command: string[], flags: LaunchFlags & { python: string | boolean; server?: string }) => {
-      if (flags.server) {
+    .action(async (command: string[], flags: LaunchFlags & { python: string | boolean; server?: string; executor: string }) => {
+      if (flags.executor !== 'local' && flags.executor !== 'agents') fail(`--executor must be local or agents (got '${flags.executor}')`, 2);
+      if (flags.server || flags.executor === 'agents') {
         // Elastic mode counts lost nodes as restarts: 0 would fail the job at the first one.
         const maxRestarts = launch.getOptionValueSource('maxRestarts') === 'default' ? '3' : flags.maxRestarts;
-        return runNodeCli(program, command, { ...(flags as unknown as NodeFlags), maxRestarts });
+        const nodeFlags = { ...(flags as unknown as NodeFlags), maxRestarts };
+        return flags.executor === 'agents' ? launchOnAgents(program, command, nodeFlags) : runNodeCli(program, command, nodeFlags);
       }
       const env: Record<string, string> = {};
       for (const kv of flags.env) {

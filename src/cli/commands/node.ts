@@ -116,3 +116,71 @@ export function registerNodeCommands(program: Command): void {
     .passThroughOptions()
     .action(async (command: string[], flags: NodeFlags) => runNodeCli(program, command, flags));
 }
+
+/**
+ * `trainyard launch --executor agents --server URL --nnodes MIN:MAX ...`: the server queues one
+ * 'launch-node' task per possible node; agents with a free slot become the nodes. This process
+ * follows the rendezvous (rounds, lost nodes) to the end, then releases the tasks left.
+ */
+export async function launchOnAgents(program: Command, command: string[], flags: NodeFlags): Promise<void> {
+  const server = flags.server || program.opts().uri || process.env.TRAINYARD_URI;
+  if (!server || !/^https?:\/\//.test(server)) fail('--executor agents needs the server the agents talk to: pass --server http://host:port', 2);
+  const jobId = flags.jobId ?? `job-${Date.now().toString(36)}`;
+  const env: Record<string, string> = {};
+  for (const kv of flags.env) {
+    const i = kv.indexOf('=');
+    if (i <= 0) fail(`--env takes NAME=VALUE (got '${kv}')`, 2);
+    env[kv.slice(0, i)] = kv.slice(i + 1);
+  }
+  const noPython = flags.python === false;
+  const spec = validateSpec({
+    command,
+    jobId,
+    nprocPerNode: flags.nprocPerNode as unknown as number,
+    nnodes: flags.nnodes,
+    maxRestarts: flags.maxRestarts as unknown as number,
+    python: noPython ? 'python3' : (flags.python as string),
+    noPython,
+    graceSeconds: flags.grace as unknown as number,
+    checkpointDir: flags.checkpointDir,
+    env,
+    cwd: process.cwd(),
+  });
+  await preflight(spec, { elastic: true });
+  const c = await connect({ uri: server });
+  const R = `/api/v1/rendezvous/${encodeURIComponent(jobId)}`;
+  let released = false;
+  const release = async () => {
+    if (released) return;
+    released = true;
+    await c.call('POST', `${R}/release`).catch(() => undefined);
+  };
+  const quit = () => void release().then(() => process.exit(130));
+  process.on('SIGTERM', quit);
+  process.on('SIGINT', quit);
+  try {
+    const placed = await c.call<{ items: number[] }>('POST', `${R}/place`, {
+      spec,
+      join_timeout_ms: Math.round(secondsFlag(flags.joinTimeout, '--join-timeout') * 1000),
+      last_call_ms: Math.round(secondsFlag(flags.lastCall, '--last-call') * 1000),
+      node_timeout_ms: Math.round(Math.max(0.5, secondsFlag(flags.nodeTimeout, '--node-timeout')) * 1000),
+    });
+    process.stderr.write(`trainyard: job ${jobId}: ${placed.items.length} node task(s) queued for agents (--nnodes ${spec.nnodes.min}:${spec.nnodes.max})\n`);
+    let seen = 0;
+    for (;;) {
+      const { rendezvous: s } = await c.call<{ rendezvous: { phase: string; message: string | null; history: { at: number; kind: string; round: number; detail: Record<string, unknown> }[] } }>('GET', R);
+      for (const h of s.history.slice(seen)) process.stderr.write(`trainyard: ${h.kind} round ${h.round}: ${JSON.stringify(h.detail)}\n`);
+      seen = s.history.length;
+      if (s.phase === 'succeeded' || s.phase === 'failed') {
+        await release();
+        if (flags.json) printJson({ job_id: jobId, state: s.phase, message: s.message });
+        else process.stdout.write(`job ${jobId} ${s.phase} on agents${s.message ? `: ${s.message}` : ''}\n`);
+        process.exitCode = s.phase === 'succeeded' ? 0 : 1;
+        return;
+      }
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+  } finally {
+    await c.close();
+  }
+}
