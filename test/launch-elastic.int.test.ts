@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pidsWithEnv } from '../src/launch/index.js';
 import { nodeLog, rankStepped, rendezvous, rounds, startNode, waitUntil } from './helpers/elastic.js';
-import { checkpointStep, useLaunchHome, waitFor } from './helpers/launch.js';
+import { checkpointStep, EXAMPLE, runLaunch, useLaunchHome, waitFor } from './helpers/launch.js';
 import { spawnServer, type ServerProcess } from './helpers/server-process.js';
 
 const { home } = useLaunchHome('ty-elastic-');
@@ -83,4 +83,17 @@ describe('elastic --nnodes MIN:MAX across node launchers', () => {
     expect(await late.exited).toBe(1);
     expect(late.output()).toMatch(/job too-few has failed: join timeout/);
   }, 120_000);
+
+  it('refuses bad elastic input with one line, before joining', async () => {
+    const noServer = await runLaunch(['node', 'join', '--job-id', 'x', '--nnodes', '1:2', EXAMPLE], home);
+    expect(noServer.code).toBe(2);
+    expect(noServer.output).toContain('an elastic node needs the server holding the rendezvous: pass --server http://host:port');
+    const noId = await runLaunch(['launch', '--server', server.url, '--nnodes', '1:2', EXAMPLE], home);
+    expect(noId.code).toBe(2);
+    expect(noId.output).toContain('an elastic node needs --job-id ID');
+    const minMax = await runLaunch(['launch', '--server', server.url, '--job-id', 'bad', '--nnodes', '3:2', EXAMPLE], home);
+    expect(minMax.code).toBe(1);
+    expect(minMax.output).toContain('--nnodes MIN:MAX needs MIN <= MAX (got 3:2)');
+    expect(await rendezvous(server.url, 'bad')).toBeUndefined();
+  }, 60_000);
 });
