@@ -7,6 +7,7 @@ import { registerServerCommand } from './commands/server.js';
 import { registerTuneCommands } from './commands/tune.js';
 import { registerDemoCommand } from './commands/demo.js';
 import { registerLaunchCommands } from './commands/launch.js';
+import { registerNodeCommands } from './commands/node.js';
 import { registerPipelineCommands } from './commands/pipeline.js';
 import { registerAgentCommand, registerAgentsListCommand } from './commands/agent.js';
 import { registerUserCommands } from './commands/users.js';
@@ -29,6 +30,7 @@ export function buildProgram(): Command {
   registerTuneCommands(program);
   registerDemoCommand(program);
   registerLaunchCommands(program);
+  registerNodeCommands(program);
   registerPipelineCommands(program);
   registerAgentCommand(program);
   registerAgentsListCommand(program);

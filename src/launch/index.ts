@@ -11,10 +11,13 @@
 export { validateSpec, parseNodeRange, type LaunchSpec, type LaunchInput, type NodeRange } from './job-spec.js';
 export { JobsService, SUPERVISOR_STALE_MS, type Job, type JobEvent } from './jobs-service.js';
 export { launchRoutes } from './routes.js';
+export { RendezvousService, rendezvousRoutes, NodePlacement, LAUNCH_NODE_KIND, type LaunchNodePayload, type NodeView, type RdzvState } from './rendezvous/index.js';
 export { launchJob, type LaunchOptions, type LaunchResult } from './launch-job.js';
 export { Supervisor, PYTHON_DIR, type JobOutcome, type SuperviseOptions } from './supervisor.js';
 export { JOB_STATES, TERMINAL, type JobState, type JobRecorder, type CheckpointInfo } from './recorder.js';
 export { pidsWithEnv } from './process-tree.js';
+export { runNode, defaultNodeAddr, type NodeOptions, type NodeOutcome } from './node-launcher.js';
+export { preflight } from './preflight.js';
 export { workerEnv } from './worker-env.js';
 export type { ApiCaller } from './api-recorder.js';
 export * from './strategies/index.js';

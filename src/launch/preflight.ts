@@ -23,10 +23,10 @@ function run(file: string, args: string[], timeoutMs: number): Promise<{ code: n
   });
 }
 
-export async function preflight(spec: LaunchSpec): Promise<PreflightResult> {
-  if (spec.nnodes.min > 1) {
+export async function preflight(spec: LaunchSpec, opts: { elastic?: boolean } = {}): Promise<PreflightResult> {
+  if (spec.nnodes.min > 1 && !opts.elastic) {
     throw new InvalidParameter(
-      `--nnodes ${spec.nnodes.min}:${spec.nnodes.max} needs ${spec.nnodes.min} nodes to start, but this launcher supervises one machine (multi-node jobs need agents, not available yet); use --nnodes 1 or 1:${spec.nnodes.max}`,
+      `--nnodes ${spec.nnodes.min}:${spec.nnodes.max} needs ${spec.nnodes.min} nodes to start, but this launcher supervises one machine; use --nnodes 1, or give --server URL to join an elastic rendezvous with nodes on other machines`,
     );
   }
   const cwd = spec.cwd ?? process.cwd();

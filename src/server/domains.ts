@@ -8,7 +8,7 @@ import { createTracking, experimentRootUnder, runArtifactRoutes, runEventRoutes,
 import { createCollab } from '../collab/index.js';
 import { auditRoutes } from '../audit/index.js';
 import { StudyService, tuningRoutes } from '../tuning/index.js';
-import { JobsService, launchRoutes } from '../launch/index.js';
+import { JobsService, launchRoutes, NodePlacement, RendezvousService, rendezvousRoutes } from '../launch/index.js';
 import { createPipelines, type Pipelines } from '../pipelines/index.js';
 import { createAgents } from '../agents/index.js';
 import { pipelineStepSdk } from './pipeline-step-sdk.js';
@@ -61,6 +61,8 @@ export function createDomains(db: Database, opts: DomainOptions): Domains {
   // TypeScript pipeline steps get an SDK on these same routes, in-process (no HTTP hop).
   // Agents drain the work queue; the `agents` pipeline executor finds them in the services.
   const agents = createAgents(db);
+  const rdzv = new RendezvousService(db);
+  const rendezvous = rendezvousRoutes(rdzv, new NodePlacement(agents.service, rdzv));
   const pipelines = createPipelines(db, { home: opts.home, trainyard: pipelineStepSdk(routes, locations), services: { agents: agents.service } });
   pipelinesRef = pipelines;
   routes.push(
@@ -70,6 +72,7 @@ export function createDomains(db: Database, opts: DomainOptions): Domains {
     ...trackingUiRoutes(tracking),
     ...collab.routes,
     ...launchRoutes(new JobsService(db)),
+    ...rendezvous,
     ...pipelines.routes,
     ...agents.routes,
     ...auditRoutes(db),

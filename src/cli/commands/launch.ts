@@ -9,6 +9,7 @@ import { defaultHome } from '../../core/config.js';
 import { launchJob, type Job } from '../../launch/index.js';
 import { fail, formatTime, printJson, printTable } from '../output.js';
 import { launchOnKubernetes, type KubernetesFlags } from './launch-kubernetes.js';
+import { addElasticOptions, launchOnAgents, runNodeCli, type NodeFlags } from './node.js';
 
 interface LaunchFlags {
   nprocPerNode: string;
@@ -30,7 +31,7 @@ interface LaunchFlags {
 
 export function registerLaunchCommands(program: Command): void {
   program.enablePositionalOptions();
-  program
+  const launch = program
     .command('launch')
     .description('Run a PyTorch training script on this machine with torchrun\'s environment, supervised: restarts from checkpoints, hang detection, per-rank logs')
     .argument('<command...>', 'training script and its arguments')
@@ -55,9 +56,20 @@ export function registerLaunchCommands(program: Command): void {
     .option('--limit <RESOURCE=QTY>', '--kubernetes: a container limit, e.g. cpu=4, nvidia.com/gpu=1 (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
     .option('--dry-run', '--kubernetes: print the PyTorchJob manifest (YAML; JSON with --json) and apply nothing')
     .option('--detach', '--kubernetes: apply and return without following the job')
-    .option('--poll-interval <s>', '--kubernetes: seconds between status reads while following', '2')
+    .option('--poll-interval <s>', '--kubernetes: seconds between status reads while following', '2');
+  // --server URL makes this launcher one node of an elastic multi-node job (see `trainyard node join`).
+  addElasticOptions(launch)
+    .option('--executor <where>', "'local' (this machine, or one node with --server) or 'agents' (the nodes are `trainyard agent` processes)", 'local')
     .passThroughOptions()
-    .action(async (command: string[], flags: LaunchFlags & KubernetesFlags & { python: string | boolean }) => {
+    .action(async (command: string[], flags: LaunchFlags & KubernetesFlags & { python: string | boolean; server?: string; executor: string }) => {
+      if (flags.executor !== 'local' && flags.executor !== 'agents') fail(`--executor must be local or agents (got '${flags.executor}')`, 2);
+      if ((flags.server || flags.executor === 'agents') && flags.kubernetes) fail('--kubernetes runs the nodes as a PyTorchJob: leave out --server and --executor', 2);
+      if (flags.server || flags.executor === 'agents') {
+        // Elastic mode counts lost nodes as restarts: 0 would fail the job at the first one.
+        const maxRestarts = launch.getOptionValueSource('maxRestarts') === 'default' ? '3' : flags.maxRestarts;
+        const nodeFlags = { ...(flags as unknown as NodeFlags), maxRestarts };
+        return flags.executor === 'agents' ? launchOnAgents(program, command, nodeFlags) : runNodeCli(program, command, nodeFlags);
+      }
       const env: Record<string, string> = {};
       for (const kv of flags.env) {
         const i = kv.indexOf('=');

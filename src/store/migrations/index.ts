@@ -9,9 +9,10 @@ import { migration007 } from './007-launch.js';
 import { migration008 } from './008-auth.js';
 import { migration009 } from './009-collab.js';
 import { migration010 } from './010-store-speed.js';
+import { migration012 } from './012-launch-rendezvous.js';
 import { migration013 } from './013-audit.js';
 import { migration014 } from './014-auth-sessions.js';
 
 /** Every migration, in order. Append only. */
-export const MIGRATIONS: readonly Migration[] = [migration001, migration002, migration003, migration004, migration005, migration006, migration007, migration008, migration009, migration010, migration013, migration014];
+export const MIGRATIONS: readonly Migration[] = [migration001, migration002, migration003, migration004, migration005, migration006, migration007, migration008, migration009, migration010, migration012, migration013, migration014];
 export type { Migration };

@@ -1,0 +1,71 @@
+/**
+ * @module The rendezvous over HTTP, for node launchers (`trainyard node join`).
+ *
+ * | Method | Path | Body | Answer |
+ * |---|---|---|---|
+ * | POST | /api/v1/rendezvous/:job_id/join | node_id, host, addr, port, min_nodes, max_nodes, nproc_per_node, max_restarts, join_timeout_ms, last_call_ms, node_timeout_ms | NodeView |
+ * | POST | /api/v1/rendezvous/:job_id/heartbeat | node_id, round, workers (idle/running/failed/succeeded), failure? | NodeView |
+ * | GET | /api/v1/rendezvous/:job_id | | { rendezvous } (nodes, round, master, history) |
+ * | POST | /api/v1/rendezvous/:job_id/place | spec, join_timeout_ms, last_call_ms, node_timeout_ms | { rendezvous, items } (nodes on agents) |
+ * | POST | /api/v1/rendezvous/:job_id/release | | { cancelled } (the job's node tasks left) |
+ */
+import { InvalidParameter } from '../../core/errors.js';
+import { objectAt, optEnum, optInt, reqInt, reqString, type Fields } from '../../core/request-fields.js';
+import type { JsonRoute } from '../../core/route.js';
+import { validateSpec, type LaunchInput } from '../job-spec.js';
+import type { NodePlacement } from './placement.js';
+import type { RendezvousService } from './service.js';
+import type { RdzvConfig } from './state.js';
+
+const R = '/api/v1/rendezvous';
+const WORKERS = ['idle', 'running', 'failed', 'succeeded'] as const;
+
+function timing(f: Fields): Pick<RdzvConfig, 'joinTimeoutMs' | 'lastCallMs' | 'nodeTimeoutMs'> {
+  return {
+    joinTimeoutMs: optInt(f, 'join_timeout_ms', { min: 0 }) ?? 600_000,
+    lastCallMs: optInt(f, 'last_call_ms', { min: 0 }) ?? 30_000,
+    nodeTimeoutMs: optInt(f, 'node_timeout_ms', { min: 500 }) ?? 15_000,
+  };
+}
+
+export function rendezvousRoutes(rdzv: RendezvousService, placement?: NodePlacement): JsonRoute[] {
+  const post = (path: string, handler: JsonRoute['handler']): JsonRoute => ({ methods: ['POST'], scope: 'absolute', path, handler });
+  const needPlacement = (): NodePlacement => {
+    if (!placement) throw new InvalidParameter('this server has no agents domain: --executor agents is not available');
+    return placement;
+  };
+  return [
+    post(`${R}/:job_id/place`, async (f: Fields) => {
+      const spec = validateSpec((f.spec && typeof f.spec === 'object' ? f.spec : {}) as unknown as LaunchInput);
+      return needPlacement().place(reqString(f, 'job_id'), { min: spec.nnodes.min, max: spec.nnodes.max, nproc: spec.nprocPerNode, maxRestarts: spec.maxRestarts, ...timing(f) }, spec);
+    }),
+    post(`${R}/:job_id/release`, async (f: Fields) => ({ cancelled: await needPlacement().release(reqString(f, 'job_id')) })),
+    post(`${R}/:job_id/join`, async (f: Fields) => {
+      const min = reqInt(f, 'min_nodes', { min: 1 });
+      const max = reqInt(f, 'max_nodes', { min: 1 });
+      if (min > max) throw new InvalidParameter(`--nnodes MIN:MAX needs MIN <= MAX (got ${min}:${max})`);
+      return rdzv.join(
+        reqString(f, 'job_id'),
+        {
+          min,
+          max,
+          nproc: reqInt(f, 'nproc_per_node', { min: 1 }),
+          maxRestarts: optInt(f, 'max_restarts', { min: 0 }) ?? 3,
+          ...timing(f),
+        },
+        { nodeId: reqString(f, 'node_id'), host: reqString(f, 'host'), addr: reqString(f, 'addr'), port: reqInt(f, 'port', { min: 1, max: 65535 }) },
+      );
+    }),
+    post(`${R}/:job_id/heartbeat`, async (f: Fields) => {
+      const workers = optEnum(f, 'workers', WORKERS);
+      if (!workers) throw new InvalidParameter(`Missing value for required parameter 'workers' (one of ${WORKERS.join(', ')}).`);
+      return rdzv.report(reqString(f, 'job_id'), {
+        nodeId: reqString(f, 'node_id'),
+        round: reqInt(f, 'round', { min: 0 }),
+        workers,
+        failure: f.failure === undefined || f.failure === null ? undefined : objectAt(f.failure, 'failure'),
+      });
+    }),
+    { methods: ['GET'], scope: 'absolute', path: `${R}/:job_id`, handler: async (f: Fields) => ({ rendezvous: await rdzv.get(reqString(f, 'job_id')) }) },
+  ];
+}

@@ -1,0 +1,234 @@
+/**
+ * @module The elastic rendezvous as a pure state machine: nodes join, the server waits for MIN
+ * (and a last-call window for more, up to MAX), then fixes a round: dense node ranks in join
+ * order, WORLD, MASTER on node 0 (a port node 0 picked free). A node lost (heartbeat stopped) or
+ * one whose workers failed ends the round; every member stops its workers and re-joins; the next
+ * round restarts from the checkpoint. A node joining a running round below MAX ends it too
+ * (scale-up), without using a restart (torchrun's rule, distributed-anchors.md 1.1). Time is a
+ * parameter, so each rule is tested without sleeping; the service stores the result in one
+ * transaction per call.
+ */
+import { InvalidParameter, InvalidState } from '../../core/errors.js';
+
+export type NodeStatus = 'waiting' | 'member' | 'stopping' | 'done' | 'left';
+export type Phase = 'joining' | 'running' | 'succeeded' | 'failed';
+export type EndReason = 'scale-up' | 'worker-failure' | 'node-lost';
+
+export interface RdzvNode {
+  id: string;
+  host: string;
+  /** Address the other nodes reach this one at (MASTER_ADDR when it is node 0). */
+  addr: string;
+  /** A port this node found free for the workers' store, used when it is node 0. */
+  port: number;
+  joinedAt: number;
+  seenAt: number;
+  status: NodeStatus;
+  rank: number | null;
+}
+
+export interface RdzvConfig {
+  min: number;
+  max: number;
+  nproc: number;
+  maxRestarts: number;
+  joinTimeoutMs: number;
+  lastCallMs: number;
+  nodeTimeoutMs: number;
+}
+
+export interface HistoryEntry {
+  at: number;
+  kind: 'round' | 'end' | 'joined' | 'lost' | 'succeeded' | 'failed';
+  round: number;
+  detail: Record<string, unknown>;
+}
+
+export interface RdzvState extends RdzvConfig {
+  jobId: string;
+  phase: Phase;
+  /** The last round fixed (1 for the first); 0 before any. */
+  round: number;
+  /** Failures and lost nodes so far (TORCHELASTIC_RESTART_COUNT); scale-ups do not count. */
+  restartCount: number;
+  joiningSince: number;
+  /** When MIN nodes were first waiting in this joining phase: the last call runs from here. */
+  minReachedAt: number | null;
+  master: { addr: string; port: number } | null;
+  lastEnd: EndReason | null;
+  message: string | null;
+  nodes: RdzvNode[];
+  history: HistoryEntry[];
+  createdAt: number;
+  /** Work items of the 'launch-node' tasks that place this job's nodes on agents, if any. */
+  items?: number[];
+}
+
+export interface NodeView {
+  job_id: string;
+  phase: Phase;
+  round: number;
+  status: NodeStatus | 'unknown';
+  message: string | null;
+  /** Why the last round ended (the node picks its stop grace from it). */
+  last_end: EndReason | null;
+  /** Set when this node has workers to run in the current round. */
+  assignment: { round: number; group_rank: number; group_world_size: number; nproc_per_node: number; master_addr: string; master_port: number; restart_count: number; max_restarts: number } | null;
+}
+
+const HISTORY_KEEP = 200;
+
+function note(s: RdzvState, now: number, kind: HistoryEntry['kind'], detail: Record<string, unknown>): void {
+  s.history.push({ at: now, kind, round: s.round, detail });
+  if (s.history.length > HISTORY_KEEP) s.history.splice(0, s.history.length - HISTORY_KEEP);
+}
+
+const live = (n: RdzvNode) => n.status !== 'left';
+const inRound = (n: RdzvNode) => n.status === 'member' || n.status === 'done';
+
+export function newState(jobId: string, cfg: RdzvConfig, now: number): RdzvState {
+  return { ...cfg, jobId, phase: 'joining', round: 0, restartCount: 0, joiningSince: now, minReachedAt: null, master: null, lastEnd: null, message: null, nodes: [], history: [], createdAt: now };
+}
+
+function fail(s: RdzvState, now: number, message: string): void {
+  s.phase = 'failed';
+  s.message = message;
+  s.master = null;
+  note(s, now, 'failed', { message });
+}
+
+/** Ends the running round: members stop their workers and re-join. */
+function endRound(s: RdzvState, now: number, reason: EndReason, detail: Record<string, unknown>): void {
+  for (const n of s.nodes) if (inRound(n)) n.status = 'stopping';
+  s.phase = 'joining';
+  s.joiningSince = now;
+  s.minReachedAt = null;
+  s.master = null;
+  s.lastEnd = reason;
+  note(s, now, 'end', { reason, ...detail });
+  if (reason === 'scale-up') return;
+  s.restartCount++;
+  if (s.restartCount > s.maxRestarts) fail(s, now, `round ${s.round} ended (${reason}${detail.node ? ` on node ${detail.node}` : ''}) and the ${s.maxRestarts} restart(s) of --max-restarts are used up`);
+}
+
+function closeRound(s: RdzvState, now: number): void {
+  const members = s.nodes.filter((n) => n.status === 'waiting').sort((a, b) => a.joinedAt - b.joinedAt || a.id.localeCompare(b.id)).slice(0, s.max);
+  members.forEach((n, i) => {
+    n.status = 'member';
+    n.rank = i;
+  });
+  for (const n of s.nodes) if (!members.includes(n)) n.rank = null;
+  s.round++;
+  s.phase = 'running';
+  s.master = { addr: members[0]!.addr, port: members[0]!.port };
+  s.message = null;
+  note(s, now, 'round', { nodes: members.map((n) => n.id), world_size: members.length * s.nproc, master: `${s.master.addr}:${s.master.port}`, restart_count: s.restartCount });
+}
+
+/** The time-driven rules: lost nodes, the join timeout, closing a round. Run on every call. */
+export function advance(s: RdzvState, now: number): void {
+  if (s.phase === 'succeeded' || s.phase === 'failed') return;
+  for (const n of s.nodes) {
+    if (!live(n) || n.status === 'done' || now - n.seenAt <= s.nodeTimeoutMs) continue;
+    const wasMember = n.status === 'member';
+    n.status = 'left';
+    n.rank = null;
+    note(s, now, 'lost', { node: n.id, silent_ms: now - n.seenAt });
+    if (wasMember && s.phase === 'running') {
+      endRound(s, now, 'node-lost', { node: n.id });
+      if ((s.phase as Phase) === 'failed') return;
+    }
+  }
+  // Nodes long gone stay out of the document (it is rewritten on every call).
+  s.nodes = s.nodes.filter((n) => n.status !== 'left' || now - n.seenAt < 60_000);
+  if (s.phase !== 'joining') return;
+  const waiting = s.nodes.filter((n) => n.status === 'waiting').length;
+  const stopping = s.nodes.filter((n) => n.status === 'stopping').length;
+  if (waiting >= s.min) {
+    s.minReachedAt ??= now;
+    // The first round waits the last call for more nodes; a re-rendezvous only waits until every
+    // member of the last round has re-joined or been declared lost.
+    const lastCallOver = s.round > 0 || now - s.minReachedAt >= s.lastCallMs;
+    if (waiting >= s.max || (stopping === 0 && lastCallOver)) closeRound(s, now);
+    return;
+  }
+  s.minReachedAt = null;
+  if (now - s.joiningSince > s.joinTimeoutMs) {
+    const have = waiting + stopping;
+    fail(s, now, `join timeout: ${have} of ${s.min} required node(s) joined within ${Math.round(s.joinTimeoutMs / 1000)} s (--nnodes ${s.min}:${s.max}); start more nodes or lower MIN`);
+  }
+}
+
+function sameConfig(s: RdzvState, cfg: RdzvConfig): void {
+  if (s.min !== cfg.min || s.max !== cfg.max) throw new InvalidParameter(`--nnodes ${cfg.min}:${cfg.max} differs from the ${s.min}:${s.max} job ${s.jobId} was started with`);
+  if (s.nproc !== cfg.nproc) throw new InvalidParameter(`--nproc-per-node ${cfg.nproc} differs from the ${s.nproc} job ${s.jobId} was started with (every node runs the same number of workers)`);
+}
+
+export interface JoinInput {
+  nodeId: string;
+  host: string;
+  addr: string;
+  port: number;
+}
+
+/** A node (re-)joins: it waits for the next round; below MAX, a running round ends for it. */
+export function join(s: RdzvState, cfg: RdzvConfig, node: JoinInput, now: number): void {
+  advance(s, now);
+  if (s.phase === 'succeeded' || s.phase === 'failed') throw new InvalidState(`job ${s.jobId} has ${s.phase}${s.message ? `: ${s.message}` : ''}; start a new job id`);
+  sameConfig(s, cfg);
+  const existing = s.nodes.find((n) => n.id === node.nodeId);
+  const fresh = !existing || existing.status === 'left';
+  const n: RdzvNode = existing ?? { id: node.nodeId, host: node.host, addr: node.addr, port: node.port, joinedAt: now, seenAt: now, status: 'waiting', rank: null };
+  if (!existing) s.nodes.push(n);
+  Object.assign(n, { host: node.host, addr: node.addr, port: node.port, seenAt: now, status: 'waiting', rank: null });
+  if (fresh) {
+    // A node that comes back after being declared lost queues behind the ones that stayed.
+    n.joinedAt = now;
+    note(s, now, 'joined', { node: n.id, host: n.host });
+  }
+  if (s.phase === 'running' && fresh && s.nodes.filter(inRound).length < s.max) endRound(s, now, 'scale-up', { node: n.id });
+  advance(s, now);
+}
+
+export type WorkersState = 'idle' | 'running' | 'failed' | 'succeeded';
+
+export interface ReportInput {
+  nodeId: string;
+  /** The round the node's workers run (or ran) in. */
+  round: number;
+  workers: WorkersState;
+  failure?: Record<string, unknown>;
+}
+
+/** A node's heartbeat, with what its workers of `round` are doing. */
+export function report(s: RdzvState, r: ReportInput, now: number): void {
+  const n = s.nodes.find((x) => x.id === r.nodeId);
+  if (n && n.status !== 'left') n.seenAt = now;
+  advance(s, now);
+  if (!n || s.phase !== 'running' || r.round !== s.round || !inRound(n)) return;
+  if (r.workers === 'failed') endRound(s, now, 'worker-failure', { node: n.id, ...(r.failure ?? {}) });
+  else if (r.workers === 'succeeded' && n.status === 'member') {
+    n.status = 'done';
+    // The exit barrier: the job succeeded when every member's workers did.
+    if (s.nodes.filter((x) => x.status === 'member').length === 0) {
+      s.phase = 'succeeded';
+      note(s, now, 'succeeded', { round: s.round });
+    }
+  }
+}
+
+export function view(s: RdzvState, nodeId: string): NodeView {
+  const n = s.nodes.find((x) => x.id === nodeId);
+  const assigned = n && s.phase === 'running' && n.status === 'member' && n.rank !== null && s.master;
+  return {
+    job_id: s.jobId,
+    phase: s.phase,
+    round: s.round,
+    status: n?.status ?? 'unknown',
+    message: s.message,
+    last_end: s.lastEnd,
+    assignment: assigned
+      ? { round: s.round, group_rank: n.rank!, group_world_size: s.nodes.filter(inRound).length, nproc_per_node: s.nproc, master_addr: s.master!.addr, master_port: s.master!.port, restart_count: s.restartCount, max_restarts: s.maxRestarts }
+      : null,
+  };
+}
