@@ -17,8 +17,10 @@ export interface Pipelines {
   close(): Promise<void>;
 }
 
-export function createPipelines(db: Database, opts: { home: string; trainyard?: () => Trainyard; serverUrl?: string }): Pipelines {
-  const scheduler = new PipelineScheduler({ store: new PipelineStore(db), home: opts.home, ...(opts.trainyard ? { trainyard: opts.trainyard } : {}), ...(opts.serverUrl ? { serverUrl: opts.serverUrl } : {}) });
+export function createPipelines(db: Database, opts: { home: string; trainyard?: () => Trainyard; serverUrl?: string; hostUrl?: () => string | undefined }): Pipelines {
+  const scheduler = new PipelineScheduler({
+    store: new PipelineStore(db), home: opts.home, ...(opts.trainyard ? { trainyard: opts.trainyard } : {}), ...(opts.serverUrl ? { serverUrl: opts.serverUrl } : {}), ...(opts.hostUrl ? { hostUrl: opts.hostUrl } : {}),
+  });
   const service = new PipelinesService(scheduler);
   const schedules = new PipelineSchedules(scheduler);
   return {

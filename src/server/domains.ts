@@ -36,7 +36,8 @@ export function createDomains(db: Database, opts: { home: string; artifacts?: st
   const collab = createCollab(db, tracking);
   const routes: JsonRoute[] = [];
   // TypeScript pipeline steps get an SDK on these same routes, in-process (no HTTP hop).
-  const pipelines = createPipelines(db, { home: opts.home, trainyard: pipelineStepSdk(routes, locations) });
+  // Remote executors (Kubernetes pods) report to this server: its URL once it listens.
+  const pipelines = createPipelines(db, { home: opts.home, trainyard: pipelineStepSdk(routes, locations), ...(opts.serverUrl ? { hostUrl: opts.serverUrl } : {}) });
   pipelinesRef = pipelines;
   routes.push(
     ...withLoggedModelMetrics(trackingRoutes(tracking), registry.loggedModels),

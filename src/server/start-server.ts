@@ -25,7 +25,9 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     );
   }
   const db = await openDatabase(config.db, config.home);
-  const domains = createDomains(db, { home: config.home, artifacts: config.artifacts });
+  // Known once listening; pipeline executors whose steps run elsewhere (pods) get it as TRAINYARD_URI.
+  let url: string | undefined;
+  const domains = createDomains(db, { home: config.home, artifacts: config.artifacts, serverUrl: () => url });
   let authStore: AuthStore | undefined;
   if (auth) {
     authStore = new AuthStore(db);
@@ -48,16 +50,17 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     await db.close();
     throw e;
   }
-  // Runs a previous server left in flight (kill -9, a crash) continue here.
-  await domains.pipelines.scheduler.recover().catch((e) => console.error('[trainyard] pipeline recovery failed:', e));
-  domains.pipelines.schedules.start();
   const addr = app.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : config.port;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+  url = `http://${host}:${port}`;
+  // Runs a previous server left in flight (kill -9, a crash) continue here.
+  await domains.pipelines.scheduler.recover().catch((e) => console.error('[trainyard] pipeline recovery failed:', e));
+  domains.pipelines.schedules.start();
   return {
     app,
     db,
-    url: `http://${host}:${port}`,
+    url,
     async close() {
       await app.close();
       await domains.close();

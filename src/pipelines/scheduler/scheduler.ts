@@ -40,6 +40,11 @@ export interface SchedulerOptions {
   /** SDK for TypeScript steps (tracking runs, registry). */
   trainyard?: () => Trainyard;
   serverUrl?: string;
+  /**
+   * The URL of the server this scheduler runs in, known once it listens: what remote executors
+   * (Kubernetes pods, agents) get as TRAINYARD_URI when `serverUrl` is not set.
+   */
+  hostUrl?: () => string | undefined;
   /** Local executor's concurrency cap. */
   concurrency?: number;
   /** A run whose owner has not beaten for this long is taken over (default 15 s). */
@@ -185,7 +190,10 @@ export class PipelineScheduler extends EventEmitter {
       e =
         name === 'local'
           ? Promise.resolve(new LocalExecutor({ runFunctionTask }, { ...(this.opts.concurrency !== undefined ? { concurrency: this.opts.concurrency } : {}) }))
-          : executorFactory(name).then((f) => f({ ...(this.opts.serverUrl ? { serverUrl: this.opts.serverUrl } : {}), runFunctionTask, services: this.opts.services ?? {} }, {}));
+          : executorFactory(name).then((f) => {
+              const serverUrl = this.opts.serverUrl ?? this.opts.hostUrl?.();
+              return f({ ...(serverUrl ? { serverUrl } : {}), runFunctionTask, services: this.opts.services ?? {} }, {});
+            });
       this.executors.set(name, e);
       e.catch(() => this.executors.delete(name));
     }
