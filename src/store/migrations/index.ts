@@ -8,7 +8,8 @@ import { migration006 } from './006-pipelines.js';
 import { migration007 } from './007-launch.js';
 import { migration008 } from './008-auth.js';
 import { migration009 } from './009-collab.js';
+import { migration015 } from './015-schedule-cache.js';
 
 /** Every migration, in order. Append only. */
-export const MIGRATIONS: readonly Migration[] = [migration001, migration002, migration003, migration004, migration005, migration006, migration007, migration008, migration009];
+export const MIGRATIONS: readonly Migration[] = [migration001, migration002, migration003, migration004, migration005, migration006, migration007, migration008, migration009, migration015];
 export type { Migration };
