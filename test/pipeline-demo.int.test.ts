@@ -50,6 +50,21 @@ describe('trainyard demo', () => {
       expect(tags['evaluation_report']).toMatch(/^runs:\/\w+\/report\/report\.html$/);
       const reqId = /request (pr-[0-9a-f]+)/.exec(out)![1]!;
       await expect(ty.models.approve('adult-income', reqId, { user: 'reviewer' })).rejects.toThrow(/fails its gates.*di_ratio/);
+      // The printed fairness figure is the one stored on the version, and it is why the gate failed.
+      const sexDi = Number(/disparate impact ratio sex (0\.\d+)/.exec(out)![1]);
+      expect(Number(tags['metrics.di_ratio'] ?? tags['metrics.fairness.sex.di_ratio'])).toBeLessThan(0.8);
+      expect(sexDi).toBeLessThan(0.8);
+      expect(out).toMatch(/FAILS a gate/);
+      // Both demo runs went through the SDK's pipeline API: they are pipeline runs in the store,
+      // the first with every step run, the second with every step from the cache.
+      const runs = await ty.pipelines.list({ pipeline: 'adult-income' });
+      expect(runs.map((r) => r.status)).toEqual(['succeeded', 'succeeded']);
+      const firstId = /Pipeline run (pr_\w+)/.exec(out)![1]!;
+      const firstRun = await ty.pipelines.get(firstId);
+      expect(firstRun.steps.map((s) => s.status)).toEqual(['succeeded', 'succeeded', 'succeeded', 'succeeded', 'succeeded']);
+      const secondId = /Pipeline run (pr_\w+)/.exec(second.stdout)![1]!;
+      expect(secondId).not.toBe(firstId);
+      expect((await ty.pipelines.get(secondId)).steps.every((s) => s.status === 'cached' && s.cached_from?.run_id === firstId)).toBe(true);
       const study = (await ty.studies.list()).find((s) => s.name.startsWith('adult-income-tune'));
       expect(study?.n_trials).toBe(4);
       expect(study?.parent_run_id).toBeTruthy();

@@ -29,6 +29,10 @@ export interface PipelineRunOptions {
   file?: string | URL;
   /** Return at once instead of waiting for the end. */
   detach?: boolean;
+  /** Called with the run and its steps on every poll while waiting (a live view). */
+  onProgress?: (res: { run: RunJson; steps: StepJson[] }) => void;
+  /** How often `wait` reads the run (ms, default 200). */
+  pollMs?: number;
 }
 
 export class Pipelines {
@@ -40,7 +44,7 @@ export class Pipelines {
     const c = await this.conn();
     const { run } = await c.call<{ run: RunJson }>('POST', `${API}/runs`, { spec, params: opts.params ?? {}, executor: opts.executor ?? 'local', cache: opts.cache ?? true });
     if (opts.detach) return { run, steps: [] };
-    return this.wait(run.run_id);
+    return this.wait(run.run_id, opts.pollMs, opts.onProgress);
   }
 
   async compile(p: Pipeline | string, file?: string | URL): Promise<PipelineSpec> {
@@ -54,12 +58,20 @@ export class Pipelines {
     return (await this.conn()).call('GET', `${API}/runs/${encodeURIComponent(runId)}`);
   }
 
-  async wait(runId: string, pollMs = 200): Promise<{ run: RunJson; steps: StepJson[] }> {
+  async wait(runId: string, pollMs = 200, onProgress?: (res: { run: RunJson; steps: StepJson[] }) => void): Promise<{ run: RunJson; steps: StepJson[] }> {
     for (;;) {
       const res = await this.get(runId);
+      onProgress?.(res);
       if (FINAL.includes(res.run.status)) return res;
       await new Promise((r) => setTimeout(r, pollMs));
     }
+  }
+
+  /** The last `tail` lines of a step's log (`item` for one map item). */
+  async logs(runId: string, step: string, opts: { tail?: number; item?: number } = {}): Promise<string[]> {
+    const q: Record<string, unknown> = { step, tail: opts.tail ?? 200 };
+    if (opts.item !== undefined) q.item = opts.item;
+    return (await (await this.conn()).call<{ lines: string[] }>('GET', `${API}/runs/${encodeURIComponent(runId)}/logs`, q)).lines;
   }
 
   async list(opts: { pipeline?: string; maxResults?: number } = {}): Promise<RunJson[]> {

@@ -17,8 +17,10 @@ export interface Pipelines {
   close(): Promise<void>;
 }
 
-export function createPipelines(db: Database, opts: { home: string; trainyard?: () => Trainyard; serverUrl?: string; services?: Record<string, unknown> }): Pipelines {
-  const scheduler = new PipelineScheduler({ store: new PipelineStore(db), home: opts.home, ...(opts.trainyard ? { trainyard: opts.trainyard } : {}), ...(opts.serverUrl ? { serverUrl: opts.serverUrl } : {}), ...(opts.services ? { services: opts.services } : {}) });
+export function createPipelines(db: Database, opts: { home: string; trainyard?: () => Trainyard; serverUrl?: string; hostUrl?: () => string | undefined; services?: Record<string, unknown> }): Pipelines {
+  const scheduler = new PipelineScheduler({
+    store: new PipelineStore(db), home: opts.home, ...(opts.trainyard ? { trainyard: opts.trainyard } : {}), ...(opts.serverUrl ? { serverUrl: opts.serverUrl } : {}), ...(opts.hostUrl ? { hostUrl: opts.hostUrl } : {}), ...(opts.services ? { services: opts.services } : {}),
+  });
   const service = new PipelinesService(scheduler);
   const schedules = new PipelineSchedules(scheduler);
   return {

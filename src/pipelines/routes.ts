@@ -86,7 +86,8 @@ export function pipelineRoutes(svc: PipelinesService, schedules: PipelineSchedul
       handler: async (f) => {
         const params = paramsField(f);
         const executor = optString(f, 'executor');
-        return { schedule: await schedules.create({ file: reqString(f, 'file'), cron: reqString(f, 'cron'), ...(params ? { params } : {}), ...(executor ? { executor } : {}) }) };
+        const cache = optBool(f, 'cache');
+        return { schedule: await schedules.create({ file: reqString(f, 'file'), cron: reqString(f, 'cron'), ...(params ? { params } : {}), ...(executor ? { executor } : {}), ...(cache !== undefined ? { cache } : {}) }) };
       },
     },
     { methods: ['GET'], scope: 'absolute', path: `${base}/schedules`, handler: async () => ({ schedules: await schedules.list() }) },

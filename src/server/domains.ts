@@ -59,11 +59,12 @@ export function createDomains(db: Database, opts: DomainOptions): Domains {
   const collab = createCollab(db, tracking);
   const routes: JsonRoute[] = [];
   // TypeScript pipeline steps get an SDK on these same routes, in-process (no HTTP hop).
+  // Remote executors (Kubernetes pods) report to this server: its URL once it listens.
   // Agents drain the work queue; the `agents` pipeline executor finds them in the services.
   const agents = createAgents(db);
   const rdzv = new RendezvousService(db);
   const rendezvous = rendezvousRoutes(rdzv, new NodePlacement(agents.service, rdzv));
-  const pipelines = createPipelines(db, { home: opts.home, trainyard: pipelineStepSdk(routes, locations), services: { agents: agents.service } });
+  const pipelines = createPipelines(db, { home: opts.home, trainyard: pipelineStepSdk(routes, locations), services: { agents: agents.service }, ...(opts.serverUrl ? { hostUrl: opts.serverUrl } : {}) });
   pipelinesRef = pipelines;
   routes.push(
     ...withLoggedModelMetrics(trackingRoutes(tracking), registry.loggedModels),

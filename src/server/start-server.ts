@@ -31,7 +31,10 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   // Every state-changing request's audit record joins its first write transaction (src/audit).
   const db = withAudit(await openDatabase(config.db, config.home));
   // A server keeps experiments' local artifacts inside its roots (the store and --allowed-artifact-roots).
+  // Known once listening; pipeline executors whose steps run elsewhere (pods) get it as TRAINYARD_URI.
+  let url: string | undefined;
   const domains = createDomains(db, {
+    serverUrl: () => url,
     home: config.home, artifacts: config.artifacts, allowedArtifactRoots: config.allowedArtifactRoots ?? [],
     ...(config.allowPrivateWebhooks ? { allowPrivateWebhooks: true } : {}),
   });
@@ -64,17 +67,18 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     await db.close();
     throw e;
   }
-  // Runs a previous server left in flight (kill -9, a crash) continue here.
-  await domains.pipelines.scheduler.recover().catch((e) => console.error('[trainyard] pipeline recovery failed:', e));
-  domains.pipelines.schedules.start();
   const addr = app.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : config.port;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+  url = `http://${host}:${port}`;
+  // Runs a previous server left in flight (kill -9, a crash) continue here.
+  await domains.pipelines.scheduler.recover().catch((e) => console.error('[trainyard] pipeline recovery failed:', e));
+  domains.pipelines.schedules.start();
   return {
     app,
     db,
     home: config.home,
-    url: `http://${host}:${port}`,
+    url,
     async close() {
       await app.close();
       await domains.close();

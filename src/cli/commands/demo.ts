@@ -3,17 +3,17 @@
  * tuning trials -> holdout evaluation with fairness and KPIs -> gated registration) on the
  * embedded store, with a line per step, and ends with the model version, holdout AUC, fairness
  * figures, the report's path and the commands to look at it all. A second run is served from the
- * step cache. The pipeline file is a real `pipeline(...)` definition run by the pipeline
- * scheduler with the local executor, on the same store as tracking, tuning and the registry.
+ * step cache. The pipeline file is a real `pipeline(...)` definition submitted through the public
+ * SDK (`ty.pipelines.run(p, ...)`) to the embedded store's pipeline scheduler (local executor), the
+ * same store as tracking, tuning and the registry; the live view follows the run over the same API.
  */
 import { existsSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { Trainyard } from '../../client/index.js';
 import { defaultHome } from '../../core/config.js';
-import { loadPipelineFile, PipelineScheduler, PipelineStore, tailLog, type StepEvent } from '../../pipelines/index.js';
-import { migrate, openDatabase } from '../../store/index.js';
+import { importPipeline, type RunJson, type StepJson } from '../../pipelines/index.js';
 import { fail } from '../output.js';
 
 const PACKAGE_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
@@ -35,40 +35,31 @@ export function registerDemoCommand(program: Command): void {
       if (program.opts().uri) fail('trainyard demo runs on the embedded local store; unset --uri.');
       if (!existsSync(EXAMPLE)) fail(`The example pipeline is missing at ${EXAMPLE}; reinstall trainyard.`);
       const home = defaultHome();
+      // The public SDK path a user's script takes: `ty.pipelines.run(p, ...)` on the embedded
+      // store (the same routes a server serves; the scheduler runs in this process).
       const ty = new Trainyard({ home, capture: false });
       const out = (s: string) => { if (!f.json) process.stdout.write(s + '\n'); };
       const t0 = Date.now();
-      const { spec } = await loadPipelineFile(EXAMPLE);
-      await ty.connection();
-      const db = await openDatabase(process.env.TRAINYARD_DB, home);
-      await migrate(db);
-      const store = new PipelineStore(db);
-      const scheduler = new PipelineScheduler({ store, home, trainyard: () => ty, concurrency: 2 });
-      out(`trainyard demo: pipeline '${spec.name}' on the local store at ${relative(process.cwd(), home) || '.'} (${trials} tuning trials)`);
-      const started = new Map<string, number>();
-      let runId = '';
-      scheduler.on('step', (e: StepEvent) => {
-        if (e.status === 'running') { started.set(e.step, e.at); out(`  ▶ ${e.step} ...`); return; }
-        const ms = e.at - (started.get(e.step) ?? e.at);
-        if (e.status === 'cached') out(`  ✓ ${e.step.padEnd(9)} ${secs(ms).padStart(6)}  cached from run ${e.cachedFrom?.run}, step ${e.cachedFrom?.step}`);
-        else if (e.status === 'succeeded') {
-          out(`  ✓ ${e.step.padEnd(9)} ${secs(ms).padStart(6)}`);
-          for (const line of tailLog(scheduler.logPath(e.runId, e.step, e.item), e.step === 'tune' ? trials + 2 : 6)) if (!line.startsWith('#')) out(`      ${line}`);
-        } else if (e.status === 'failed') {
-          out(`  ✗ ${e.step.padEnd(9)} ${secs(ms).padStart(6)}  ${(e.error ?? '').split('\n')[0]}`);
-          for (const line of tailLog(scheduler.logPath(e.runId, e.step, e.item), 10)) out(`      ${line}`);
-        }
-      });
       try {
-        const submitted = await scheduler.submit(spec, { params: { trials }, cache: f.cache });
-        runId = submitted.id;
-        const final = await scheduler.wait(runId);
-        if (final.status !== 'succeeded') fail(`pipeline run ${runId} ${final.status}: ${(final.error ?? 'see the step above').split('\n')[0]}`);
-        const rows = await store.steps(runId);
-        const outputs = Object.fromEntries(rows.map((r) => [r.step, r.outputs ?? {}]));
-        const cached = rows.filter((r) => r.status === 'cached').map((r) => r.step);
+        const p = await importPipeline(EXAMPLE);
+        out(`trainyard demo: pipeline '${p.name}' on the local store at ${relative(process.cwd(), home) || '.'} (${trials} tuning trials)`);
+        // The live view: a line when a step starts and when it ends (log tails on the way).
+        const seen = new Map<string, string>();
+        let printing = Promise.resolve();
+        const onProgress = ({ run, steps }: { run: RunJson; steps: StepJson[] }) => {
+          for (const s of steps) {
+            if (seen.get(s.step) === s.status || s.status === 'pending') continue;
+            seen.set(s.step, s.status);
+            printing = printing.then(() => printStep(ty, run.run_id, s, trials, out)).catch(() => {});
+          }
+        };
+        const { run, steps } = await ty.pipelines.run(p, { file: EXAMPLE, params: { trials }, cache: f.cache, onProgress, pollMs: 100 });
+        await printing;
+        const runId = run.run_id;
+        if (run.status !== 'succeeded') fail(`pipeline run ${runId} ${run.status}: ${(run.error ?? 'see the step above').split('\n')[0]}`);
+        const outputs = Object.fromEntries(steps.map((r) => [r.step, r.outputs ?? {}]));
+        const cached = steps.filter((r) => r.status === 'cached').map((r) => r.step);
         const res = { runId, outputs, cached };
-        const steps = rows;
         const ev = res.outputs.evaluate as { report: { path: string }; metrics: Record<string, number> };
         const reg = res.outputs.register as { version: string; promotion: string | null; gatesPassed: boolean };
         const summary = {
@@ -94,9 +85,23 @@ export function registerDemoCommand(program: Command): void {
       } catch (e) {
         fail((e as Error).message);
       } finally {
-        await scheduler.close();
-        await db.close();
         await ty.close();
       }
     });
+}
+
+/** One step's line of the live view; a finished step's log tail (the tuning trials), a failed one's last lines. */
+async function printStep(ty: Trainyard, runId: string, s: StepJson, trials: number, out: (s: string) => void): Promise<void> {
+  const ms = s.duration_ms ?? 0;
+  if (s.status === 'running') return out(`  ▶ ${s.step} ...`);
+  if (s.status === 'cached') return out(`  ✓ ${s.step.padEnd(9)} ${secs(ms).padStart(6)}  ${s.cached_from?.message ?? 'cached'}`);
+  if (s.status === 'succeeded') {
+    out(`  ✓ ${s.step.padEnd(9)} ${secs(ms).padStart(6)}`);
+    for (const line of await ty.pipelines.logs(runId, s.step, { tail: s.step === 'tune' ? trials + 2 : 6 })) if (!line.startsWith('#')) out(`      ${line}`);
+    return;
+  }
+  if (s.status === 'failed' || s.status === 'skipped' || s.status === 'cancelled') {
+    out(`  ✗ ${s.step.padEnd(9)} ${secs(ms).padStart(6)}  ${s.status}: ${(s.error ?? '').split('\n')[0]}`);
+    if (s.status === 'failed') for (const line of await ty.pipelines.logs(runId, s.step, { tail: 10 })) out(`      ${line}`);
+  }
 }

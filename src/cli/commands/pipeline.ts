@@ -78,15 +78,16 @@ export function registerPipelineCommands(program: Command): void {
     .requiredOption('--cron <expr>', 'e.g. "0 3 * * *" (5 fields, or 6 with seconds)')
     .option('--param <name=value>', 'param for every scheduled run (repeatable)', collect)
     .option('--executor <name>', 'local, agents or kubernetes', 'local')
+    .option('--no-cache', 'every scheduled run reruns every step (stored with the schedule)')
     .option('--json', 'print JSON')
-    .action(async (file: string, opts: { cron: string; param?: string[]; executor: string; json?: boolean }) => {
+    .action(async (file: string, opts: { cron: string; param?: string[]; executor: string; cache: boolean; json?: boolean }) => {
       const params = parseParamFlags(opts.param);
       const { resolve } = await import('node:path');
       await withConn(program, async (c) => {
         if (c.mode === 'embedded') process.stderr.write('Note: schedules fire while a server runs on this store (trainyard server).\n');
-        const { schedule } = await c.call<{ schedule: { schedule_id: string; next_fire_at: number } }>('POST', `${API}/schedules`, { file: resolve(file), cron: opts.cron, params, executor: opts.executor });
+        const { schedule } = await c.call<{ schedule: { schedule_id: string; next_fire_at: number } }>('POST', `${API}/schedules`, { file: resolve(file), cron: opts.cron, params, executor: opts.executor, cache: opts.cache });
         if (opts.json) return printJson({ schedule });
-        process.stdout.write(`Schedule ${schedule.schedule_id}: next run ${formatTime(schedule.next_fire_at)} UTC\n`);
+        process.stdout.write(`Schedule ${schedule.schedule_id}: next run ${formatTime(schedule.next_fire_at)} UTC${opts.cache ? '' : ' (no cache: every step reruns)'}\n`);
       });
     });
 

@@ -40,6 +40,11 @@ export interface SchedulerOptions {
   /** SDK for TypeScript steps (tracking runs, registry). */
   trainyard?: () => Trainyard;
   serverUrl?: string;
+  /**
+   * The URL of the server this scheduler runs in, known once it listens: what remote executors
+   * (Kubernetes pods, agents) get as TRAINYARD_URI when `serverUrl` is not set.
+   */
+  hostUrl?: () => string | undefined;
   /** Local executor's concurrency cap. */
   concurrency?: number;
   /** A run whose owner has not beaten for this long is taken over (default 15 s). */
@@ -185,7 +190,10 @@ export class PipelineScheduler extends EventEmitter {
       e =
         name === 'local'
           ? Promise.resolve(new LocalExecutor({ runFunctionTask }, { ...(this.opts.concurrency !== undefined ? { concurrency: this.opts.concurrency } : {}) }))
-          : executorFactory(name).then((f) => f({ ...(this.opts.serverUrl ? { serverUrl: this.opts.serverUrl } : {}), runFunctionTask, services: this.opts.services ?? {} }, {}));
+          : executorFactory(name).then((f) => {
+              const serverUrl = this.opts.serverUrl ?? this.opts.hostUrl?.();
+              return f({ ...(serverUrl ? { serverUrl } : {}), runFunctionTask, services: this.opts.services ?? {} }, {});
+            });
       this.executors.set(name, e);
       e.catch(() => this.executors.delete(name));
     }
@@ -507,8 +515,14 @@ export class PipelineScheduler extends EventEmitter {
     const attempt = (st.attempts.get(k) ?? 0) + 1;
     st.attempts.set(k, attempt);
     const task = this.task(st, s, item, attempt, inputs);
-    const ok = await this.store.transition(st.run.id, s.name, item, ['pending', 'waiting_retry'], { status: 'running', attempt, task_id: task.id, started_at: Date.now(), ended_at: null, error: null, inputs, cache_key: cacheKey, next_attempt_at: null });
-    if (!ok) return; // someone else (a cancel) moved it
+    const marking = this.store.transition(st.run.id, s.name, item, ['pending', 'waiting_retry'], { status: 'running', attempt, task_id: task.id, started_at: Date.now(), ended_at: null, error: null, inputs, cache_key: cacheKey, next_attempt_at: null });
+    // A function step on the local executor runs in this process and dies with it, so it may start
+    // while its 'running' row commits: a dependency edge then waits on one commit (the step's end),
+    // not two. Anything that can outlive this process (a child process, a pod, an agent's task)
+    // starts only once 'running' is durable, so a restarted server knows to stop it.
+    const inProcess = task.kind === 'function' && st.executor.name === 'local';
+    if (inProcess) marking.catch(() => {});
+    else if (!(await marking)) return; // someone else (a cancel) moved it
     this.emitStep(st, s.name, item, 'running', attempt);
     mkdirSync(task.workdir, { recursive: true });
     const log = new StepLog(this.logPath(st.run.id, s.name, item));
@@ -521,6 +535,7 @@ export class PipelineScheduler extends EventEmitter {
       log: (stream, line) => log.write(stream, line),
     });
     st.handles.set(k, handle);
+    if (inProcess) void marking.then((ok) => { if (!ok) void handle.cancel('the step was moved by another writer (a cancel)'); }, () => {});
     let timedOut = false;
     let timer: NodeJS.Timeout | undefined;
     if (s.timeoutMs !== undefined) {
@@ -544,6 +559,8 @@ export class PipelineScheduler extends EventEmitter {
     if (timedOut && outcome.status === 'cancelled') outcome = { status: 'failed', error: `timed out after ${s.timeoutMs} ms (process tree killed)`, retryable: true };
     log.write('system', `attempt ${attempt} ${outcome.status}${outcome.status === 'failed' ? `: ${outcome.error}` : ''}`);
     await log.close();
+    // The end is written after the start (and not at all if the start lost its guard).
+    if (inProcess && !(await marking)) return;
     if (outcome.status === 'succeeded') {
       const links: ArtifactLink[] = [];
       const found: { name: string; a: Artifact }[] = [];

@@ -19,6 +19,8 @@ export interface ScheduleJson {
   cron: string;
   params: Record<string, unknown>;
   executor: string;
+  /** false: every run it fires reruns every step (`--no-cache`). */
+  use_cache: boolean;
   next_fire_at: number;
 }
 
@@ -50,18 +52,18 @@ export class PipelineSchedules {
     return this.scheduler.store.db;
   }
 
-  async create(o: { file: string; cron: string; params?: Record<string, unknown>; executor?: string }): Promise<ScheduleJson> {
+  async create(o: { file: string; cron: string; params?: Record<string, unknown>; executor?: string; cache?: boolean }): Promise<ScheduleJson> {
     const next = nextFire(o.cron, Date.now());
     const { spec } = await loadPipelineFile(o.file);
     const id = `ps_${randomBytes(6).toString('hex')}`;
-    await this.db.run('INSERT INTO pipeline_schedules (id, pipeline, file, cron, params, executor, next_fire_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)', [id, spec.name, spec.source.file, o.cron, JSON.stringify(o.params ?? {}), o.executor ?? 'local', next, Date.now()]);
+    await this.db.run('INSERT INTO pipeline_schedules (id, pipeline, file, cron, params, executor, use_cache, next_fire_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)', [id, spec.name, spec.source.file, o.cron, JSON.stringify(o.params ?? {}), o.executor ?? 'local', o.cache === false ? 0 : 1, next, Date.now()]);
     void this.arm();
     return (await this.list()).find((s) => s.schedule_id === id)!;
   }
 
   async list(): Promise<ScheduleJson[]> {
     const rows = await this.db.all<Record<string, unknown>>('SELECT * FROM pipeline_schedules ORDER BY created_at, id');
-    return rows.map((r) => ({ schedule_id: r.id as string, pipeline: r.pipeline as string, file: r.file as string, cron: r.cron as string, params: JSON.parse(r.params as string), executor: r.executor as string, next_fire_at: Number(r.next_fire_at) }));
+    return rows.map((r) => ({ schedule_id: r.id as string, pipeline: r.pipeline as string, file: r.file as string, cron: r.cron as string, params: JSON.parse(r.params as string), executor: r.executor as string, use_cache: Number(r.use_cache) !== 0, next_fire_at: Number(r.next_fire_at) }));
   }
 
   async delete(id: string): Promise<void> {
@@ -103,7 +105,7 @@ export class PipelineSchedules {
       if (!won) continue;
       try {
         const { spec } = await loadPipelineFile(s.file);
-        const run = await this.scheduler.submit(spec, { params: s.params, executor: s.executor });
+        const run = await this.scheduler.submit(spec, { params: s.params, executor: s.executor, cache: s.use_cache });
         await this.db.run('UPDATE pipeline_schedule_fires SET run_id = ? WHERE schedule_id = ? AND fire_at = ?', [run.id, s.schedule_id, tick]);
         this.fired.push({ scheduleId: s.schedule_id, fireAt: tick, runId: run.id });
       } catch (e) {

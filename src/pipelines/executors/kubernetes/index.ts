@@ -2,7 +2,8 @@
  * @module The `kubernetes` pipeline executor (`--executor kubernetes`), registered by name when
  * first used, so @kubernetes/client-node loads only for runs that ask for it. Configuration:
  * the kubeconfig as kubectl finds it (KUBECONFIG, ~/.kube/config, or in-cluster), and
- * TRAINYARD_K8S_NAMESPACE, TRAINYARD_K8S_IMAGE, TRAINYARD_K8S_TRAINYARD_URI,
+ * TRAINYARD_K8S_NAMESPACE, TRAINYARD_K8S_IMAGE, TRAINYARD_K8S_TRAINYARD_URI (default: the URL of
+ * the server the scheduler runs in, from the executor context),
  * TRAINYARD_K8S_TTL_SECONDS, TRAINYARD_K8S_SHARED_PVC + TRAINYARD_K8S_SHARED_MOUNT.
  */
 import type { KubeConfig } from '@kubernetes/client-node';
