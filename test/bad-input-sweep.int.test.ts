@@ -178,7 +178,7 @@ describe.each(DIALECTS)('bad-input sweep over every route (%s)', (dialect) => {
         }
       });
       sock.on('error', reject);
-      sock.write(`POST ${path()} HTTP/1.1\r\nHost: x\r\nConnection: keep-alive\r\nContent-Type: ${type}\r\nContent-Length: ${size}\r\n\r\n`);
+      sock.write(`POST ${path()} HTTP/1.1\r\nHost: ${u.host}\r\nConnection: keep-alive\r\nContent-Type: ${type}\r\nContent-Length: ${size}\r\n\r\n`);
       const chunk = Buffer.alloc(1024 * 1024, 32);
       let sent = 0;
       const pump = () => {

@@ -34,7 +34,8 @@ export function auditTarget(rule: RouteAuth | undefined, fields: Fields): string
     } catch {
       id = undefined;
     }
-    if (id) return cleanAuditText(`${rule.resource}:${id}`);
+    // The artifact proxy's rule checks a path (`artifact_path`); the log names it as an artifact.
+    if (id) return cleanAuditText(`${rule.resource === 'artifact_path' ? 'artifact' : rule.resource}:${id}`);
   }
   for (const [field, kind] of NAMING_FIELDS) {
     const id = scalar(fields[field]);

@@ -6,7 +6,13 @@ import { insertAuditRecord } from './audit-store.js';
 import { createdTarget } from './audit-target.js';
 
 /** POST routes that only read (MLflow searches by POST); every other non-GET route is a write. */
-const READ_ONLY_POST = /\/(search|get-latest-versions|metric-summaries)$/;
+const READ_ONLY_POST = /\/(search|get-latest-versions|metric-summaries|runs\/series)$/;
+/**
+ * The machine protocol of agents and node launchers (claims, heartbeats every second, log
+ * chunks, rendezvous rounds): admin-token traffic that would flood the log. What it changes is
+ * recorded where a person looks for it: the pipeline run's step history and the rendezvous history.
+ */
+const MACHINE_PROTOCOL = /^\/api\/v1\/(agents|rendezvous)\//;
 
 export interface HttpAuditOptions {
   db: Database;
@@ -16,6 +22,7 @@ export interface HttpAuditOptions {
 
 export function isWriteRoute(method: string, url: string): boolean {
   if (method === 'GET' || method === 'HEAD' || method === 'OPTIONS') return false;
+  if (MACHINE_PROTOCOL.test(url)) return false;
   return !(method === 'POST' && READ_ONLY_POST.test(url));
 }
 
