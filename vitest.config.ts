@@ -7,5 +7,8 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // Vitest's default is cores - 1: one worker on a 2-core CI machine, which left it idle while
+    // tests wait on servers, subprocesses and PostgreSQL (a 26-minute run at load 1.1). Two files at once.
+    maxWorkers: 2,
   },
 });
