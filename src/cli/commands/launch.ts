@@ -9,7 +9,7 @@ import { defaultHome } from '../../core/config.js';
 import { launchJob, type Job } from '../../launch/index.js';
 import { fail, formatTime, printJson, printTable } from '../output.js';
 import { launchOnKubernetes, type KubernetesFlags } from './launch-kubernetes.js';
-import { addElasticOptions, launchOnAgents, runNodeCli, type NodeFlags } from './node.js';
+import { addElasticOptions, launchOnAgents, parseEnvFlags, runNodeCli, type NodeFlags } from './node.js';
 
 interface LaunchFlags {
   nprocPerNode: string;
@@ -70,12 +70,7 @@ export function registerLaunchCommands(program: Command): void {
         const nodeFlags = { ...(flags as unknown as NodeFlags), maxRestarts };
         return flags.executor === 'agents' ? launchOnAgents(program, command, nodeFlags) : runNodeCli(program, command, nodeFlags);
       }
-      const env: Record<string, string> = {};
-      for (const kv of flags.env) {
-        const i = kv.indexOf('=');
-        if (i <= 0) fail(`--env takes NAME=VALUE (got '${kv}')`, 2);
-        env[kv.slice(0, i)] = kv.slice(i + 1);
-      }
+      const env = parseEnvFlags(flags.env);
       // commander turns --no-python into python=false
       const noPython = (flags.python as unknown) === false;
       const uri = program.opts().uri || process.env.TRAINYARD_URI || undefined;

@@ -33,6 +33,37 @@ function secondsFlag(v: string, name: string): number {
   return n;
 }
 
+/** `--env NAME=VALUE` flags (repeatable) as the workers' extra environment. */
+export function parseEnvFlags(list: string[]): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const kv of list) {
+    const i = kv.indexOf('=');
+    if (i <= 0) fail(`--env takes NAME=VALUE (got '${kv}')`, 2);
+    env[kv.slice(0, i)] = kv.slice(i + 1);
+  }
+  return env;
+}
+
+/** The job spec of an elastic node (joined or placed on agents), validated and preflighted here. */
+async function elasticSpec(command: string[], flags: NodeFlags, jobId: string) {
+  const noPython = flags.python === false;
+  const spec = validateSpec({
+    command,
+    jobId,
+    nprocPerNode: flags.nprocPerNode as unknown as number,
+    nnodes: flags.nnodes,
+    maxRestarts: flags.maxRestarts as unknown as number,
+    python: noPython ? 'python3' : (flags.python as string),
+    noPython,
+    graceSeconds: flags.grace as unknown as number,
+    checkpointDir: flags.checkpointDir,
+    env: parseEnvFlags(flags.env),
+    cwd: process.cwd(),
+  });
+  await preflight(spec, { elastic: true });
+  return spec;
+}
+
 /** Options shared by `node join` and `launch` (where --server switches to elastic mode). */
 export function addElasticOptions(cmd: Command): Command {
   return cmd
@@ -48,27 +79,7 @@ export async function runNodeCli(program: Command, command: string[], flags: Nod
   const server = flags.server || program.opts().uri || process.env.TRAINYARD_URI;
   if (!server || !/^https?:\/\//.test(server)) fail('an elastic node needs the server holding the rendezvous: pass --server http://host:port (start one with `trainyard server`)', 2);
   if (!flags.jobId) fail('an elastic node needs --job-id ID, the same on every node of the job', 2);
-  const env: Record<string, string> = {};
-  for (const kv of flags.env) {
-    const i = kv.indexOf('=');
-    if (i <= 0) fail(`--env takes NAME=VALUE (got '${kv}')`, 2);
-    env[kv.slice(0, i)] = kv.slice(i + 1);
-  }
-  const noPython = flags.python === false;
-  const spec = validateSpec({
-    command,
-    jobId: flags.jobId,
-    nprocPerNode: flags.nprocPerNode as unknown as number,
-    nnodes: flags.nnodes,
-    maxRestarts: flags.maxRestarts as unknown as number,
-    python: noPython ? 'python3' : (flags.python as string),
-    noPython,
-    graceSeconds: flags.grace as unknown as number,
-    checkpointDir: flags.checkpointDir,
-    env,
-    cwd: process.cwd(),
-  });
-  await preflight(spec, { elastic: true });
+  const spec = await elasticSpec(command, flags, flags.jobId!);
   const c = await connect({ uri: server });
   const abort = new AbortController();
   process.on('SIGTERM', () => abort.abort());
@@ -126,27 +137,7 @@ export async function launchOnAgents(program: Command, command: string[], flags:
   const server = flags.server || program.opts().uri || process.env.TRAINYARD_URI;
   if (!server || !/^https?:\/\//.test(server)) fail('--executor agents needs the server the agents talk to: pass --server http://host:port', 2);
   const jobId = flags.jobId ?? `job-${Date.now().toString(36)}`;
-  const env: Record<string, string> = {};
-  for (const kv of flags.env) {
-    const i = kv.indexOf('=');
-    if (i <= 0) fail(`--env takes NAME=VALUE (got '${kv}')`, 2);
-    env[kv.slice(0, i)] = kv.slice(i + 1);
-  }
-  const noPython = flags.python === false;
-  const spec = validateSpec({
-    command,
-    jobId,
-    nprocPerNode: flags.nprocPerNode as unknown as number,
-    nnodes: flags.nnodes,
-    maxRestarts: flags.maxRestarts as unknown as number,
-    python: noPython ? 'python3' : (flags.python as string),
-    noPython,
-    graceSeconds: flags.grace as unknown as number,
-    checkpointDir: flags.checkpointDir,
-    env,
-    cwd: process.cwd(),
-  });
-  await preflight(spec, { elastic: true });
+  const spec = await elasticSpec(command, flags, jobId);
   const c = await connect({ uri: server });
   const R = `/api/v1/rendezvous/${encodeURIComponent(jobId)}`;
   let released = false;

@@ -1,6 +1,6 @@
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 import { api, mlflow } from '../api/client';
-import { duration, ErrorLine, fmtTime, useAsync } from '../components/common';
+import { duration, ErrorLine, fmtTime, useAsync, usePoll } from '../components/common';
 import { Link, useQuery } from '../router';
 
 interface JobEvent { seq: number; at: number; kind: string; state: string | null; attempt: number | null; detail: Record<string, any> }
@@ -14,16 +14,7 @@ interface RankExit { rank: number; exit_code: number | null; signal: string | nu
 
 const STATES = ['pending', 'running', 'restarting', 'succeeded', 'failed', 'cancelled'];
 const LIVE = new Set(['pending', 'running', 'restarting']);
-const POLL_MS = 1000;
 const TAIL_BYTES = 64 * 1024;
-
-function usePoll(live: boolean, fn: () => void) {
-  useEffect(() => {
-    if (!live) return;
-    const t = setInterval(fn, POLL_MS);
-    return () => clearInterval(t);
-  }, [live]);
-}
 
 /** Distributed training jobs, filtered by state (in the URL), refreshed while any is live. */
 export function JobsPage() {

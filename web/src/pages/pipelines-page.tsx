@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'react';
 import { api } from '../api/client';
-import { duration, ErrorLine, fmtTime, useAsync } from '../components/common';
+import { duration, ErrorLine, fmtTime, useAsync, usePoll } from '../components/common';
 import { Dag } from '../components/dag';
 import { Link, useQuery } from '../router';
 
@@ -8,19 +8,9 @@ interface PipelineRun { run_id: string; pipeline: string; status: string; params
 interface Step { step: string; status: string; attempt: number; started_at: number | null; ended_at: number | null; duration_ms: number | null; error: string | null; outputs: Record<string, unknown> | null; cached_from?: { message: string }; tracking_run_id: string | null; needs?: string[]; items?: { total: number; counts: Record<string, number> } }
 
 const LIVE = new Set(['running', 'cancelling']);
-const POLL_MS = 1000;
 const TAIL = 200;
 const paramsText = (p: Record<string, unknown>) => Object.entries(p).map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`).join(' ');
 const took = (start: number | null, end: number | null, ms: number | null) => (ms !== null ? duration(0, ms) : start ? duration(start, end ?? undefined) : '');
-
-/** Re-runs `fn` every POLL_MS while `live`: one request for the whole view, not one per step. */
-function usePoll(live: boolean, fn: () => void) {
-  useEffect(() => {
-    if (!live) return;
-    const t = setInterval(fn, POLL_MS);
-    return () => clearInterval(t);
-  }, [live]);
-}
 
 /** Pipeline runs, newest first, filtered by pipeline name (in the URL); refreshed while any is running. */
 export function PipelinesPage() {
