@@ -38,10 +38,13 @@ describe('README.md examples, run as written in a fresh user project', () => {
     if (server && server.child.exitCode === null) {
       const exited = new Promise((r) => server!.child.once('exit', r));
       server.child.kill('SIGTERM');
+      // A loaded CI machine can take a while to drain; never let tear-down fail the examples.
+      const killer = setTimeout(() => server?.child.kill('SIGKILL'), 20_000);
       await exited;
+      clearTimeout(killer);
     }
     if (root) rmSync(root, { recursive: true, force: true });
-  });
+  }, 120_000);
 
   async function ensureServer(): Promise<number> {
     if (server) return server.port;

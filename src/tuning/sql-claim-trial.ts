@@ -10,7 +10,7 @@
  * one writer connection makes that cheap and already serialises writers.
  */
 import { NotFound } from '../core/errors.js';
-import type { Database } from '../store/database.js';
+import type { Database } from '../store/index.js';
 import { allocateNumber, insertTrial } from './sql-trial-writes.js';
 
 /** The claimed or created trial's number; `fresh` when it was created (it holds nothing yet). */

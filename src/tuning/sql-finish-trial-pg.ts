@@ -11,7 +11,7 @@
  * rows; they are merged in here with the same rules as the tables' conflict clauses (params
  * overwrite, a step already stored keeps its value).
  */
-import type { Executor, SqlValue } from '../store/database.js';
+import type { Executor, SqlValue } from '../store/index.js';
 import type { Distribution } from './distributions.js';
 import { FrozenTrial, type JsonValue } from './frozen-trial.js';
 import { fromJsonText, jsonDouble, toJsonText } from './sql-json.js';

@@ -2,7 +2,7 @@
  * @module Heartbeat expiry for SqlStudyStorage: fail RUNNING trials whose worker went silent and,
  * optionally, queue their params again.
  */
-import type { Database, Executor } from '../store/database.js';
+import type { Database, Executor } from '../store/index.js';
 import { SystemAttr, type JsonValue } from './frozen-trial.js';
 import { toJsonText } from './sql-json.js';
 import { loadTrials } from './sql-trial-rows.js';

@@ -14,7 +14,7 @@
  */
 import { AlreadyExists, InvalidParameter, InvalidState, NotFound } from '../core/errors.js';
 import { newId } from '../core/ids.js';
-import { isUniqueViolation, type Database, type Executor } from '../store/database.js';
+import { isUniqueViolation, type Database, type Executor } from '../store/index.js';
 import { FrozenTrial, isFinished, type JsonValue, type StudyDirection, type TrialState } from './frozen-trial.js';
 import { finishTrialPostgres } from './sql-finish-trial-pg.js';
 import { fromJsonText, toJsonText } from './sql-json.js';

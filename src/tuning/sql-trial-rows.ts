@@ -2,7 +2,7 @@
  * @module Reading trials out of the tuning tables into FrozenTrials (three queries, not one per
  * trial: a study of 1000 trials loads in ~3 ms on SQLite instead of ~1000 round trips).
  */
-import type { Executor, SqlValue } from '../store/database.js';
+import type { Executor, SqlValue } from '../store/index.js';
 import type { Distribution } from './distributions.js';
 import { FrozenTrial, type JsonValue, type TrialState } from './frozen-trial.js';
 import { fromJsonText, jsonDouble } from './sql-json.js';

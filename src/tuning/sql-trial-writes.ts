@@ -3,7 +3,7 @@
  * insertion, patches and the RUNNING check with its row lock.
  */
 import { InvalidState, NotFound } from '../core/errors.js';
-import type { Executor } from '../store/database.js';
+import type { Executor } from '../store/index.js';
 import type { JsonValue, TrialState } from './frozen-trial.js';
 import { fromJsonText, toJsonText } from './sql-json.js';
 import type { TrialPatch } from './storage.js';

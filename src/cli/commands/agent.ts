@@ -9,7 +9,7 @@
 import type { Command } from 'commander';
 import { AppError } from '../../core/errors.js';
 import { Agent } from '../../agents/worker/agent.js';
-import { connect } from '../../client/connect.js';
+import { connect } from '../../client/index.js';
 import type { AgentJson } from '../../agents/index.js';
 import { fail, formatTime, printJson, printTable } from '../output.js';
 

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { connect } from '../../client/connect.js';
+import { connect } from '../../client/index.js';
 import type { AuditRecord } from '../../audit/index.js';
 import { formatTime, printJson, printTable } from '../output.js';
 

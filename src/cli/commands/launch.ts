@@ -4,7 +4,7 @@
  * and `trainyard jobs list|show|logs|cancel`.
  */
 import type { Command } from 'commander';
-import { connect } from '../../client/connect.js';
+import { connect } from '../../client/index.js';
 import { defaultHome } from '../../core/config.js';
 import { launchJob, type Job } from '../../launch/index.js';
 import { fail, formatTime, printJson, printTable } from '../output.js';

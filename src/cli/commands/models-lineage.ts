@@ -3,8 +3,8 @@
  * pipeline run -> step -> run -> version, then the run's datasets, code and files.
  */
 import type { Command } from 'commander';
-import { connect } from '../../client/connect.js';
-import { Models } from '../../client/models.js';
+import { connect } from '../../client/index.js';
+import { Models } from '../../client/index.js';
 import type { Lineage } from '../../registry/index.js';
 import { printJson } from '../output.js';
 

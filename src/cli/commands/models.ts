@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { connect, type Connection } from '../../client/connect.js';
-import { Models } from '../../client/models.js';
+import { connect, type Connection } from '../../client/index.js';
+import { Models } from '../../client/index.js';
 import type { ModelVersion, PromotionJson, RegisteredModel } from '../../registry/index.js';
 import { formatTime, printJson, printTable } from '../output.js';
 import { registerModelLineageCommand } from './models-lineage.js';

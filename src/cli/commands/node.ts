@@ -4,7 +4,7 @@
  * every machine with the same job id and --nnodes MIN:MAX; the server's rendezvous forms rounds.
  */
 import type { Command } from 'commander';
-import { connect } from '../../client/connect.js';
+import { connect } from '../../client/index.js';
 import { defaultHome } from '../../core/config.js';
 import { preflight, runNode, validateSpec } from '../../launch/index.js';
 import { fail, printJson } from '../output.js';

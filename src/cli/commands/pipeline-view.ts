@@ -3,7 +3,7 @@
  * in place on a terminal (printed on change otherwise), and the failing steps' log tails at the
  * end. It polls the run (one small read per tick); the scheduler itself never polls.
  */
-import type { Connection } from '../../client/connect.js';
+import type { Connection } from '../../client/index.js';
 import type { RunJson, StepJson } from '../../pipelines/index.js';
 
 const TICK_MS = 250;

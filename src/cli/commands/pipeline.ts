@@ -9,7 +9,7 @@
  * trainyard pipeline resume pr_... ; trainyard pipeline retry pr_... --step evaluate
  */
 import type { Command } from 'commander';
-import { connect, type Connection } from '../../client/connect.js';
+import { connect, type Connection } from '../../client/index.js';
 import { loadPipelineFile, type RunJson, type StepJson } from '../../pipelines/index.js';
 import { formatTime, printJson, printTable } from '../output.js';
 import { followRun, printFailureTails, seconds } from './pipeline-view.js';

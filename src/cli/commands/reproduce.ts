@@ -1,8 +1,8 @@
 import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { connect } from '../../client/connect.js';
+import { connect } from '../../client/index.js';
 import { planReproduction } from '../../client/reproduce.js';
-import type { Run } from '../../tracking/entities.js';
+import type { Run } from '../../client/index.js';
 import { printJson } from '../output.js';
 
 export function registerReproduceCommand(runs: Command, program: Command): void {

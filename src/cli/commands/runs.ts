@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { connect } from '../../client/connect.js';
-import type { Experiment, Run } from '../../tracking/entities.js';
+import { connect } from '../../client/index.js';
+import type { Experiment, Run } from '../../client/index.js';
 import { formatTime, printJson, printTable } from '../output.js';
 import { registerReproduceCommand } from './reproduce.js';
 

@@ -8,9 +8,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { Studies, type CreateStudyOptions, type Study } from '../../client/studies.js';
-import type { Connection } from '../../client/connect.js';
-import type { Objective } from '../../client/study-optimize.js';
+import { Studies, type CreateStudyOptions, type Study } from '../../client/index.js';
+import type { Connection } from '../../client/index.js';
+import type { Objective } from '../../client/index.js';
 import type { FrozenTrial } from '../../tuning/index.js';
 import { ProgressLine, shortNumber, type Progress } from './tune-progress.js';
 

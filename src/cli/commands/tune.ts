@@ -8,8 +8,8 @@
  * trainyard tune show lr-search
  */
 import type { Command } from 'commander';
-import { connect } from '../../client/connect.js';
-import { Studies, type ComponentRef, type CreateStudyOptions, type Study } from '../../client/studies.js';
+import { connect } from '../../client/index.js';
+import { Studies, type ComponentRef, type CreateStudyOptions, type Study } from '../../client/index.js';
 import type { StudyDirection } from '../../tuning/index.js';
 import { formatTime, printJson, printTable } from '../output.js';
 import { loadObjective, runTune } from './tune-run.js';

@@ -5,7 +5,7 @@
  * mirrored as tracking runs (trial-runs.ts). Store-agnostic rules only; no HTTP here.
  */
 import { AlreadyExists, InvalidParameter } from '../../core/errors.js';
-import type { Database } from '../../store/database.js';
+import type { Database } from '../../store/index.js';
 import type { Tracking } from '../../tracking/index.js';
 import type { ParamValue } from '../distributions.js';
 import type { FrozenTrial, JsonValue, StudyDirection, TrialState } from '../frozen-trial.js';
