@@ -15,7 +15,7 @@ export interface EventStreamRoute {
   path: string;
   auth: RouteAuth;
   /** Validates the request (throws a 4xx before any byte is sent) and returns the tick. */
-  open: (params: Record<string, string>, query: Record<string, string | undefined>) => Promise<Tick>;
+  open: (params: Record<string, string>, query: Record<string, string | undefined>) => Promise<Tick | { tick: Tick; wake: (poke: () => void) => () => void }>;
   tickMs?: number;
 }
 
@@ -28,7 +28,10 @@ export function eventStreamRoutes(routes: EventStreamRoute[]) {
     });
     for (const r of routes) {
       scope.get(r.path, { config: { auth: r.auth } }, async (req: FastifyRequest, reply: FastifyReply) => {
-        const tick = await r.open(req.params as Record<string, string>, (req.query ?? {}) as Record<string, string | undefined>);
+        const opened = await r.open(req.params as Record<string, string>, (req.query ?? {}) as Record<string, string | undefined>);
+        // `wake` subscribes to the domain's in-process changes: a tick runs at once instead of at
+        // the next interval. The interval stays for changes other processes write to the store.
+        const tick = typeof opened === 'function' ? opened : opened.tick;
         reply.hijack();
         const res = reply.raw;
         res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' });
@@ -52,12 +55,23 @@ export function eventStreamRoutes(routes: EventStreamRoute[]) {
           } finally {
             busy = false;
           }
+          if (again) {
+            again = false;
+            void run();
+          }
         };
         const timer = setInterval(() => void run(), r.tickMs ?? 500);
+        let again = false;
+        const poke = () => {
+          if (busy) again = true;
+          else void run();
+        };
+        const unsubscribe = typeof opened === 'function' ? undefined : opened.wake(poke);
         void run();
         const end = () => {
           if (closed) return;
           closed = true;
+          unsubscribe?.();
           clearInterval(timer);
           open.delete(end);
           res.end();

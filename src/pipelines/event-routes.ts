@@ -10,7 +10,8 @@
  * Admins only under --auth, as the pipelines' JSON routes are.
  */
 import { InvalidParameter } from '../core/errors.js';
-import { changes, eventStreamRoutes, type EventStreamRoute } from '../core/event-stream.js';
+import { changes, eventStreamRoutes, type EventStreamRoute, type Send } from '../core/event-stream.js';
+import type { StepEvent } from './scheduler/scheduler.js';
 import type { PipelinesService } from './service.js';
 
 const intParam = (v: string | undefined, name: string, max: number): number | undefined => {
@@ -20,6 +21,8 @@ const intParam = (v: string | undefined, name: string, max: number): number | un
 };
 
 export function pipelineEventRoutes(svc: PipelinesService) {
+  // Each open run page listens to the scheduler; many pages are not a leak.
+  svc.scheduler.setMaxListeners(Math.max(svc.scheduler.getMaxListeners(), 1000));
   const routes: EventStreamRoute[] = [
     {
       path: '/api/v1/pipelines/runs/events',
@@ -45,13 +48,25 @@ export function pipelineEventRoutes(svc: PipelinesService) {
         if (step) await svc.logChunk(id, step, item, 0, 0); // an unknown step is a 400 now, not an event later
         const changed = changes();
         let offset: number | undefined;
-        return async (send) => {
+        const tick = async (send: Send) => {
           changed(send, 'run', await svc.run(id));
           if (!step) return;
           const chunk = await svc.logChunk(id, step, item, offset);
           if (chunk.text || chunk.reset || offset === undefined) send('log', { step, text: chunk.text, skipped: chunk.skipped, reset: chunk.reset || offset === undefined });
           offset = chunk.next;
         };
+        // This server's scheduler says when one of the run's steps moves; the tick catches the rest.
+        const wake = (poke: () => void) => {
+          const onStep = (e: StepEvent) => e.runId === id && poke();
+          const onRun = (r: { id: string }) => r.id === id && poke();
+          svc.scheduler.on('step', onStep);
+          svc.scheduler.on('run', onRun);
+          return () => {
+            svc.scheduler.off('step', onStep);
+            svc.scheduler.off('run', onRun);
+          };
+        };
+        return { tick, wake };
       },
     },
   ];

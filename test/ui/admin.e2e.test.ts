@@ -82,7 +82,7 @@ describe('admin page in Chromium', () => {
     await team.locator('li[data-member="dave"]').waitFor();
     await team.getByRole('button', { name: 'remove dave from vision' }).click();
     await expect.poll(() => team.locator('li[data-member="dave"]').count()).toBe(0);
-    expect((await new TeamStore(server.db).describe('vision')).members).toEqual(['carol']);
+    expect((await new TeamStore(server.db, new AuthStore(server.db)).describe('vision')).members).toEqual(['carol']);
     await page.screenshot({ path: `${SHOTS}admin.png` });
 
     // carol, through the team's EDIT grant, logs a run with her password (as MLflow's client would).
