@@ -9,10 +9,10 @@ import { createdTarget } from './audit-target.js';
 const READ_ONLY_POST = /\/(search|get-latest-versions|metric-summaries|runs\/series)$/;
 /**
  * The machine protocol of agents and node launchers (claims, heartbeats every second, log
- * chunks, rendezvous rounds): admin-token traffic that would flood the log. What it changes is
+ * chunks, a job supervisor's live log lines, rendezvous rounds): admin-token traffic that would flood the log. What it changes is
  * recorded where a person looks for it: the pipeline run's step history and the rendezvous history.
  */
-const MACHINE_PROTOCOL = /^\/api\/v1\/(agents|rendezvous)\//;
+const MACHINE_PROTOCOL = /^\/api\/v1\/((agents|rendezvous)\/|jobs\/[^/]+\/live-logs$)/;
 
 export interface HttpAuditOptions {
   db: Database;

@@ -38,6 +38,18 @@ export class AuthStore {
     return row ? toUser(row) : undefined;
   }
 
+  /** Every user with the teams they belong to, by name (the admin page's list). */
+  async listUsers(): Promise<(User & { teams: string[] })[]> {
+    const rows = await this.db.all<{ id: number; username: string; is_admin: number; team: string | null }>(
+      'SELECT u.id, u.username, u.is_admin, t.name AS team FROM auth_users u LEFT JOIN auth_team_members m ON m.user_id = u.id LEFT JOIN auth_teams t ON t.id = m.team_id ORDER BY u.username, t.name');
+    const out = new Map<string, User & { teams: string[] }>();
+    for (const r of rows) {
+      if (!out.has(r.username)) out.set(r.username, { ...toUser(r), teams: [] });
+      if (r.team) out.get(r.username)!.teams.push(r.team);
+    }
+    return [...out.values()];
+  }
+
   async countUsers(): Promise<number> {
     return Number((await this.db.one<{ n: number }>('SELECT COUNT(*) AS n FROM auth_users'))!.n);
   }

@@ -75,6 +75,8 @@ export function authRoutes(store: AuthStore): JsonRoute[] {
       await store.deleteUser(reqString(f, 'username'));
       return {};
     } },
+    // Beyond MLflow: the list of users, for the admin page.
+    { methods: ['GET'], scope: 'absolute', path: '/api/v1/users', auth: { admin: true }, handler: async () => ({ users: await store.listUsers() }) },
     ...permRoutes,
     // The caller's own account and personal API tokens (shown once, stored hashed).
     { methods: ['GET'], scope: 'absolute', path: '/api/v1/auth/me', auth: { anyUser: true }, handler: async (_f, ctx) => ({ user: await userJson(await me(ctx)) }) },

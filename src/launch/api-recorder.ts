@@ -74,6 +74,10 @@ export class ApiRecorder implements JobRecorder {
     await this.tags({ 'trainyard.checkpoint.step': String(c.step), 'trainyard.checkpoint.path': c.path, 'trainyard.checkpoint.sha256': c.sha256 });
   }
 
+  async liveLogs(attempt: number, chunks: { rank: number; stream: 'stdout' | 'stderr'; offset: number; text: string }[]): Promise<void> {
+    await this.job('/live-logs', { attempt, chunks });
+  }
+
   async attachLogs(attempt: number, files: { rank: number; stream: 'stdout' | 'stderr'; path: string }[]): Promise<void> {
     const out: { attempt: number; rank: number; stream: string; artifact_path: string }[] = [];
     for (const f of files) {

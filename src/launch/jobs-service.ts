@@ -180,6 +180,12 @@ export class JobsService {
     });
   }
 
+  /** Refuses a caller that is not the job's current supervisor (its nonce). */
+  async assertSupervisor(id: string, nonce: string): Promise<void> {
+    const r = await this.row(this.db, id);
+    if (r.supervisor !== nonce) throw new InvalidState(`Job '${id}' is supervised by another process now`);
+  }
+
   async heartbeat(id: string, nonce: string): Promise<{ cancel_requested: boolean }> {
     return this.db.transaction(async (tx) => {
       const r = await this.owned(tx, id, nonce);

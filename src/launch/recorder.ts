@@ -31,4 +31,6 @@ export interface JobRecorder {
   metrics(lines: MetricLine[]): Promise<void>;
   checkpoint(c: CheckpointInfo): Promise<void>;
   attachLogs(attempt: number, files: { rank: number; stream: 'stdout' | 'stderr'; path: string }[]): Promise<void>;
+  /** New lines of the running attempt's rank logs (optional: a recorder without it shows logs when the attempt ends). */
+  liveLogs?(attempt: number, chunks: { rank: number; stream: 'stdout' | 'stderr'; offset: number; text: string }[]): Promise<void>;
 }

@@ -11,12 +11,14 @@
  * | POST | /api/v1/jobs/:job_id/cancel | | { job } |
  * | POST | /api/v1/jobs | job_id?, spec, supervisor { nonce, pid, host } | { job, resumed } (supervisors) |
  * | POST | /api/v1/jobs/:job_id/{run,transition,events,heartbeat,checkpoint} | nonce + fields | supervisors' reports |
+ * | POST | /api/v1/jobs/:job_id/live-logs | nonce, attempt, chunks [{ rank, stream, offset, text }] | {} (the running attempt's new log lines) |
  */
 import { InvalidParameter } from '../core/errors.js';
 import { objectAt, optEnum, optInt, optString, reqInt, reqString, type Fields } from '../core/request-fields.js';
 import type { JsonRoute } from '../core/route.js';
 import { validateSpec, type LaunchInput } from './job-spec.js';
 import type { JobsService } from './jobs-service.js';
+import type { JobLiveLogs, LiveLogChunk } from './live-logs.js';
 import { JOB_STATES, type JobState } from './recorder.js';
 
 const J = '/api/v1/jobs';
@@ -24,7 +26,7 @@ const id = (f: Fields) => reqString(f, 'job_id');
 const nonce = (f: Fields) => reqString(f, 'nonce');
 const obj = (f: Fields, name: string) => (f[name] === undefined || f[name] === null ? {} : objectAt(f[name], name));
 
-export function launchRoutes(jobs: JobsService): JsonRoute[] {
+export function launchRoutes(jobs: JobsService, liveLogs?: JobLiveLogs): JsonRoute[] {
   const post = (path: string, handler: JsonRoute['handler']): JsonRoute => ({ methods: ['POST'], scope: 'absolute', path, handler });
   const get = (path: string, handler: JsonRoute['handler']): JsonRoute => ({ methods: ['GET'], scope: 'absolute', path, handler });
   return [
@@ -55,6 +57,13 @@ export function launchRoutes(jobs: JobsService): JsonRoute[] {
     }),
     post(`${J}/:job_id/events`, async (f) => {
       await jobs.event(id(f), nonce(f), reqString(f, 'kind'), optInt(f, 'attempt', { min: 0 }) ?? null, obj(f, 'detail'));
+      return {};
+    }),
+    post(`${J}/:job_id/live-logs`, async (f) => {
+      const attempt = reqInt(f, 'attempt', { min: 0 });
+      if (!Array.isArray(f.chunks)) throw new InvalidParameter(`Invalid value for parameter 'chunks': expected a list of { rank, stream, offset, text }.`);
+      await jobs.assertSupervisor(id(f), nonce(f));
+      liveLogs?.append(id(f), attempt, f.chunks as LiveLogChunk[]);
       return {};
     }),
     post(`${J}/:job_id/heartbeat`, async (f) => jobs.heartbeat(id(f), nonce(f))),

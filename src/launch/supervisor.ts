@@ -9,6 +9,7 @@
  * dead peer cannot write a consistent checkpoint anyway), a hung one 500 ms, a cancel the full
  * grace period.
  */
+import { readLogChunk } from '../core/file-range.js';
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { hostname } from 'node:os';
@@ -146,9 +147,11 @@ export class Supervisor {
     const flagged = new Set<number>();
     let lastBeat = 0;
     let end: AttemptEnd | undefined;
+    const logOffsets = new Map<string, number>();
     while (!end) {
       await new Promise((r) => setTimeout(r, TICK_MS));
       await this.forward();
+      await this.forwardLogs(attempt, group, logOffsets);
       if (Date.now() - lastBeat >= HEARTBEAT_EVERY_MS) {
         lastBeat = Date.now();
         const hb = await opts.recorder.heartbeat().catch(() => ({ cancelRequested: false }));
@@ -188,10 +191,39 @@ export class Supervisor {
       }
     }
     await this.forward();
+    await this.forwardLogs(attempt, group, logOffsets);
     // Every rank's exit (code or signal), so a reader sees the whole group, not just the root cause.
     await opts.recorder.event('exits', { attempt, ranks: [...group.exits].sort((a, b) => a.rank - b.rank).map((e) => ({ rank: e.rank, exit_code: e.code, signal: e.signal })) }).catch((e) => this.log(`could not record exits: ${(e as Error).message}`));
     await opts.recorder.attachLogs(attempt, group.files.flatMap((f) => [{ rank: f.rank, stream: 'stdout' as const, path: f.stdout }, { rank: f.rank, stream: 'stderr' as const, path: f.stderr }])).catch((e) => this.log(`could not attach logs: ${(e as Error).message}`));
     return end;
+  }
+
+  private liveLogsWarned = false;
+
+  /** Every rank's new stdout/stderr lines since the last tick, in one report (bounded per tick). */
+  private async forwardLogs(attempt: number, group: WorkerGroup, offsets: Map<string, number>): Promise<void> {
+    const send = this.opts.recorder.liveLogs?.bind(this.opts.recorder);
+    if (!send) return;
+    const chunks: { rank: number; stream: 'stdout' | 'stderr'; offset: number; text: string }[] = [];
+    const next = new Map<string, number>();
+    for (const f of group.files) {
+      for (const stream of ['stdout', 'stderr'] as const) {
+        const key = `${f.rank}.${stream}`;
+        const from = offsets.get(key) ?? 0;
+        const c = readLogChunk(f[stream], from);
+        if (c.text) chunks.push({ rank: f.rank, stream, offset: from, text: c.text });
+        next.set(key, c.next);
+      }
+    }
+    if (!chunks.length) return;
+    try {
+      await send(attempt, chunks);
+      for (const [k, v] of next) offsets.set(k, v);
+    } catch (e) {
+      // Sent again next tick (the server skips what it already has); the attempt's files are the record.
+      if (!this.liveLogsWarned) this.log(`live logs not sent (the attempt's logs still attach when it ends): ${(e as Error).message}`);
+      this.liveLogsWarned = true;
+    }
   }
 
   /** Rank 0's new metric lines and a new checkpoint, to the recorder. */

@@ -30,6 +30,7 @@ export { runFunctionStep } from './runtime/run-function-step.js';
 export { tailLog } from './runtime/step-log.js';
 export { PipelinesService, runJson, type RunJson, type StepJson } from './service.js';
 export { pipelineRoutes } from './routes.js';
+export { pipelineEventRoutes } from './event-routes.js';
 export { createPipelines, type Pipelines } from './create-pipelines.js';
 export { PipelineSchedules, nextFire, type ScheduleJson } from './schedules/schedules.js';
 // The built-in steps last: they import the definition API above through this file.

@@ -4,6 +4,7 @@
  * lineage, and cancels/resumes. Store-agnostic; HTTP lives in routes.ts.
  */
 import { InvalidParameter, NotFound } from '../core/errors.js';
+import { readLogChunk, type LogChunk } from '../core/file-range.js';
 import type { PipelineSpec } from './definition/spec.js';
 import { validateSpec } from './definition/validate-spec.js';
 import { executorNames } from './executors/registry.js';
@@ -134,6 +135,14 @@ export class PipelinesService {
     if (!r.spec.steps.some((s) => s.name === step)) throw new InvalidParameter(`Run '${id}' has no step '${step}' (steps: ${r.spec.steps.map((s) => s.name).join(', ')}).`);
     const path = this.scheduler.logPath(id, step, item ?? PLAIN);
     return { lines: tailLog(path, tail), path };
+  }
+
+  /** A bounded piece of a step's log: its last `tailBytes` when `from` is undefined, else what was appended since `from`. */
+  async logChunk(id: string, step: string, item: number | undefined, from: number | undefined, tailBytes?: number): Promise<LogChunk> {
+    const r = await this.scheduler.store.getRun(id);
+    if (!r) throw new NotFound(`No pipeline run '${id}'.`);
+    if (!r.spec.steps.some((s) => s.name === step)) throw new InvalidParameter(`Run '${id}' has no step '${step}' (steps: ${r.spec.steps.map((s) => s.name).join(', ')}).`);
+    return readLogChunk(this.scheduler.logPath(id, step, item ?? PLAIN), from, tailBytes);
   }
 
   async cancel(id: string): Promise<RunJson> {

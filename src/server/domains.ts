@@ -8,8 +8,8 @@ import { createTracking, experimentRootUnder, runArtifactRoutes, runEventRoutes,
 import { createCollab } from '../collab/index.js';
 import { auditRoutes } from '../audit/index.js';
 import { StudyService, tuningRoutes } from '../tuning/index.js';
-import { JobsService, launchRoutes, NodePlacement, RendezvousService, rendezvousRoutes } from '../launch/index.js';
-import { createPipelines, type Pipelines } from '../pipelines/index.js';
+import { JobLiveLogs, JobsService, jobEventRoutes, launchRoutes, NodePlacement, RendezvousService, rendezvousRoutes } from '../launch/index.js';
+import { createPipelines, pipelineEventRoutes, type Pipelines } from '../pipelines/index.js';
 import { createAgents } from '../agents/index.js';
 import { pipelineStepSdk } from './pipeline-step-sdk.js';
 
@@ -58,6 +58,8 @@ export function createDomains(db: Database, opts: DomainOptions): Domains {
   const tuning = new StudyService(db, { tracking });
   const collab = createCollab(db, tracking);
   const routes: JsonRoute[] = [];
+  const jobs = new JobsService(db);
+  const liveLogs = new JobLiveLogs(opts.home);
   // TypeScript pipeline steps get an SDK on these same routes, in-process (no HTTP hop).
   // Remote executors (Kubernetes pods) report to this server: its URL once it listens.
   // Agents drain the work queue; the `agents` pipeline executor finds them in the services.
@@ -72,7 +74,7 @@ export function createDomains(db: Database, opts: DomainOptions): Domains {
     ...tuningRoutes(tuning),
     ...trackingUiRoutes(tracking),
     ...collab.routes,
-    ...launchRoutes(new JobsService(db)),
+    ...launchRoutes(jobs, liveLogs),
     ...rendezvous,
     ...pipelines.routes,
     ...agents.routes,
@@ -81,7 +83,7 @@ export function createDomains(db: Database, opts: DomainOptions): Domains {
   return {
     routes,
     pipelines,
-    plugins: [artifactProxyRoutes(locations.defaultStore, { experimentRootUnder: (path) => experimentRootUnder(db, path), registeredVersionAt: (path, op) => registeredVersionAt(db, path, op) }), runArtifactRoutes(tracking, locations, { registeredVersionAt: (path, op) => registeredVersionAt(db, path, op) }), modelVersionArtifactRoutes(registry.versions, locations), runEventRoutes(tracking)],
+    plugins: [artifactProxyRoutes(locations.defaultStore, { experimentRootUnder: (path) => experimentRootUnder(db, path), registeredVersionAt: (path, op) => registeredVersionAt(db, path, op) }), runArtifactRoutes(tracking, locations, { registeredVersionAt: (path, op) => registeredVersionAt(db, path, op) }), modelVersionArtifactRoutes(registry.versions, locations), runEventRoutes(tracking), pipelineEventRoutes(pipelines.service), jobEventRoutes(jobs, liveLogs)],
     locations,
     close: async () => {
       await pipelines.close();

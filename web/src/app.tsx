@@ -15,9 +15,11 @@ const PipelineRunPage = lazy(() => import('./pages/pipelines-page').then((m) => 
 const PipelinesPage = lazy(() => import('./pages/pipelines-page').then((m) => ({ default: m.PipelinesPage })));
 const RunPage = lazy(() => import('./pages/run-page').then((m) => ({ default: m.RunPage })));
 const StudiesPage = lazy(() => import('./pages/studies-page').then((m) => ({ default: m.StudiesPage })));
+const AdminPage = lazy(() => import('./pages/admin-page').then((m) => ({ default: m.AdminPage })));
+const MyRunsPage = lazy(() => import('./pages/my-runs-page').then((m) => ({ default: m.MyRunsPage })));
 const StudyPage = lazy(() => import('./pages/studies-page').then((m) => ({ default: m.StudyPage })));
 
-function Page({ path }: { path: string }) {
+function Page({ path, user }: { path: string; user?: SessionUser }) {
   let p: Record<string, string> | null;
   if (path === '/' || path === '') {
     queueMicrotask(() => navigate('/experiments', { replace: true }));
@@ -34,6 +36,8 @@ function Page({ path }: { path: string }) {
   if (match('/pipelines', path)) return <PipelinesPage />;
   if ((p = match('/pipelines/:id', path))) return <PipelineRunPage runId={p.id!} />;
   if (match('/jobs', path)) return <JobsPage />;
+  if (match('/my-runs', path) && user) return <MyRunsPage username={user.username} />;
+  if (match('/admin', path) && user?.is_admin) return <AdminPage />;
   if ((p = match('/jobs/:id', path))) return <JobPage jobId={p.id!} />;
   return <div className="page"><h1>Not found</h1><p>No page at {path}. <Link to="/experiments">Experiments</Link></p></div>;
 }
@@ -83,10 +87,12 @@ export function App() {
           <Link to="/studies" className={section === 'studies' ? 'on' : ''}>Studies</Link>
           <Link to="/pipelines" className={section === 'pipelines' ? 'on' : ''}>Pipelines</Link>
           <Link to="/jobs" className={section === 'jobs' ? 'on' : ''}>Jobs</Link>
+          {auth.kind === 'user' && <Link to="/my-runs" className={section === 'my-runs' ? 'on' : ''}>My runs</Link>}
+          {auth.kind === 'user' && auth.user.is_admin && <Link to="/admin" className={section === 'admin' ? 'on' : ''}>Admin</Link>}
         </nav>
         {auth.kind === 'user' ? <SignedInBox user={auth.user} onSignedOut={() => setAuth({ kind: 'signin' })} /> : <UserBox />}
       </header>
-      <main><Suspense fallback={<div className="page muted">loading…</div>}><Page path={path} /></Suspense></main>
+      <main><Suspense fallback={<div className="page muted">loading…</div>}><Page path={path} {...(auth.kind === 'user' ? { user: auth.user } : {})} /></Suspense></main>
     </>
   );
 }

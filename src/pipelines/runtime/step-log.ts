@@ -3,7 +3,7 @@
  * step printing 100 MB keeps at most 2 x maxBytes on disk and nothing in memory beyond the
  * write stream's buffer. Dropped lines are counted, not hidden.
  */
-import { createWriteStream, existsSync, mkdirSync, readFileSync, renameSync, statSync, type WriteStream } from 'node:fs';
+import { closeSync, createWriteStream, existsSync, fstatSync, mkdirSync, openSync, readSync, renameSync, statSync, type WriteStream } from 'node:fs';
 import { dirname } from 'node:path';
 
 export const DEFAULT_LOG_MAX_BYTES = 8 * 1024 * 1024;
@@ -46,7 +46,15 @@ export class StepLog {
 /** The last `n` lines of a step log (reads at most the last 64 KB). */
 export function tailLog(path: string, n: number): string[] {
   if (!existsSync(path)) return [];
-  const buf = readFileSync(path);
-  const text = buf.subarray(Math.max(0, buf.length - 65536)).toString('utf8');
-  return text.split('\n').filter((l) => l.length > 0).slice(-n);
+  // A ranged read of the end: a 100 MB log is not read whole to show 200 lines.
+  const fd = openSync(path, 'r');
+  try {
+    const size = fstatSync(fd).size;
+    const len = Math.min(size, 65536);
+    const buf = Buffer.alloc(len);
+    readSync(fd, buf, 0, len, size - len);
+    return buf.toString('utf8').split('\n').filter((l) => l.length > 0).slice(-n);
+  } finally {
+    closeSync(fd);
+  }
 }

@@ -32,12 +32,3 @@ export function duration(start: number, end?: number) {
   const s = Math.round(((end ?? Date.now()) - start) / 1000);
   return s < 60 ? `${s}s` : s < 3600 ? `${Math.floor(s / 60)}m ${s % 60}s` : `${Math.floor(s / 3600)}h ${Math.floor((s % 3600) / 60)}m`;
 }
-
-/** Re-runs `fn` every second while `live` (a running pipeline or job): one request for the whole view. */
-export function usePoll(live: boolean, fn: () => void, everyMs = 1000) {
-  useEffect(() => {
-    if (!live) return;
-    const t = setInterval(fn, everyMs);
-    return () => clearInterval(t);
-  }, [live]);
-}

@@ -1,6 +1,7 @@
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { api, mlflow } from '../api/client';
-import { duration, ErrorLine, fmtTime, useAsync, usePoll } from '../components/common';
+import { duration, ErrorLine, fmtTime, useAsync } from '../components/common';
+import { useEventStream, useLogText, withQuery } from '../components/live';
 import { Link, useQuery } from '../router';
 
 interface JobEvent { seq: number; at: number; kind: string; state: string | null; attempt: number | null; detail: Record<string, any> }
@@ -16,13 +17,15 @@ const STATES = ['pending', 'running', 'restarting', 'succeeded', 'failed', 'canc
 const LIVE = new Set(['pending', 'running', 'restarting']);
 const TAIL_BYTES = 64 * 1024;
 
-/** Distributed training jobs, filtered by state (in the URL), refreshed while any is live. */
+/** Distributed training jobs, filtered by state (in the URL), live over server-sent events. */
 export function JobsPage() {
   const [q, setQ] = useQuery();
   const state = q.get('state') ?? '';
   const list = useAsync(() => api<{ jobs: Job[] }>('GET', '/api/v1/jobs', { max_results: 200, ...(state ? { state } : {}) }), [state]);
-  const jobs = list.data?.jobs ?? [];
-  usePoll(jobs.some((j) => LIVE.has(j.state)), list.reload);
+  const [live, setLive] = useState<Job[] | undefined>();
+  useEffect(() => setLive(list.data?.jobs), [list.data]);
+  useEventStream(withQuery('/api/v1/jobs/events', { max_results: 200, state }), { jobs: (e: { jobs: Job[] }) => setLive(e.jobs) });
+  const jobs = live ?? [];
   return (
     <div className="page">
       <h1>Jobs</h1>
@@ -51,19 +54,25 @@ export function JobsPage() {
   );
 }
 
-/** One job: state history, each attempt's ranks with exit codes (the root cause marked), per-rank logs, cancel. */
+/**
+ * One job: state history, each attempt's ranks with exit codes (the root cause marked), per-rank
+ * logs (a running attempt's followed live), cancel. One server-sent event stream, no polling.
+ */
 export function JobPage({ jobId }: { jobId: string }) {
   const [q, setQ] = useQuery();
   const data = useAsync(() => api<{ job: Job }>('GET', `/api/v1/jobs/${encodeURIComponent(jobId)}`), [jobId]);
-  const job = data.data?.job;
+  const [view, setView] = useState<{ job: Job } | undefined>();
+  useEffect(() => setView(data.data), [data.data]);
+  useEffect(() => setView(undefined), [jobId]);
+  const job = view?.job;
   const live = !!job && LIVE.has(job.state);
-  usePoll(live, data.reload);
   const [actionError, setActionError] = useState<string | null>(null);
   const events = job?.events ?? [];
   const history = events.filter((e) => e.state !== null);
   const exits = new Map<number, RankExit[]>(events.filter((e) => e.kind === 'exits').map((e) => [e.detail.attempt as number, e.detail.ranks as RankExit[]]));
   const files = events.filter((e) => e.kind === 'logs').flatMap((e) => e.detail.files as { attempt: number; rank: number; stream: string; artifact_path: string }[]);
   const notes = events.filter((e) => ['hang', 'straggler', 'cancel_requested', 'resumed'].includes(e.kind));
+  const worldSize = (a: number) => Number(history.find((e) => e.attempt === a && e.state === 'running')?.detail.worldSize ?? 0);
   const attempts = [...new Set([...history.filter((e) => e.attempt !== null).map((e) => e.attempt!), ...exits.keys()])].sort((a, b) => a - b);
   // A failed attempt's root cause is in the transition that ended it.
   const causeOf = (a: number) => history.find((e) => e.attempt === a && (e.state === 'restarting' || e.state === 'failed'))?.detail.failure as Job['failure'] | undefined;
@@ -78,6 +87,11 @@ export function JobPage({ jobId }: { jobId: string }) {
   };
   const pick = { attempt: q.get('attempt'), rank: q.get('rank'), stream: q.get('stream') ?? 'stderr' };
   const chosen = files.find((f) => String(f.attempt) === pick.attempt && String(f.rank) === pick.rank && f.stream === pick.stream);
+  // Until its attempt ends (and the files are attached to the run), a rank's log comes live from the stream.
+  const following = pick.attempt !== null && pick.rank !== null && !!job && !files.some((f) => String(f.attempt) === pick.attempt);
+  const [liveLog, onLog] = useLogText();
+  useEventStream(withQuery(`/api/v1/jobs/${encodeURIComponent(jobId)}/events`, following ? { attempt: pick.attempt, rank: pick.rank, stream: pick.stream } : {}), { job: setView, log: onLog });
+  const logButtons = (a: number, rank: number) => ['stdout', 'stderr'].map((s) => <button key={s} className="link" aria-label={`attempt ${a} rank ${rank} ${s}`} onClick={() => setQ({ attempt: String(a), rank: String(rank), stream: s })}>{s}</button>);
   return (
     <div className="page">
       <h1><Link to="/jobs">Jobs</Link> / {jobId}</h1>
@@ -112,9 +126,11 @@ export function JobPage({ jobId }: { jobId: string }) {
                   <tr key={r.rank} data-rank={r.rank} className={cause?.rank === r.rank ? 'diff' : ''}>
                     <td>{r.rank}</td>
                     <td className="mono" data-testid="exit">{r.signal ? r.signal : r.exit_code}</td>
-                    <td>{['stdout', 'stderr'].map((s) => <button key={s} className="link" aria-label={`attempt ${a} rank ${r.rank} ${s}`} onClick={() => setQ({ attempt: String(a), rank: String(r.rank), stream: s })}>{s}</button>)}</td>
+                    <td>{logButtons(a, r.rank)}</td>
                     <td>{cause?.rank === r.rank ? 'root cause' : ''}</td>
                   </tr>
+                )) : live && worldSize(a) > 0 ? Array.from({ length: worldSize(a) }, (_, rank) => (
+                  <tr key={rank} data-rank={rank}><td>{rank}</td><td className="muted" data-testid="exit">running</td><td>{logButtons(a, rank)}</td><td /></tr>
                 )) : <tr><td colSpan={4} className="muted">{live ? 'running…' : 'no exits recorded'}</td></tr>}</tbody>
               </table>
             );
@@ -124,7 +140,9 @@ export function JobPage({ jobId }: { jobId: string }) {
       {pick.attempt !== null && job && (
         <div>
           <h2>attempt {pick.attempt}, rank {pick.rank}, {pick.stream}</h2>
-          {chosen && job.run_id ? <RankLog runId={job.run_id} path={chosen.artifact_path} /> : <p className="muted">This attempt's logs are attached to the run when it ends.</p>}
+          {chosen && job.run_id ? <RankLog runId={job.run_id} path={chosen.artifact_path} />
+            : following ? <><p className="muted">following the running attempt</p><pre className="code log" aria-label="rank log">{liveLog || (liveLog !== undefined ? '(empty so far)' : '')}</pre></>
+            : <p className="muted">This attempt's logs are attached to the run when it ends.</p>}
         </div>
       )}
     </div>

@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'react';
 import { api } from '../api/client';
-import { duration, ErrorLine, fmtTime, useAsync, usePoll } from '../components/common';
+import { duration, ErrorLine, fmtTime, useAsync } from '../components/common';
+import { useEventStream, useLogText, withQuery } from '../components/live';
 import { Dag } from '../components/dag';
 import { Link, useQuery } from '../router';
 
@@ -8,24 +9,26 @@ interface PipelineRun { run_id: string; pipeline: string; status: string; params
 interface Step { step: string; status: string; attempt: number; started_at: number | null; ended_at: number | null; duration_ms: number | null; error: string | null; outputs: Record<string, unknown> | null; cached_from?: { message: string }; tracking_run_id: string | null; needs?: string[]; items?: { total: number; counts: Record<string, number> } }
 
 const LIVE = new Set(['running', 'cancelling']);
-const TAIL = 200;
 const paramsText = (p: Record<string, unknown>) => Object.entries(p).map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`).join(' ');
 const took = (start: number | null, end: number | null, ms: number | null) => (ms !== null ? duration(0, ms) : start ? duration(start, end ?? undefined) : '');
 
-/** Pipeline runs, newest first, filtered by pipeline name (in the URL); refreshed while any is running. */
+/** Pipeline runs, newest first, filtered by pipeline name (in the URL); the first page is live (server-sent events). */
 export function PipelinesPage() {
   const [q, setQ] = useQuery();
   const pipeline = q.get('pipeline') ?? '';
   const [more, setMore] = useState<PipelineRun[]>([]);
   const list = useAsync(() => api<{ runs: PipelineRun[]; next_page_token?: string }>('GET', '/api/v1/pipelines/runs', { max_results: 100, ...(pipeline ? { pipeline } : {}) }), [pipeline]);
   useEffect(() => setMore([]), [pipeline]);
+  // The first page as the server last sent it: states change in place, new runs appear on top.
+  const [first, setFirst] = useState<PipelineRun[] | undefined>();
+  useEffect(() => setFirst(list.data?.runs), [list.data]);
+  useEventStream(withQuery('/api/v1/pipelines/runs/events', { max_results: 100, pipeline }), { runs: (e: { runs: PipelineRun[] }) => setFirst(e.runs) });
   const [token, setToken] = useState<string | undefined>();
   // A live refresh re-reads the first page only; pages loaded with "Load more" stay.
   useEffect(() => setToken((t) => (more.length ? t : list.data?.next_page_token)), [list.data]);
   // New runs push older ones onto later pages: a run shows once.
   const seen = new Set<string>();
-  const runs = [...(list.data?.runs ?? []), ...more].filter((r) => !seen.has(r.run_id) && (seen.add(r.run_id), true));
-  usePoll(runs.some((r) => LIVE.has(r.status)), list.reload);
+  const runs = [...(first ?? []), ...more].filter((r) => !seen.has(r.run_id) && (seen.add(r.run_id), true));
   const loadMore = async () => {
     const r = await api<{ runs: PipelineRun[]; next_page_token?: string }>('GET', '/api/v1/pipelines/runs', { max_results: 100, page_token: token, ...(pipeline ? { pipeline } : {}) });
     setMore((m) => [...m, ...r.runs]);
@@ -60,16 +63,25 @@ export function PipelinesPage() {
   );
 }
 
-/** One pipeline run: the DAG with step states (polled while it runs), the selected step's details and log tail, cancel and retry. */
+/**
+ * One pipeline run: the DAG with step states, attempts and cache hits as they change (one
+ * server-sent event stream, no polling), the selected step's details and its log followed live,
+ * cancel and retry.
+ */
 export function PipelineRunPage({ runId }: { runId: string }) {
   const [q, setQ] = useQuery();
   const data = useAsync(() => api<{ run: PipelineRun; steps: Step[] }>('GET', `/api/v1/pipelines/runs/${runId}`), [runId]);
-  const run = data.data?.run;
-  const steps = data.data?.steps ?? [];
+  // Whichever came last, the page's load (or an action's reload) or the stream's snapshot.
+  const [view, setView] = useState<{ run: PipelineRun; steps: Step[] } | undefined>();
+  useEffect(() => setView(data.data), [data.data]);
+  useEffect(() => setView(undefined), [runId]);
+  const run = view?.run;
+  const steps = view?.steps ?? [];
   const live = !!run && LIVE.has(run.status);
-  usePoll(live, data.reload);
   const failed = steps.find((s) => s.status === 'failed');
   const selected = q.get('step') ?? failed?.step ?? steps[0]?.step ?? null;
+  const [log, onLog] = useLogText();
+  useEventStream(withQuery(`/api/v1/pipelines/runs/${encodeURIComponent(runId)}/events`, { step: selected }), { run: setView, log: onLog });
   const step = steps.find((s) => s.step === selected);
   const [actionError, setActionError] = useState<string | null>(null);
   const act = async (path: string, body?: Record<string, unknown>) => {
@@ -113,21 +125,12 @@ export function PipelineRunPage({ runId }: { runId: string }) {
             {step.outputs && <tr><th>outputs</th><td className="mono">{JSON.stringify(step.outputs)}</td></tr>}
           </tbody></table>
           {step.error && <div className="error">{step.error}</div>}
-          <StepLog runId={runId} step={step.step} live={live} version={`${step.status}/${step.attempt}`} />
+          <div>
+            <h2>Log {step.status === 'running' ? '(following)' : ''}</h2>
+            <pre className="code log" aria-label="step log">{log || (log !== undefined ? '(empty)' : '')}</pre>
+          </div>
         </div>
       )}
-    </div>
-  );
-}
-
-function StepLog({ runId, step, live, version }: { runId: string; step: string; live: boolean; version: string }) {
-  const log = useAsync(() => api<{ lines: string[] }>('GET', `/api/v1/pipelines/runs/${runId}/logs`, { step, tail: TAIL }), [runId, step, version]);
-  usePoll(live, log.reload);
-  return (
-    <div>
-      <h2>Log (last {TAIL} lines)</h2>
-      <ErrorLine error={log.error} />
-      <pre className="code log" aria-label="step log">{log.data?.lines.join('\n') || (log.data ? '(empty)' : '')}</pre>
     </div>
   );
 }
