@@ -96,4 +96,17 @@ describe('elastic jobs are watched on every node', () => {
     expect(last).toMatch(/final_loss=[0-9.]+ steps=96 world=1/);
     await waitFor('no process of node b left', () => pidsWithEnv('TRAINYARD_NODE_ID', 'b').length === 0, 10_000);
   }, 240_000);
+
+  it('refuses bad rank times and an unknown job with MLflow error JSON', async () => {
+    const post = async (path: string, body: unknown) => {
+      const res = await fetch(`${server.url}/api/v1/rendezvous/${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      return { status: res.status, body: (await res.json()) as { error_code: string; message: string } };
+    };
+    const bad = await post('nope/heartbeat', { node_id: 'a', round: 1, workers: 'running', ranks: [{ rank: -1, own_ms: 3, own_samples: 1 }] });
+    expect(bad).toMatchObject({ status: 400, body: { error_code: 'INVALID_PARAMETER_VALUE', message: 'ranks[0] must be {rank: int >= 0, own_ms: number >= 0 or null, own_samples: int >= 0}' } });
+    expect((await post('nope/heartbeat', { node_id: 'a', round: 1, workers: 'running', ranks: 'fast' })).status).toBe(400);
+    const unknown = await post('nope/leave', { node_id: 'a', reason: 'SIGTERM' });
+    expect(unknown).toMatchObject({ status: 404, body: { message: "No rendezvous for job 'nope' (a node must join it first)" } });
+    expect((await post('nope/leave', {})).status).toBe(400);
+  });
 });
