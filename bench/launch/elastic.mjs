@@ -74,6 +74,12 @@ async function run(kind, server) {
     for (;;) {
       // A leave uses no restart (the attempt stays 0): the survivor's new worker starts at step 0.
       const again = steps(dir, 0).find((s) => s.t >= killedAt && (leave ? s.step === 0 : s.attempt >= 1));
+      if (again && leave) {
+        // Also when the rendezvous fixed the new round: the rest is starting Python and torch again.
+        const { rendezvous } = await (await fetch(`${server.url}/api/v1/rendezvous/${job}`)).json();
+        const formed = rendezvous.history.find((h) => h.kind === 'round' && h.at >= killedAt);
+        results['trainyard-leave-formed'].push(Math.round(formed.at - killedAt));
+      }
       if (again) return Math.round(again.t - killedAt);
       if (Date.now() > killedAt + 120_000) throw new Error(`${kind}: the survivor never trained again`);
       await sleep(50);
@@ -85,7 +91,7 @@ async function run(kind, server) {
 
 const home = mkdtempSync(join(tmpdir(), 'be-server-'));
 const server = await startServer(home);
-const results = { trainyard: [], torchrun: [], 'trainyard-leave': [] };
+const results = { trainyard: [], torchrun: [], 'trainyard-leave': [], 'trainyard-leave-formed': [] };
 const kinds = ['trainyard', 'torchrun', 'trainyard-leave'];
 try {
   // Interleaved, each repetition in a rotated order, so load drifts hit every case alike.
@@ -100,4 +106,5 @@ const fmt = (xs) => `${Math.round(median(xs))} [${xs.map(Math.round).join(" ")}]
 console.log(`| median [runs] | ${fmt(results.trainyard)} | ${fmt(results.torchrun)} |`);
 console.log(`\n| SIGTERM of node b's launcher (clean leave) -> survivor training again (ms) | trainyard |\n|---|---|`);
 console.log(`| median [runs] | ${fmt(results['trainyard-leave'])} (${(median(results['trainyard-leave']) / median(results.trainyard)).toFixed(2)}x the kill -9 case) |`);
+console.log(`| SIGTERM -> new round fixed by the rendezvous (ms) | ${fmt(results['trainyard-leave-formed'])} |`);
 console.log(`load average: ${(await import('node:os')).loadavg().map((x) => x.toFixed(1)).join(' ')}`);
