@@ -48,9 +48,9 @@ async function run(kind, server) {
   const dir = mkdtempSync(join(tmpdir(), `be-${kind}-`));
   const wargs = ['--steps', '100000', '--step-ms', '10'];
   let nodes;
+  const job = `bench-${Date.now()}`;
   const leave = kind === 'trainyard-leave';
   if (kind.startsWith('trainyard')) {
-    const job = `bench-${Date.now()}`;
     const node = (name) => proc(process.execPath, [join(root, 'bin', 'trainyard.js'), 'node', 'join', '--server', server.url, '--job-id', job, '--node-name', name, '--nnodes', '1:2', '--last-call', '5', '--node-timeout', nodeTimeout, '--addr', '127.0.0.1', '--python', PY, worker, ...wargs], { BENCH_DIR: dir, TRAINYARD_HOME: join(dir, 'home') });
     nodes = [node('a')];
     await sleep(500);
