@@ -33,6 +33,9 @@ describe.each(DIALECTS)('rendezvous on %s', (dialect) => {
       const after = await again.get('j');
       expect(after.restartCount).toBe(1);
       expect(after.history.map((h) => h.kind)).toEqual(['joined', 'joined', 'joined', 'round', 'end']);
+      // A node stopped on purpose says so: it is out at once, in one transaction like the rest.
+      expect((await again.leave('j', 'n3', 'SIGTERM')).status).toBe('left');
+      expect((await again.get('j')).history.at(-1)).toMatchObject({ kind: 'left', detail: { node: 'n3', reason: 'SIGTERM' } });
       await expect(again.report('nope', { nodeId: 'x', round: 0, workers: 'idle' })).rejects.toThrow("No rendezvous for job 'nope'");
     } finally {
       await db.close();

@@ -2,7 +2,9 @@
 // worker each, --nnodes 1:2); the second node is killed with -9 (launcher and workers), and we
 // time kill -> the survivor's first training step in the re-formed group. Trainyard's node
 // launchers (rendezvous in a trainyard server) next to two plain torchrun agents with the c10d
-// rendezvous (torchrun-compat.py), same run, same worker script.
+// rendezvous (torchrun-compat.py), same run, same worker script. A third case times a clean
+// leave: SIGTERM of the second node's launcher, which tells the rendezvous it leaves, so the
+// survivor re-forms without waiting for --node-timeout (the kill -9 case is its baseline).
 // Usage: node bench/launch/elastic.mjs [reps] [trainyard --node-timeout s]
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -32,7 +34,7 @@ function proc(file, args, env) {
   // Its own process group: "the node" is the launcher and everything under it.
   const child = spawn(file, args, { env: { ...process.env, OMP_NUM_THREADS: '1', TRAINYARD_URI: '', ...env }, stdio: 'ignore', detached: true });
   const exited = new Promise((r) => child.once('exit', (c) => r(c)));
-  return { child, exited, kill: () => { try { process.kill(-child.pid, 'SIGKILL'); } catch {} } };
+  return { child, exited, kill: () => { try { process.kill(-child.pid, 'SIGKILL'); } catch {} }, term: () => { try { process.kill(child.pid, 'SIGTERM'); } catch {} } };
 }
 
 async function startServer(home) {
@@ -46,8 +48,9 @@ async function run(kind, server) {
   const dir = mkdtempSync(join(tmpdir(), `be-${kind}-`));
   const wargs = ['--steps', '100000', '--step-ms', '10'];
   let nodes;
-  if (kind === 'trainyard') {
-    const job = `bench-${Date.now()}`;
+  const job = `bench-${Date.now()}`;
+  const leave = kind === 'trainyard-leave';
+  if (kind.startsWith('trainyard')) {
     const node = (name) => proc(process.execPath, [join(root, 'bin', 'trainyard.js'), 'node', 'join', '--server', server.url, '--job-id', job, '--node-name', name, '--nnodes', '1:2', '--last-call', '5', '--node-timeout', nodeTimeout, '--addr', '127.0.0.1', '--python', PY, worker, ...wargs], { BENCH_DIR: dir, TRAINYARD_HOME: join(dir, 'home') });
     nodes = [node('a')];
     await sleep(500);
@@ -66,9 +69,17 @@ async function run(kind, server) {
       await sleep(50);
     }
     const killedAt = Date.now();
-    nodes[1].kill();
+    if (leave) nodes[1].term();
+    else nodes[1].kill();
     for (;;) {
-      const again = steps(dir, 0).find((s) => s.attempt >= 1 && s.t >= killedAt);
+      // A leave uses no restart (the attempt stays 0): the survivor's new worker starts at step 0.
+      const again = steps(dir, 0).find((s) => s.t >= killedAt && (leave ? s.step === 0 : s.attempt >= 1));
+      if (again && leave) {
+        // Also when the rendezvous fixed the new round: the rest is starting Python and torch again.
+        const { rendezvous } = await (await fetch(`${server.url}/api/v1/rendezvous/${job}`)).json();
+        const formed = rendezvous.history.find((h) => h.kind === 'round' && h.at >= killedAt);
+        results['trainyard-leave-formed'].push(Math.round(formed.at - killedAt));
+      }
       if (again) return Math.round(again.t - killedAt);
       if (Date.now() > killedAt + 120_000) throw new Error(`${kind}: the survivor never trained again`);
       await sleep(50);
@@ -80,9 +91,11 @@ async function run(kind, server) {
 
 const home = mkdtempSync(join(tmpdir(), 'be-server-'));
 const server = await startServer(home);
-const results = { trainyard: [], torchrun: [] };
+const results = { trainyard: [], torchrun: [], 'trainyard-leave': [], 'trainyard-leave-formed': [] };
+const kinds = ['trainyard', 'torchrun', 'trainyard-leave'];
 try {
-  for (let i = 0; i < reps; i++) for (const kind of i % 2 ? ['torchrun', 'trainyard'] : ['trainyard', 'torchrun']) results[kind].push(await run(kind, server));
+  // Interleaved, each repetition in a rotated order, so load drifts hit every case alike.
+  for (let i = 0; i < reps; i++) for (const kind of [...kinds.slice(i % 3), ...kinds.slice(0, i % 3)]) results[kind].push(await run(kind, server));
 } finally {
   server.child.kill('SIGKILL');
 }
@@ -91,3 +104,7 @@ writeFileSync(join(root, 'bench', 'results', 'launch-elastic.json'), JSON.string
 console.log(`| node kill -9 -> survivor training again (ms, trainyard --node-timeout ${nodeTimeout}) | trainyard | torchrun c10d |\n|---|---|---|`);
 const fmt = (xs) => `${Math.round(median(xs))} [${xs.map(Math.round).join(" ")}]`;
 console.log(`| median [runs] | ${fmt(results.trainyard)} | ${fmt(results.torchrun)} |`);
+console.log(`\n| SIGTERM of node b's launcher (clean leave) -> survivor training again (ms) | trainyard |\n|---|---|`);
+console.log(`| median [runs] | ${fmt(results['trainyard-leave'])} (${(median(results['trainyard-leave']) / median(results.trainyard)).toFixed(2)}x the kill -9 case) |`);
+console.log(`| SIGTERM -> new round fixed by the rendezvous (ms) | ${fmt(results['trainyard-leave-formed'])} |`);
+console.log(`load average: ${(await import('node:os')).loadavg().map((x) => x.toFixed(1)).join(' ')}`);

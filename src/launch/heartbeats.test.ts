@@ -9,6 +9,11 @@ describe('hang detection', () => {
     expect(detectHang(beats, 102_000, 0, 3, 600)).toBeUndefined();
     expect(detectHang(beats, 103_100, 0, 3, 600)).toMatchObject({ rank: 1 });
     expect(detectHang(beats, 200_000, 0, 0, 600)).toBeUndefined(); // off
+    expect(detectHang(beats, 103_100, 0, 3, 600)?.inCollective).toBe(false);
+  });
+  it('says when every local rank waits in a collective (the culprit is on another node)', () => {
+    const waiting = [beat({ phase: 'backward', phase_since: 101 }), beat({ phase: 'backward', phase_since: 101.2 })];
+    expect(detectHang(waiting, 103_100, 0, 3, 600)).toMatchObject({ inCollective: true });
   });
   it('uses the startup timeout before any step', () => {
     const none = [beat({ steps: 0, last_step_at: null, phase: 'start' }), undefined];

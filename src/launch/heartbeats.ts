@@ -29,6 +29,11 @@ export interface Hang {
   /** The rank most likely stuck: the one outside a collective the longest, else the stalest. */
   rank: number;
   reason: string;
+  /**
+   * The named rank itself waits in a collective (backward's all-reduce): on a node of a
+   * multi-node job, the culprit is then likely on another node, whose launcher should name it.
+   */
+  inCollective: boolean;
 }
 
 /** `beats[r]` is rank r's latest beat (undefined before its first write). Times in ms. */
@@ -37,7 +42,7 @@ export function detectHang(beats: (Beat | undefined)[], now: number, startedAt: 
   if (!stepped) {
     if (startupSeconds > 0 && now - startedAt > startupSeconds * 1000) {
       const rank = Math.max(0, beats.findIndex((b) => !b || b.phase === 'start'));
-      return { rank, reason: `no rank completed a step within the startup timeout (${startupSeconds} s)` };
+      return { rank, reason: `no rank completed a step within the startup timeout (${startupSeconds} s)`, inCollective: false };
     }
     return undefined;
   }
@@ -58,8 +63,9 @@ export function detectHang(beats: (Beat | undefined)[], now: number, startedAt: 
   beats.forEach((b, r) => {
     if (rank < 0 || score(b) < score(beats[rank]) || (score(b) === score(beats[rank]) && b && beats[rank] && b.phase_since < beats[rank]!.phase_since)) rank = r;
   });
+  const inCollective = rank >= 0 && beats[rank]?.phase === 'backward';
   if (rank < 0 || score(beats[rank]) >= 2) rank = progress.indexOf(stalest);
-  return { rank, reason: `no step completed for ${Math.round((now - stalest) / 100) / 10} s (stall timeout ${stallSeconds} s)` };
+  return { rank, reason: `no step completed for ${Math.round((now - stalest) / 100) / 10} s (stall timeout ${stallSeconds} s)`, inCollective };
 }
 
 export interface Straggler {
@@ -69,7 +75,7 @@ export interface Straggler {
 }
 
 /** A rank whose median own compute time is > 3x the others' median and at least 50 ms above it. */
-export function detectStragglers(beats: (Beat | undefined)[], minSamples = 10): Straggler[] {
+export function detectStragglers(beats: (Pick<Beat, 'own_ms' | 'own_samples'> | undefined)[], minSamples = 10): Straggler[] {
   if (beats.length < 2 || beats.some((b) => !b || b.own_ms === null || b.own_samples < minSamples)) return [];
   const own = beats.map((b) => b!.own_ms!);
   const out: Straggler[] = [];

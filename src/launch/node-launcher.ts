@@ -5,7 +5,12 @@
  * through the same WorkerGroup as the single-machine supervisor. It heartbeats what its workers
  * do; when the server ends the round (a node lost, a worker failed, a node joining) it stops its
  * workers (SIGTERM, grace, SIGKILL), re-joins, and the next round resumes from the checkpoint.
- * The orphan guard kills its workers if the launcher itself is killed.
+ * It watches its ranks' heartbeat files like the single-machine supervisor: a hang ends the round
+ * for the whole job (reported as 'hung', naming this node and the rank), and every rank's own
+ * compute time goes with the heartbeat so the server can flag a straggler among all the job's
+ * ranks. Stopped (SIGTERM/SIGINT, an agent's cancel), it first tells the rendezvous it leaves, so
+ * the others re-form at once instead of after the node timeout. The orphan guard kills its
+ * workers if the launcher itself is killed.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
@@ -14,9 +19,10 @@ import { join } from 'node:path';
 import type { ApiCaller } from './api-recorder.js';
 import { freePort } from './free-port.js';
 import type { LaunchSpec } from './job-spec.js';
+import { detectHang, readBeat, type Hang } from './heartbeats.js';
 import { killAllWithEnv } from './process-tree.js';
 import { startReaper } from './reaper.js';
-import type { NodeView, WorkersState } from './rendezvous/index.js';
+import type { NodeView, RankTime, WorkersState } from './rendezvous/index.js';
 import { rootCause, type Failure } from './root-cause.js';
 import { newNonce, PYTHON_DIR } from './supervisor.js';
 import { WorkerGroup } from './worker-group.js';
@@ -25,6 +31,13 @@ const POLL_MS = 250;
 const SETTLE_MS = 300;
 /** A group whose peer is gone cannot checkpoint consistently: a short grace is enough. */
 const BROKEN_GROUP_GRACE_MS = 2000;
+/** A hung rank will not act on SIGTERM (see supervisor.ts). */
+const HANG_GRACE_MS = 500;
+/**
+ * When this node's ranks all wait in a collective, the hung rank is likely on another node: give
+ * that node's launcher this long to report it (naming the right rank) before reporting our own.
+ */
+const COLLATERAL_HANG_WAIT_MS = 2000;
 
 export interface NodeOptions {
   api: ApiCaller;
@@ -93,6 +106,15 @@ export async function runNode(spec: LaunchSpec, opts: NodeOptions): Promise<Node
 
   let group: WorkerGroup | null = null;
   let groupRound = 0;
+  /** When this node first saw its ranks hung while waiting in a collective (see COLLATERAL_HANG_WAIT_MS). */
+  let hangSeenAt: number | null = null;
+  const hangFailure = (hang: Hang, rank: number): Failure => ({
+    rank,
+    exitCode: null,
+    signal: null,
+    message: `hang on node ${nodeId}: ${hang.reason}; rank ${rank} ${hang.inCollective ? 'waits in a collective (no rank of this node is outside one)' : 'was outside a collective the longest'}`,
+    collateral: hang.inCollective,
+  });
   const rounds: number[] = [];
   // Stopping workers can take the whole grace period: the node keeps beating meanwhile, or the
   // server would declare it lost (an 'idle' beat changes nothing in the round).
@@ -114,21 +136,39 @@ export async function runNode(spec: LaunchSpec, opts: NodeOptions): Promise<Node
     log(`joined job ${opts.jobId} (--nnodes ${spec.nnodes.min}:${spec.nnodes.max}) as ${addr}${v.assignment ? '' : `; waiting for ${spec.nnodes.min} node(s)`}`);
     for (;;) {
       if (cancelled) {
-        log(`cancelled: stopping workers (${spec.graceSeconds} s grace)`);
+        // Leave first: the other nodes re-form now, and our workers' going is no failure of theirs.
+        const reason = typeof opts.signal?.reason === 'string' ? opts.signal.reason : undefined;
+        const left = await opts.api.call<NodeView>('POST', `${path}/leave`, { node_id: nodeId, reason }).catch((e: Error) => {
+          log(`could not tell the rendezvous this node leaves (${e.message}); the others notice after --node-timeout`);
+          return undefined;
+        });
+        log(`leaving the job${left?.phase === 'failed' && left.message ? ` (${left.message})` : ''}: stopping workers (${spec.graceSeconds} s grace)`);
         await stop(spec.graceSeconds * 1000);
-        return { state: 'cancelled', nodeId, rounds };
+        return { state: 'cancelled', nodeId, rounds, message: left?.phase === 'failed' ? (left.message ?? undefined) : undefined };
       }
       let workers: WorkersState = 'idle';
       let failure: Failure | undefined;
+      let ranks: RankTime[] | undefined;
       if (group) {
         if (group.exits.some((e) => e.code !== 0 || e.signal)) {
           await sleep(SETTLE_MS);
           failure = rootCause([...group.exits])!;
           workers = 'failed';
-        } else workers = group.allExited ? 'succeeded' : 'running';
+        } else if (group.allExited) workers = 'succeeded';
+        else {
+          workers = 'running';
+          const beats = group.files.map((f) => readBeat(f.heartbeat));
+          ranks = group.files.flatMap((f, i) => (beats[i] ? [{ rank: f.rank, own_ms: beats[i]!.own_ms, own_samples: beats[i]!.own_samples }] : []));
+          const hang = detectHang(beats, Date.now(), group.startedAt, spec.stallSeconds, spec.startupSeconds);
+          if (!hang) hangSeenAt = null;
+          else if (!hang.inCollective || Date.now() - (hangSeenAt ??= Date.now()) >= COLLATERAL_HANG_WAIT_MS) {
+            failure = hangFailure(hang, group.files[hang.rank]?.rank ?? hang.rank);
+            workers = 'hung';
+          }
+        }
       }
       try {
-        v = await opts.api.call<NodeView>('POST', `${path}/heartbeat`, { node_id: nodeId, round: groupRound, workers, failure });
+        v = await opts.api.call<NodeView>('POST', `${path}/heartbeat`, { node_id: nodeId, round: groupRound, workers, failure, ranks });
       } catch (e) {
         // The server restarting is no reason to stop training; the round ends if it stays away.
         log(`heartbeat failed: ${(e as Error).message}`);
@@ -137,7 +177,8 @@ export async function runNode(spec: LaunchSpec, opts: NodeOptions): Promise<Node
       }
       if (failure) {
         log(`round ${groupRound}: ${failure.message}; stopping this node's workers`);
-        await stop(BROKEN_GROUP_GRACE_MS);
+        await stop(workers === 'hung' ? HANG_GRACE_MS : BROKEN_GROUP_GRACE_MS);
+        hangSeenAt = null;
       }
       if (v.phase === 'failed') {
         await stop(BROKEN_GROUP_GRACE_MS);
@@ -148,10 +189,12 @@ export async function runNode(spec: LaunchSpec, opts: NodeOptions): Promise<Node
         return { state: 'succeeded', nodeId, rounds };
       }
       if (group && ((v.status !== 'member' && v.status !== 'done') || v.round !== groupRound)) {
-        // Scale-up: the workers are healthy and save a checkpoint on SIGTERM; otherwise a peer is gone.
-        const grace = v.last_end === 'scale-up' ? spec.graceSeconds * 1000 : BROKEN_GROUP_GRACE_MS;
+        // Scale-up or a node leaving on purpose: the workers are healthy and save a checkpoint on
+        // SIGTERM (the leaving node's stop at the same step); a hung group will not; otherwise a peer is gone.
+        const grace = v.last_end === 'scale-up' || v.last_end === 'node-left' ? spec.graceSeconds * 1000 : v.last_end === 'hang' ? HANG_GRACE_MS : BROKEN_GROUP_GRACE_MS;
         log(`round ${groupRound} ended (${v.last_end ?? 'round closed'}): stopping workers`);
         await stop(grace);
+        hangSeenAt = null;
       }
       if (!group && (v.status === 'stopping' || v.status === 'left' || v.status === 'unknown')) v = await joinRdzv();
       const a = v.assignment;

@@ -25,6 +25,9 @@ export interface NodeFlags {
   checkpointDir?: string;
   env: string[];
   json?: boolean;
+  /** Hang detection on this node's ranks (`launch` has the same flags). */
+  stallTimeout?: string;
+  startupTimeout?: string;
 }
 
 function secondsFlag(v: string, name: string): number {
@@ -56,6 +59,8 @@ async function elasticSpec(command: string[], flags: NodeFlags, jobId: string) {
     python: noPython ? 'python3' : (flags.python as string),
     noPython,
     graceSeconds: flags.grace as unknown as number,
+    stallSeconds: flags.stallTimeout as unknown as number,
+    startupSeconds: flags.startupTimeout as unknown as number,
     checkpointDir: flags.checkpointDir,
     env: parseEnvFlags(flags.env),
     cwd: process.cwd(),
@@ -82,8 +87,9 @@ export async function runNodeCli(program: Command, command: string[], flags: Nod
   const spec = await elasticSpec(command, flags, flags.jobId!);
   const c = await connect({ uri: server });
   const abort = new AbortController();
-  process.on('SIGTERM', () => abort.abort());
-  process.on('SIGINT', () => abort.abort());
+  // The signal's name travels to the rendezvous as the reason this node left.
+  process.on('SIGTERM', () => abort.abort('SIGTERM'));
+  process.on('SIGINT', () => abort.abort('SIGINT'));
   try {
     const out = await runNode(spec, {
       api: c,
@@ -119,7 +125,9 @@ export function registerNodeCommands(program: Command): void {
       .option('--max-restarts <n>', 'rounds ended by a failure or a lost node before the job fails (joins do not count)', '3')
       .option('--python <path>', 'interpreter with torch', 'python3')
       .option('--no-python', 'run the command itself, not through the interpreter')
-      .option('--grace <s>', 'seconds between SIGTERM and SIGKILL when a round ends for a joining node', '30')
+      .option('--grace <s>', 'seconds between SIGTERM and SIGKILL when a round ends for a joining or leaving node', '30')
+      .option('--stall-timeout <s>', 'seconds without a completed step on a rank of this node before the job counts as hung and restarts the round (0 = off)', '300')
+      .option('--startup-timeout <s>', 'seconds to the first completed step of a round (0 = off)', '600')
       .option('--checkpoint-dir <dir>', 'checkpoints, on storage every node sees (default <home>/launch/<job>/checkpoints)')
       .option('--env <NAME=VALUE>', 'extra worker environment (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
       .option('--json', 'print the outcome as JSON'),

@@ -4,21 +4,34 @@
  * | Method | Path | Body | Answer |
  * |---|---|---|---|
  * | POST | /api/v1/rendezvous/:job_id/join | node_id, host, addr, port, min_nodes, max_nodes, nproc_per_node, max_restarts, join_timeout_ms, last_call_ms, node_timeout_ms | NodeView |
- * | POST | /api/v1/rendezvous/:job_id/heartbeat | node_id, round, workers (idle/running/failed/succeeded), failure? | NodeView |
+ * | POST | /api/v1/rendezvous/:job_id/heartbeat | node_id, round, workers (idle/running/failed/hung/succeeded), failure?, ranks? ([{rank, own_ms, own_samples}]) | NodeView |
+ * | POST | /api/v1/rendezvous/:job_id/leave | node_id, reason? | NodeView (the node leaves on purpose; the round re-forms now) |
  * | GET | /api/v1/rendezvous/:job_id | | { rendezvous } (nodes, round, master, history) |
  * | POST | /api/v1/rendezvous/:job_id/place | spec, join_timeout_ms, last_call_ms, node_timeout_ms | { rendezvous, items } (nodes on agents) |
  * | POST | /api/v1/rendezvous/:job_id/release | | { cancelled } (the job's node tasks left) |
  */
 import { InvalidParameter } from '../../core/errors.js';
-import { objectAt, optEnum, optInt, reqInt, reqString, type Fields } from '../../core/request-fields.js';
+import { objectAt, optEnum, optInt, optString, reqInt, reqString, type Fields } from '../../core/request-fields.js';
 import type { JsonRoute } from '../../core/route.js';
 import { validateSpec, type LaunchInput } from '../job-spec.js';
 import type { NodePlacement } from './placement.js';
 import type { RendezvousService } from './service.js';
-import type { RdzvConfig } from './state.js';
+import type { RankTime, RdzvConfig } from './state.js';
 
 const R = '/api/v1/rendezvous';
-const WORKERS = ['idle', 'running', 'failed', 'succeeded'] as const;
+const WORKERS = ['idle', 'running', 'failed', 'hung', 'succeeded'] as const;
+
+/** `ranks`: each local rank's own compute time, as the node read it from the heartbeat files. */
+function rankTimes(v: unknown): RankTime[] | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (!Array.isArray(v) || v.length > 4096) throw new InvalidParameter("'ranks' must be a list of {rank, own_ms, own_samples} (at most 4096)");
+  return v.map((x, i) => {
+    const o = (x ?? {}) as Record<string, unknown>;
+    const ok = Number.isInteger(o.rank) && (o.rank as number) >= 0 && (o.own_ms === null || (typeof o.own_ms === 'number' && Number.isFinite(o.own_ms) && o.own_ms >= 0)) && Number.isInteger(o.own_samples) && (o.own_samples as number) >= 0;
+    if (!ok) throw new InvalidParameter(`ranks[${i}] must be {rank: int >= 0, own_ms: number >= 0 or null, own_samples: int >= 0}`);
+    return { rank: o.rank as number, own_ms: o.own_ms as number | null, own_samples: o.own_samples as number };
+  });
+}
 
 function timing(f: Fields): Pick<RdzvConfig, 'joinTimeoutMs' | 'lastCallMs' | 'nodeTimeoutMs'> {
   return {
@@ -64,7 +77,11 @@ export function rendezvousRoutes(rdzv: RendezvousService, placement?: NodePlacem
         round: reqInt(f, 'round', { min: 0 }),
         workers,
         failure: f.failure === undefined || f.failure === null ? undefined : objectAt(f.failure, 'failure'),
+        ranks: rankTimes(f.ranks),
       });
+    }),
+    post(`${R}/:job_id/leave`, async (f: Fields) => {
+      return rdzv.leave(reqString(f, 'job_id'), reqString(f, 'node_id'), optString(f, 'reason')?.slice(0, 200) || undefined);
     }),
     { methods: ['GET'], scope: 'absolute', path: `${R}/:job_id`, handler: async (f: Fields) => ({ rendezvous: await rdzv.get(reqString(f, 'job_id')) }) },
   ];

@@ -5,7 +5,7 @@
  */
 import { AlreadyExists, NotFound } from '../../core/errors.js';
 import type { Database, Executor } from '../../store/index.js';
-import { advance, join, newState, report, view, type JoinInput, type NodeView, type RdzvConfig, type RdzvState, type ReportInput } from './state.js';
+import { advance, join, leave, newState, report, view, type JoinInput, type NodeView, type RdzvConfig, type RdzvState, type ReportInput } from './state.js';
 
 export class RendezvousService {
   constructor(
@@ -66,6 +66,14 @@ export class RendezvousService {
     return this.update(jobId, (s, now) => {
       report(s, r, now);
       return view(s, r.nodeId);
+    });
+  }
+
+  /** A node leaves on purpose (its launcher was stopped): the round re-forms without it now. */
+  async leave(jobId: string, nodeId: string, reason?: string): Promise<NodeView> {
+    return this.update(jobId, (s, now) => {
+      leave(s, nodeId, reason, now);
+      return view(s, nodeId);
     });
   }
 

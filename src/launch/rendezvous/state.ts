@@ -4,15 +4,22 @@
  * order, WORLD, MASTER on node 0 (a port node 0 picked free). A node lost (heartbeat stopped) or
  * one whose workers failed ends the round; every member stops its workers and re-joins; the next
  * round restarts from the checkpoint. A node joining a running round below MAX ends it too
- * (scale-up), without using a restart (torchrun's rule, distributed-anchors.md 1.1). Time is a
- * parameter, so each rule is tested without sleeping; the service stores the result in one
- * transaction per call.
+ * (scale-up), without using a restart (torchrun's rule, distributed-anchors.md 1.1). A node that
+ * says it leaves (SIGTERM/SIGINT of its launcher) ends the round at once, not after the node
+ * timeout, and uses no restart either; a leave that takes the job below MIN ends it. A hung rank
+ * (its node's launcher watches the heartbeat files) ends the round like a failed one. Nodes also
+ * send each rank's own compute time, so a straggler is judged against every rank of the job, not
+ * only its node's. Time is a parameter, so each rule is tested without sleeping; the service
+ * stores the result in one transaction per call.
  */
 import { InvalidParameter, InvalidState } from '../../core/errors.js';
+import { detectStragglers } from '../heartbeats.js';
 
 export type NodeStatus = 'waiting' | 'member' | 'stopping' | 'done' | 'left';
 export type Phase = 'joining' | 'running' | 'succeeded' | 'failed';
-export type EndReason = 'scale-up' | 'worker-failure' | 'node-lost';
+export type EndReason = 'scale-up' | 'worker-failure' | 'hang' | 'node-lost' | 'node-left';
+/** Round ends that are no failure: they use no restart (torchrun counts only failures). */
+const FREE_ENDS: EndReason[] = ['scale-up', 'node-left'];
 
 export interface RdzvNode {
   id: string;
@@ -39,7 +46,7 @@ export interface RdzvConfig {
 
 export interface HistoryEntry {
   at: number;
-  kind: 'round' | 'end' | 'joined' | 'lost' | 'succeeded' | 'failed';
+  kind: 'round' | 'end' | 'joined' | 'lost' | 'left' | 'straggler' | 'succeeded' | 'failed';
   round: number;
   detail: Record<string, unknown>;
 }
@@ -62,6 +69,17 @@ export interface RdzvState extends RdzvConfig {
   createdAt: number;
   /** Work items of the 'launch-node' tasks that place this job's nodes on agents, if any. */
   items?: number[];
+  /** This round's per-rank own compute time (median ms outside backward), as the nodes last sent it. */
+  rankTimes?: Record<string, RankTime & { node: string }>;
+  /** Ranks flagged as stragglers in this round (each once). */
+  flagged?: number[];
+}
+
+/** One rank's own compute, from its heartbeat file (see heartbeats.ts). */
+export interface RankTime {
+  rank: number;
+  own_ms: number | null;
+  own_samples: number;
 }
 
 export interface NodeView {
@@ -106,9 +124,10 @@ function endRound(s: RdzvState, now: number, reason: EndReason, detail: Record<s
   s.master = null;
   s.lastEnd = reason;
   note(s, now, 'end', { reason, ...detail });
-  if (reason === 'scale-up') return;
+  if (FREE_ENDS.includes(reason)) return;
   s.restartCount++;
-  if (s.restartCount > s.maxRestarts) fail(s, now, `round ${s.round} ended (${reason}${detail.node ? ` on node ${detail.node}` : ''}) and the ${s.maxRestarts} restart(s) of --max-restarts are used up`);
+  const where = `${detail.node ? ` on node ${detail.node}` : ''}${typeof detail.rank === 'number' ? `, rank ${detail.rank}` : ''}`;
+  if (s.restartCount > s.maxRestarts) fail(s, now, `round ${s.round} ended (${reason}${where}) and the ${s.maxRestarts} restart(s) of --max-restarts are used up`);
 }
 
 function closeRound(s: RdzvState, now: number): void {
@@ -119,6 +138,8 @@ function closeRound(s: RdzvState, now: number): void {
   });
   for (const n of s.nodes) if (!members.includes(n)) n.rank = null;
   s.round++;
+  s.rankTimes = {};
+  s.flagged = [];
   s.phase = 'running';
   s.master = { addr: members[0]!.addr, port: members[0]!.port };
   s.message = null;
@@ -190,7 +211,8 @@ export function join(s: RdzvState, cfg: RdzvConfig, node: JoinInput, now: number
   advance(s, now);
 }
 
-export type WorkersState = 'idle' | 'running' | 'failed' | 'succeeded';
+/** 'hung': the node's launcher saw no step for the stall time; `failure` names the rank. */
+export type WorkersState = 'idle' | 'running' | 'failed' | 'hung' | 'succeeded';
 
 export interface ReportInput {
   nodeId: string;
@@ -198,6 +220,8 @@ export interface ReportInput {
   round: number;
   workers: WorkersState;
   failure?: Record<string, unknown>;
+  /** Own compute time of the node's ranks (straggler input). */
+  ranks?: RankTime[];
 }
 
 /** A node's heartbeat, with what its workers of `round` are doing. */
@@ -206,7 +230,8 @@ export function report(s: RdzvState, r: ReportInput, now: number): void {
   if (n && n.status !== 'left') n.seenAt = now;
   advance(s, now);
   if (!n || s.phase !== 'running' || r.round !== s.round || !inRound(n)) return;
-  if (r.workers === 'failed') endRound(s, now, 'worker-failure', { node: n.id, ...(r.failure ?? {}) });
+  if (r.workers === 'failed' || r.workers === 'hung') endRound(s, now, r.workers === 'hung' ? 'hang' : 'worker-failure', { node: n.id, ...(r.failure ?? {}) });
+  else if (r.workers === 'running' && r.ranks?.length) flagStragglers(s, n, r.ranks, now);
   else if (r.workers === 'succeeded' && n.status === 'member') {
     n.status = 'done';
     // The exit barrier: the job succeeded when every member's workers did.
@@ -215,6 +240,46 @@ export function report(s: RdzvState, r: ReportInput, now: number): void {
       note(s, now, 'succeeded', { round: s.round });
     }
   }
+}
+
+/**
+ * Every rank of the round against the others: all-reduce equalises wall time per step across
+ * nodes too, so only the own compute time can show which rank (and so which node) is slow.
+ * Flagged once per round, never killed.
+ */
+function flagStragglers(s: RdzvState, n: RdzvNode, ranks: RankTime[], now: number): void {
+  const times = (s.rankTimes ??= {});
+  const flagged = (s.flagged ??= []);
+  const world = s.nodes.filter(inRound).length * s.nproc;
+  for (const t of ranks) if (t.rank >= 0 && t.rank < world) times[t.rank] = { ...t, node: n.id };
+  const all = Array.from({ length: world }, (_, r) => times[r]);
+  for (const st of detectStragglers(all)) {
+    if (flagged.includes(st.rank)) continue;
+    flagged.push(st.rank);
+    note(s, now, 'straggler', { node: times[st.rank]!.node, rank: st.rank, own_ms: Math.round(st.ownMs), others_ms: Math.round(st.othersMs) });
+  }
+}
+
+/**
+ * A node leaves on purpose (its launcher got SIGTERM/SIGINT and says so before stopping its
+ * workers): the survivors re-form now instead of after the node timeout, and no restart is used.
+ * If fewer than MIN nodes remain once the job has run, it ends: nobody is coming back for it.
+ */
+export function leave(s: RdzvState, nodeId: string, reason: string | undefined, now: number): void {
+  advance(s, now);
+  const n = s.nodes.find((x) => x.id === nodeId);
+  if (!n || n.status === 'left' || s.phase === 'succeeded' || s.phase === 'failed') return;
+  const wasMember = n.status === 'member';
+  n.status = 'left';
+  n.rank = null;
+  note(s, now, 'left', { node: n.id, ...(reason ? { reason } : {}) });
+  if (wasMember && s.phase === 'running') endRound(s, now, 'node-left', { node: n.id });
+  const remain = s.nodes.filter(live).length;
+  if (s.round > 0 && remain < s.min && (s.phase as Phase) !== 'failed') {
+    fail(s, now, `node ${n.id} left${reason ? ` (${reason})` : ''} and ${remain} node(s) remain, fewer than the ${s.min} of --nnodes ${s.min}:${s.max}: the job ends (a lower MIN lets fewer nodes go on)`);
+    return;
+  }
+  advance(s, now);
 }
 
 export function view(s: RdzvState, nodeId: string): NodeView {
