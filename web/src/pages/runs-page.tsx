@@ -165,6 +165,7 @@ export function RunsPage({ experimentId }: { experimentId: string }) {
   };
   const sortMark = (c: Column) => (order.startsWith(qualified(c) + ' ') && (c.family !== 'metrics' || c.agg === 'last') ? (order.endsWith('ASC') ? ' ▲' : ' ▼') : '');
   const template = `32px minmax(220px, 2fr) 90px 80px ${cols.map(() => 'minmax(90px, 1fr)').join(' ')}`;
+  const minWidth = 32 + 220 + 90 + 80 + 90 * cols.length;
 
   const chartRuns = (sel.length ? runs.filter((r) => sel.includes(r.info.run_id)) : runs.slice(0, 10));
   // Grouped charts cover every loaded run (or the selection) up to what one chart may fetch; the page says how many.
@@ -212,7 +213,7 @@ export function RunsPage({ experimentId }: { experimentId: string }) {
         <GroupTable groups={groups} cols={cols} summaries={summaries} group={group} done={done} />
       ) : (
         <RunsTable
-          rows={rows} cols={cols} template={template} summaries={summaries} sel={sel} expanded={expanded}
+          rows={rows} cols={cols} template={template} minWidth={minWidth} summaries={summaries} sel={sel} expanded={expanded}
           onSelect={onSelect} onExpand={onExpand} onScrolledTo={onScrolledTo}
           header={<>
             <span />
