@@ -37,7 +37,8 @@ let prefetched: { body: string; page: Promise<SearchPage> } | undefined;
  * soon as the session allows (auth off, or signed in: the session carries the CSRF token).
  */
 export function boot(path: string, search: string): void {
-  bootSession = loadSession();
+  const sent = (window as { trainyardSession?: Promise<Response> }).trainyardSession;
+  bootSession = loadSession(sent?.catch(() => fetch('/api/v1/auth/session', { credentials: 'same-origin' })));
   const m = match('/experiments/:id', path);
   const q = new URLSearchParams(search);
   if (!m || q.get('view') === 'charts') return;
