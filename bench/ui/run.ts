@@ -253,8 +253,9 @@ try {
 Headless Debian Chromium (playwright-core) against a \`trainyard server\` process on SQLite, on this
 project's shared 2-core machine (other jobs running: figures are medians of ${REPS} interleaved
 repetitions; ${loadNote}). \`npx tsx bench/ui/run.ts\` (${tableOnly ? 'ONLY=table' : `POINTS=${POINTS}`}, REPS=${REPS}${process.env.BASE_UI ? ', BASE_UI from bench/ui/base-ui.sh' : ''}).
-"1,000 → large": the page at 1,000 runs (charts: 100 runs x 1,000 points), then at 100,000 runs
-(charts: 100 runs x ${POINTS.toLocaleString('en')} points).
+"1,000 → large": the page at 1,000 runs${tableOnly ? '' : ' (charts: 100 runs x 1,000 points)'}, then at 100,000 runs${tableOnly ? '' : `
+(charts: 100 runs x ${POINTS.toLocaleString('en')} points)`}. In-page figures are over the 200 scroll frames (the
+1,000-run table reaches its end after 50 of them, so its per-frame averages include idle frames).
 
 | page | measure | ${head} | target |
 | --- | --- | ${uis.map(() => '---').join(' | ')} | --- |
