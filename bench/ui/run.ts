@@ -9,10 +9,13 @@
  * - the tab's JS heap (CDP Performance.getMetrics) on each page.
  * Run: npx tsx bench/ui/run.ts  (needs `npm run build` first for dist/web). Writes bench/results/ui.md
  * and ui.json. BASE_UI=<dir from bench/ui/base-ui.sh> measures an earlier commit's UI beside this
- * one in the same run; REPS (default 3) repetitions, medians reported.
+ * one in the same run; REPS (default 3) repetitions, medians reported. ONLY=table measures the
+ * runs table alone (the chart rows keep the previous ui.json's figures, marked with their date).
+ * In-page figures beside the frame times, less sensitive to a loaded machine: long tasks
+ * (PerformanceObserver 'longtask') and script/layout time per frame (CDP Performance metrics).
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { Page } from 'playwright-core';
@@ -83,6 +86,8 @@ const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(
 
 async function measureTable(page: Page, experimentId: string) {
   await page.addInitScript(() => {
+    const lt: number[] = ((window as any).__longTasks = []);
+    new PerformanceObserver((l) => { for (const e of l.getEntries()) lt.push(e.duration); }).observe({ type: 'longtask', buffered: true });
     const mo = new MutationObserver(() => {
       if (!document.querySelector('.vrow[data-run]')) return;
       mo.disconnect();
@@ -107,6 +112,11 @@ async function measureTable(page: Page, experimentId: string) {
   // PROFILE=cpu: the scroll's top self-time functions in the browser, printed.
   const cdp = process.env.PROFILE === 'cpu' ? await page.context().newCDPSession(page) : null;
   if (cdp) (await cdp.send('Profiler.enable'), await cdp.send('Profiler.start'));
+  const perf = await page.context().newCDPSession(page);
+  await perf.send('Performance.enable');
+  const perfNow = async () => Object.fromEntries((await perf.send('Performance.getMetrics')).metrics.map((m) => [m.name, m.value]));
+  const m0 = await perfNow();
+  await page.evaluate(() => ((window as any).__longTasks.length = 0));
   // Scroll 200 frames of 600 px (20 rows a frame, past the first page so keyset pages load on the way).
   const frames = await page.evaluate(async () => {
     const el = document.querySelector('.vtable') as HTMLElement;
@@ -121,6 +131,13 @@ async function measureTable(page: Page, experimentId: string) {
     }
     return out;
   });
+  const m1 = await perfNow();
+  const longTasks = await page.evaluate(() => (window as any).__longTasks as number[]);
+  const perFrame = (k: string) => Math.round(((m1[k]! - m0[k]!) * 1000 / frames.length) * 10) / 10;
+  const inPage = {
+    longTasks: longTasks.length, longTaskMs: Math.round(longTasks.reduce((a, b) => a + b, 0)), longTaskMax: Math.round(Math.max(0, ...longTasks)),
+    scriptPerFrame: perFrame('ScriptDuration'), layoutPerFrame: perFrame('LayoutDuration'), stylePerFrame: perFrame('RecalcStyleDuration'), domNodes: m1.Nodes!,
+  };
   if (cdp) {
     const { profile } = await cdp.send('Profiler.stop');
     const self = new Map<string, number>();
@@ -133,7 +150,7 @@ async function measureTable(page: Page, experimentId: string) {
     });
     console.log([...self.entries()].sort((a, b) => b[1] - a[1]).slice(0, 25).map(([k, v]) => `${v.toFixed(1).padStart(8)} ms  ${k}`).join('\n'));
   }
-  return { firstRender, firstRenderInPage, p95: pct(frames, 0.95), max: Math.max(...frames), heap: await heapMb(page) };
+  return { firstRender, firstRenderInPage, p95: pct(frames, 0.95), max: Math.max(...frames), ...inPage, heap: await heapMb(page) };
 }
 
 async function measureCharts(page: Page, exp: { id: string; runIds: string[] }) {
@@ -179,28 +196,33 @@ try {
     served.child.kill('SIGTERM');
     process.exit(0);
   }
-  console.log(`seeding charts (100 x ${POINTS})…`);
-  const cSmall = await chartExperiment('chart-1k', 100, 1_000);
-  const cBig = await chartExperiment('chart-big', 100, POINTS);
+  const tableOnly = process.env.ONLY === 'table';
+  console.log(tableOnly ? 'table only' : `seeding charts (100 x ${POINTS})…`);
+  const cSmall = tableOnly ? undefined : await chartExperiment('chart-1k', 100, 1_000);
+  const cBig = tableOnly ? undefined : await chartExperiment('chart-big', 100, POINTS);
   // BASE_UI: an earlier commit's UI (bench/ui/base-ui.sh) served by a second server process on
   // the same database, measured interleaved with this one, so both see the same machine load.
   const uis: { name: string; url: string }[] = [{ name: 'this', url: served.url }];
   if (process.env.BASE_UI) {
-    base = await spawnServer(['--home', home, '--db', `sqlite:${join(home, 'db.sqlite')}`], {}, join(process.env.BASE_UI, 'bin/trainyard.js'));
+    // Its own home (one server per home), the same database.
+    mkdirSync(join(home, 'base'));
+    base = await spawnServer(['--home', join(home, 'base'), '--db', `sqlite:${join(home, 'db.sqlite')}`], {}, join(process.env.BASE_UI, 'bin/trainyard.js'));
     uis.unshift({ name: 'base', url: base.url });
   }
   type T = Awaited<ReturnType<typeof measureTable>>;
   type C = Awaited<ReturnType<typeof measureCharts>>;
   const runsOf = new Map(uis.map((u) => [u.name, { t1: [] as T[], t2: [] as T[], c1: [] as C[], c2: [] as C[] }]));
+  const load: number[] = [];
   for (let rep = 0; rep < REPS; rep++) {
     for (const ui of uis) {
+      load.push(loadavg()[0]!);
       server.url = ui.url;
       const r = runsOf.get(ui.name)!;
       console.log(`rep ${rep + 1}/${REPS}, ${ui.name} UI`);
       r.t1.push(await measureTable(await newPage(), small));
       r.t2.push(await measureTable(await newPage(), big));
-      r.c1.push(await measureCharts(await newPage(), cSmall));
-      r.c2.push(await measureCharts(await newPage(), cBig));
+      if (cSmall && cBig) r.c1.push(await measureCharts(await newPage(), cSmall));
+      if (cSmall && cBig) r.c2.push(await measureCharts(await newPage(), cBig));
     }
   }
   /** The median over repetitions of one figure. */
@@ -213,14 +235,27 @@ try {
     `| ${label} | ${measure} | ${uis.map((u) => pick(runsOf.get(u.name)!)).join(' | ')} | ${target} |`;
   const both = (a: string, b: string) => `${a} → ${b}`;
   const date = new Date().toISOString().slice(0, 10);
+  const num = (v: number) => (Math.round(v * 10) / 10).toLocaleString('en');
+  const loadNote = `load average (1 min) during the runs: ${Math.min(...load).toFixed(1)}–${Math.max(...load).toFixed(1)} on ${cpus().length} cores`;
+  // ONLY=table: the previous file's chart rows, under their own header, as they were measured.
+  const resultsMd = new URL('../results/ui.md', import.meta.url);
+  const previous = tableOnly ? readFileSync(resultsMd, 'utf8') : '';
+  const chartLines = (md: string) => {
+    const lines = md.split('\n');
+    return [lines.find((l) => l.startsWith('| page '))!, lines.find((l) => l.startsWith('| --- '))!, ...lines.filter((l) => l.startsWith('| charts '))].join('\n');
+  };
+  const kept = previous.indexOf('\n## Charts (not rerun');
+  const previousCharts = !tableOnly ? '' : kept >= 0 ? previous.slice(kept).trimEnd() + '\n'
+    : `\n## Charts (not rerun here: the ${previous.match(/UI benchmark \(([\d-]+)\)/)?.[1] ?? 'previous'} run)\n\n${chartLines(previous)}\n`;
   const head = uis.map((u) => (u.name === 'base' ? `earlier UI (${process.env.BASE_COMMIT ?? 'BASE_UI'}): 1,000 → large` : 'this UI: 1,000 → large')).join(' | ');
   const md = `# UI benchmark (${date})
 
 Headless Debian Chromium (playwright-core) against a \`trainyard server\` process on SQLite, on this
 project's shared 2-core machine (other jobs running: figures are medians of ${REPS} interleaved
-repetitions). \`npx tsx bench/ui/run.ts\` (POINTS=${POINTS}, REPS=${REPS}${process.env.BASE_UI ? ', BASE_UI from bench/ui/base-ui.sh' : ''}).
-"1,000 → large": the page at 1,000 runs (charts: 100 runs x 1,000 points), then at 100,000 runs
-(charts: 100 runs x ${POINTS.toLocaleString('en')} points).
+repetitions; ${loadNote}). \`npx tsx bench/ui/run.ts\` (${tableOnly ? 'ONLY=table' : `POINTS=${POINTS}`}, REPS=${REPS}${process.env.BASE_UI ? ', BASE_UI from bench/ui/base-ui.sh' : ''}).
+"1,000 → large": the page at 1,000 runs${tableOnly ? '' : ' (charts: 100 runs x 1,000 points)'}, then at 100,000 runs${tableOnly ? '' : `
+(charts: 100 runs x ${POINTS.toLocaleString('en')} points)`}. In-page figures are over the 200 scroll frames (the
+1,000-run table reaches its end after 50 of them, so its per-frame averages include idle frames).
 
 | page | measure | ${head} | target |
 | --- | --- | ${uis.map(() => '---').join(' | ')} | --- |
@@ -228,14 +263,22 @@ ${row('runs table', 'first render: navigation to first row (driver)', (r) => bot
 ${row('runs table', 'first render: navigation start to first row painted (in page)', (r) => both(ms(med(r.t1, (x) => x.firstRenderInPage)), ms(med(r.t2, (x) => x.firstRenderInPage))), '≤ 1,000 ms')}
 ${row('runs table', 'frame time while scrolling, p95', (r) => both(ms(med(r.t1, (x) => x.p95)), ms(med(r.t2, (x) => x.p95))), '≤ 50 ms')}
 ${row('runs table', 'frame time while scrolling, max', (r) => both(ms(med(r.t1, (x) => x.max)), ms(med(r.t2, (x) => x.max))), 'no frame > 50 ms')}
+${row('runs table', 'scrolling, in page: long tasks (> 50 ms) in 200 frames', (r) => both(String(med(r.t1, (x) => x.longTasks)), String(med(r.t2, (x) => x.longTasks))), '0')}
+${row('runs table', 'scrolling, in page: longest task', (r) => both(ms(med(r.t1, (x) => x.longTaskMax)), ms(med(r.t2, (x) => x.longTaskMax))), '≤ 50 ms')}
+${row('runs table', 'scrolling, in page: script time per frame', (r) => both(`${num(med(r.t1, (x) => x.scriptPerFrame))} ms`, `${num(med(r.t2, (x) => x.scriptPerFrame))} ms`), '')}
+${row('runs table', 'scrolling, in page: layout + style time per frame', (r) => both(`${num(med(r.t1, (x) => x.layoutPerFrame + x.stylePerFrame))} ms`, `${num(med(r.t2, (x) => x.layoutPerFrame + x.stylePerFrame))} ms`), '')}
+${row('runs table', 'DOM nodes after scrolling', (r) => both(String(med(r.t1, (x) => x.domNodes)), String(med(r.t2, (x) => x.domNodes))), '')}
 ${row('runs table', 'tab JS heap after scrolling', (r) => both(`${med(r.t1, (x) => x.heap)} MB`, `${med(r.t2, (x) => x.heap)} MB`), '< 300 MB')}
-${row('charts', 'navigation to first chart drawn', (r) => both(ms(med(r.c1, (x) => x.firstChart)), ms(med(r.c2, (x) => x.firstChart))), '')}
+${tableOnly ? previousCharts : `${row('charts', 'navigation to first chart drawn', (r) => both(ms(med(r.c1, (x) => x.firstChart)), ms(med(r.c2, (x) => x.firstChart))), '')}
 ${row('charts', 'chart build + draw after its data arrived', (r) => both(ms(med(r.c1, (x) => x.renderMs)), ms(med(r.c2, (x) => x.renderMs))), '≤ 200 ms')}
 ${row('charts', 'zoom: drag to re-bucketed chart drawn', (r) => both(ms(med(r.c1, (x) => x.zoom)), ms(med(r.c2, (x) => x.zoom))), '')}
-${row('charts', 'tab JS heap', (r) => both(`${med(r.c1, (x) => x.heap)} MB`, `${med(r.c2, (x) => x.heap)} MB`), '< 300 MB')}
+${row('charts', 'tab JS heap', (r) => both(`${med(r.c1, (x) => x.heap)} MB`, `${med(r.c2, (x) => x.heap)} MB`), '< 300 MB')}`}
 `;
-  writeFileSync(new URL('../results/ui.json', import.meta.url), JSON.stringify({ date, points: POINTS, reps: REPS, base: process.env.BASE_COMMIT ?? null, runs: Object.fromEntries(runsOf) }, null, 2));
-  writeFileSync(new URL('../results/ui.md', import.meta.url), md);
+  const jsonPath = new URL('../results/ui.json', import.meta.url);
+  const prevJson = tableOnly ? JSON.parse(readFileSync(jsonPath, 'utf8')) : undefined;
+  const charts = tableOnly ? { chartsFrom: prevJson.chartsFrom ?? (({ date: d, points, base: b, runs }) => ({ date: d, points, base: b, runs: Object.fromEntries(Object.entries(runs as Record<string, { c1: unknown; c2: unknown }>).map(([k, v]) => [k, { c1: v.c1, c2: v.c2 }])) }))(prevJson) } : {};
+  writeFileSync(jsonPath, JSON.stringify({ date, points: tableOnly ? null : POINTS, reps: REPS, base: process.env.BASE_COMMIT ?? null, load, runs: Object.fromEntries(runsOf), ...charts }, null, 2));
+  writeFileSync(resultsMd, md);
   console.log(md);
 } finally {
   await browser.close();

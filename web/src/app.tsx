@@ -1,8 +1,9 @@
 import { lazy, Suspense, useEffect, useState } from 'react';
-import { actingUser, loadSession, setActingUser, signOut, UNAUTHENTICATED_EVENT, type SessionUser } from './api/client';
+import { actingUser, setActingUser, signOut, UNAUTHENTICATED_EVENT, type SessionUser } from './api/client';
 import { SignInPage } from './pages/sign-in-page';
 import { ExperimentsPage } from './pages/experiments-page';
 import { RunsPage } from './pages/runs-page';
+import { takeBootSession } from './pages/runs-first-page';
 import { Link, match, navigate, useLocation } from './router';
 
 // Pages other than the experiments list and the runs table load on first visit (a smaller first script).
@@ -68,7 +69,7 @@ export function App() {
   const section = path.split('/')[1];
   const [auth, setAuth] = useState<AuthState>({ kind: 'loading' });
   useEffect(() => {
-    loadSession()
+    takeBootSession()
       .then((s) => setAuth(s === 'auth-off' ? { kind: 'off' } : s ? { kind: 'user', user: s } : { kind: 'signin' }))
       .catch(() => setAuth({ kind: 'off' }));
     const wanted = () => setAuth({ kind: 'signin' });

@@ -42,7 +42,11 @@ export async function api<T = any>(method: string, path: string, body?: Record<s
   // Writes carry the CSRF header: the session's token, or (auth off) any value, which a foreign
   // page cannot set on a cross-site request without a CORS preflight the server never grants.
   if (method !== 'GET') headers['x-trainyard-csrf'] = csrfToken ?? '1';
-  const res = await fetch(url, { method, headers, body: payload, credentials: 'same-origin' });
+  return answer<T>(await fetch(url, { method, headers, body: payload, credentials: 'same-origin' }), path);
+}
+
+/** A response's JSON, or its error as an ApiError (a 401 also tells the app to show sign-in). */
+async function answer<T>(res: Response, path: string): Promise<T> {
   if (res.status === 401 && !path.startsWith('/api/v1/auth/')) window.dispatchEvent(new Event(UNAUTHENTICATED_EVENT));
   const text = await res.text();
   let json: any = {};
@@ -66,9 +70,12 @@ export interface SessionUser {
  * Who is signed in: a user, `null` when the server wants sign-in (401), or `'auth-off'` when the
  * server runs without --auth (it has no session endpoint).
  */
-export async function loadSession(): Promise<SessionUser | null | 'auth-off'> {
+export async function loadSession(sent?: Promise<Response>): Promise<SessionUser | null | 'auth-off'> {
+  const path = '/api/v1/auth/session';
   try {
-    const s = await api<{ user: SessionUser | null; csrf_token?: string }>('GET', '/api/v1/auth/session');
+    type S = { user: SessionUser | null; csrf_token?: string };
+    // `sent`: the same request, already sent by index.html's inline script while the bundle loaded.
+    const s = sent ? await answer<S>(await sent, path) : await api<S>('GET', path);
     setCsrfToken(s.csrf_token);
     return s.user;
   } catch (e) {

@@ -6,21 +6,19 @@ import { RunsTable } from '../components/runs-table';
 import { SearchBox } from '../components/search-box';
 import { meanStd, treeRows } from '../lib/runs-tree';
 import { welch } from '../lib/welch';
-import { columnId, formatColumns, parseColumns, parseList, parsePlotState, plotColumns, toggle, type Column } from '../lib/url-state';
+import { columnId, formatColumns, parseColumns, parseList, parsePlotState, toggle, type Column } from '../lib/url-state';
 import { Link, navigate, useQuery } from '../router';
+import { FIRST_PAGE, firstPage as takeFirstPage, PARENT_TAG, searchBody, searchColumns, type SearchPage } from './runs-first-page';
 
-// The first page is small so the first rows show fast; later pages are large so scrolling through
-// 100k runs takes 100 requests, not 500.
-const FIRST_PAGE = 200;
 // Charts (uPlot) and plots (ECharts) load on first use: the table's first render never waits for them.
 const ChartGrid = lazy(() => import('../components/chart-grid').then((m) => ({ default: m.ChartGrid })));
 const RunPlots = lazy(() => import('../components/run-plots').then((m) => ({ default: m.RunPlots })));
 const loadingView = <p className="muted">loading…</p>;
+// Pages after the first are large, so scrolling through 100k runs takes 100 requests, not 1,000.
 const PAGE = 1000;
 /** A column as the search grammar names it; keys with odd characters go in backticks. */
 const qualified = (c: Column) => `${c.family}.${/^[\w.]+$/.test(c.key) ? c.key : `\`${c.key}\``}`;
 const MAX_GROUPED_RUNS = 1000;
-const PARENT_TAG = 'mlflow.parentRunId';
 
 function numericValue(run: Run, c: Column, summaries: Map<string, MetricSummary>): number | null {
   if (c.family !== 'metrics') {
@@ -58,22 +56,15 @@ export function RunsPage({ experimentId }: { experimentId: string }) {
   const generation = useRef(0);
 
   // Only the columns shown travel: a 100k-run table never ships every value of every run.
-  const projection = useMemo(() => {
-    const c = new Set<string>([`tags.${PARENT_TAG}`]);
-    for (const col of cols) c.add(col.family === 'metrics' ? `metrics.${col.key}` : `${col.family}.${col.key}`);
-    if (group) c.add(group);
-    if (view === 'plots') for (const col of plotColumns(plot)) c.add(col);
-    return [...c];
-  }, [cols, group, view, plot]);
+  const projection = useMemo(() => searchColumns(q), [q.get('cols'), group, view, plot]);
   const aggKeys = useMemo(() => [...new Set(cols.filter((c) => c.family === 'metrics' && c.agg && c.agg !== 'last').map((c) => c.key))], [cols]);
 
   const loadPage = async (gen: number, pageToken: string | undefined) => {
     if (loading.current) return;
     loading.current = true;
     try {
-      const res = await api<{ runs?: Run[]; next_page_token?: string }>('POST', '/api/v1/runs/search', {
-        experiment_ids: [experimentId], filter, order_by: order ? [order] : [], max_results: pageToken ? PAGE : FIRST_PAGE, columns: projection, ...(pageToken ? { page_token: pageToken } : {}),
-      });
+      const body = searchBody(experimentId, filter, order, projection, pageToken ? PAGE : FIRST_PAGE, pageToken);
+      const res = pageToken ? await api<SearchPage>('POST', '/api/v1/runs/search', body) : await takeFirstPage(body);
       if (gen !== generation.current) return;
       const page = res.runs ?? [];
       setRuns((prev) => (pageToken ? [...prev, ...page] : page));
@@ -102,8 +93,11 @@ export function RunsPage({ experimentId }: { experimentId: string }) {
     void loadPage(gen, undefined);
   }, [experimentId, filter, order, projection.join(','), aggKeys.join(',')]);
 
-  // Live updates: one event stream for the experiment; running runs' status and metrics change in place.
+  // Live updates: one event stream for the experiment; running runs' status and metrics change in
+  // place. Opened after the first page (its first look at the running runs reads the experiment's
+  // runs on the server, beside the first search); its first events carry every running run's state.
   useEffect(() => {
+    if (!firstPage) return;
     const es = new EventSource(`/api/v1/experiments/${experimentId}/runs/events`);
     es.addEventListener('run', (ev) => {
       const e = JSON.parse((ev as MessageEvent).data) as { run_id: string; status: string; end_time?: number; metrics: { key: string; last: number | null; step: number; min: number | null; max: number | null; count: number }[] };
@@ -119,7 +113,7 @@ export function RunsPage({ experimentId }: { experimentId: string }) {
       });
     });
     return () => es.close();
-  }, [experimentId]);
+  }, [experimentId, firstPage]);
 
   const rows = useMemo(
     () => treeRows(runs, (r) => r.info.run_id, (r) => tagOf(r, PARENT_TAG), expanded),
@@ -165,6 +159,7 @@ export function RunsPage({ experimentId }: { experimentId: string }) {
   };
   const sortMark = (c: Column) => (order.startsWith(qualified(c) + ' ') && (c.family !== 'metrics' || c.agg === 'last') ? (order.endsWith('ASC') ? ' ▲' : ' ▼') : '');
   const template = `32px minmax(220px, 2fr) 90px 80px ${cols.map(() => 'minmax(90px, 1fr)').join(' ')}`;
+  const minWidth = 32 + 220 + 90 + 80 + 90 * cols.length;
 
   const chartRuns = (sel.length ? runs.filter((r) => sel.includes(r.info.run_id)) : runs.slice(0, 10));
   // Grouped charts cover every loaded run (or the selection) up to what one chart may fetch; the page says how many.
@@ -212,7 +207,7 @@ export function RunsPage({ experimentId }: { experimentId: string }) {
         <GroupTable groups={groups} cols={cols} summaries={summaries} group={group} done={done} />
       ) : (
         <RunsTable
-          rows={rows} cols={cols} template={template} summaries={summaries} sel={sel} expanded={expanded}
+          rows={rows} cols={cols} template={template} minWidth={minWidth} summaries={summaries} sel={sel} expanded={expanded}
           onSelect={onSelect} onExpand={onExpand} onScrolledTo={onScrolledTo}
           header={<>
             <span />
