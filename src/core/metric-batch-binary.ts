@@ -90,11 +90,12 @@ const bad = (what: string) => new InvalidParameter(`Malformed binary metric batc
  * validated by the write path as for JSON (per distinct key, per point).
  */
 export function decodeMetricBatch(body: Uint8Array): MetricColumns {
+  // The magic first: a JSON body sent with this Content-Type by mistake is named as such.
+  if (body.length >= 4 && !(body[0] === 0x54 && body[1] === 0x59 && body[2] === 0x4d && body[3] === 0x42)) throw bad(`it does not start with "TYMB".`);
   if (body.length < HEADER_BYTES) throw bad(`${body.length} bytes is shorter than the ${HEADER_BYTES}-byte header.`);
   // Typed-array views need aligned offsets; a body at an odd place in a pooled buffer is copied.
   const buf = body.byteOffset % 8 === 0 ? body : new Uint8Array(body);
   const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-  if (dv.getUint32(0, true) !== MAGIC) throw bad(`it does not start with "TYMB".`);
   const version = dv.getUint8(4);
   if (version !== METRICS_BINARY_VERSION) throw bad(`version ${version} is not supported (this server reads version ${METRICS_BINARY_VERSION}).`);
   const n = dv.getUint32(8, true);

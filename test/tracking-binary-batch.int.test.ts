@@ -1,0 +1,102 @@
+import { describe, expect, it } from 'vitest';
+import { encodeMetricBatch, HEADER_BYTES, METRICS_BINARY_TYPE } from '../src/core/metric-batch-binary.js';
+import { DIALECTS } from './helpers/databases.js';
+import { createRun, fullHistory, getRun, logBatch, ok } from './helpers/tracking-factories.js';
+import type { TestServer } from './helpers/server.js';
+import { useServer } from './helpers/use-server.js';
+
+async function postBinary(s: TestServer, runId: string, body: Uint8Array, prefix = '/api/2.0/mlflow') {
+  const res = await fetch(`${s.url}${prefix}/runs/log-batch?run_id=${encodeURIComponent(runId)}`, {
+    method: 'POST', headers: { 'content-type': METRICS_BINARY_TYPE }, body,
+  });
+  return { status: res.status, body: (await res.json()) as any };
+}
+
+/** What a client can observe of a run's metrics: the summaries (runs/get) and every point. */
+async function observed(s: TestServer, runId: string, keys: string[]) {
+  const run = await getRun(s, runId);
+  const latest = [...run.data.metrics].sort((a: any, b: any) => (a.key < b.key ? -1 : 1));
+  const histories: Record<string, unknown[]> = {};
+  for (const k of keys) {
+    histories[k] = (await fullHistory(s, runId, k)).map(({ key, value, timestamp, step }: any) => ({ key, value, timestamp, step }))
+      .sort((a: any, b: any) => a.step - b.step || a.timestamp - b.timestamp);
+  }
+  // Bucketed series read the per-block summaries, which the write path keeps.
+  const series: Record<string, unknown> = {};
+  for (const k of keys) series[k] = ok(await s.call('GET', `/api/v1/runs/${runId}/metrics/${encodeURIComponent(k)}/series`, { buckets: 7 })).buckets;
+  return { latest, histories, series };
+}
+
+const points = [
+  ...Array.from({ length: 600 }, (_, i) => ({ key: 'loss', value: 1 / (i + 1), timestamp: 1_700_000_000_000 + i, step: i })),
+  ...Array.from({ length: 300 }, (_, i) => ({ key: 'eval/acc', value: i % 50 === 0 ? NaN : i / 300, timestamp: 1_700_000_000_000 + i, step: 3 * i })),
+  { key: 'lr', value: Infinity, timestamp: 5, step: 2 ** 40 },
+  { key: 'lr', value: -Infinity, timestamp: 6, step: 0 },
+];
+const asJson = (ps: typeof points) => ps.map((p) => ({ ...p, value: Number.isNaN(p.value) ? 'NaN' : p.value === Infinity ? 'Infinity' : p.value === -Infinity ? '-Infinity' : p.value }));
+
+describe.each(DIALECTS)('binary log-batch on %s', (dialect) => {
+  const server = useServer(dialect);
+
+  it('stores exactly what the same points sent as MLflow JSON store', async () => {
+    const s = server();
+    const viaJson = (await createRun(s)).info.run_id;
+    const viaBinary = (await createRun(s)).info.run_id;
+    await logBatch(s, viaJson, { metrics: asJson(points.slice(0, 1000)) });
+    await logBatch(s, viaJson, { metrics: asJson(points.slice(1000)) });
+    ok(await postBinary(s, viaBinary, encodeMetricBatch(points.slice(0, 1000))));
+    ok(await postBinary(s, viaBinary, encodeMetricBatch(points.slice(1000)), '/ajax-api/2.0/mlflow'));
+    // A resent batch (a client retry) collapses, as on the JSON route.
+    ok(await postBinary(s, viaBinary, encodeMetricBatch(points.slice(0, 1000))));
+    await logBatch(s, viaJson, { metrics: asJson(points.slice(0, 1000)) });
+    const keys = ['loss', 'eval/acc', 'lr'];
+    const a = await observed(s, viaJson, keys);
+    const b = await observed(s, viaBinary, keys);
+    expect(b).toEqual(a);
+    expect(a.histories.loss).toHaveLength(600);
+    expect(a.latest.find((m: any) => m.key === 'lr')).toEqual({ key: 'lr', value: 'Infinity', timestamp: 5, step: 2 ** 40 });
+    expect((b.histories['eval/acc'] as any[]).filter((m) => m.value === 'NaN')).toHaveLength(6);
+  });
+
+  it('takes more points a batch than MLflow JSON (up to 100,000)', async () => {
+    const s = server();
+    const id = (await createRun(s)).info.run_id;
+    const many = Array.from({ length: 5000 }, (_, i) => ({ key: `k${i % 5}`, value: i, timestamp: 1000, step: i }));
+    ok(await postBinary(s, id, encodeMetricBatch(many)));
+    expect(await fullHistory(s, id, 'k3')).toHaveLength(1000);
+  });
+
+  it('answers bad binary input with 400 and MLflow error JSON, writing nothing', async () => {
+    const s = server();
+    const id = (await createRun(s)).info.run_id;
+    const good = encodeMetricBatch([{ key: 'm', value: 1, timestamp: 1, step: 0 }, { key: 'n', value: 2, timestamp: 1, step: 0 }]);
+    const edit = (f: (b: Uint8Array, dv: DataView) => Uint8Array | void) => {
+      const b = new Uint8Array(good);
+      return f(b, new DataView(b.buffer)) ?? b;
+    };
+    const cases: [string, Uint8Array, RegExp][] = [
+      ['truncated buffer', good.subarray(0, good.length - 3), /announces 2 points .* but the body has/],
+      ['shorter than the header', good.subarray(0, 7), /shorter than the 24-byte header/],
+      ['key index out of range', edit((_b, dv) => dv.setUint32(HEADER_BYTES + 24 * 2 + 4, 7, true)), /point 1 has key index 7/],
+      ['not our format', new TextEncoder().encode('{"run_id": "x"}'), /does not start with "TYMB"/],
+      ['bad key', encodeMetricBatch([{ key: 'a/../b', value: 1, timestamp: 1, step: 0 }]), /Invalid metric name: 'a\/..\/b'/],
+      ['negative timestamp', encodeMetricBatch([{ key: 'm', value: 1, timestamp: -1, step: 0 }]), /Invalid value -1 for parameter 'timestamp of metric 'm''/],
+      ['duplicate dictionary key', edit((b) => void b.set(new TextEncoder().encode('m'), b.length - 1)), /holds 'm' twice/],
+    ];
+    for (const [name, body, message] of cases) {
+      const res = await postBinary(s, id, body);
+      expect({ name, status: res.status, code: res.body.error_code }).toEqual({ name, status: 400, code: 'INVALID_PARAMETER_VALUE' });
+      expect(res.body.message, name).toMatch(message);
+    }
+    // A good batch after a bad one with the bad key: the whole bad batch was refused.
+    const mixed = encodeMetricBatch([{ key: 'fine', value: 1, timestamp: 1, step: 0 }, { key: '', value: 1, timestamp: 1, step: 0 }]);
+    expect((await postBinary(s, id, mixed)).status).toBe(400);
+    expect((await getRun(s, id)).data.metrics ?? []).toEqual([]);
+    // Unknown run: 404 as on the JSON route; no run_id: 400.
+    const missing = await postBinary(s, 'f'.repeat(32), good);
+    expect([missing.status, missing.body.error_code]).toEqual([404, 'RESOURCE_DOES_NOT_EXIST']);
+    const noRun = await fetch(`${s.url}/api/2.0/mlflow/runs/log-batch`, { method: 'POST', headers: { 'content-type': METRICS_BINARY_TYPE }, body: good });
+    expect(noRun.status).toBe(400);
+    expect(((await noRun.json()) as any).error_code).toBe('INVALID_PARAMETER_VALUE');
+  });
+});
