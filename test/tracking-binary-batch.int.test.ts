@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { encodeMetricBatch, HEADER_BYTES, METRICS_BINARY_TYPE } from '../src/core/metric-batch-binary.js';
 import { DIALECTS } from './helpers/databases.js';
-import { createRun, fullHistory, getRun, logBatch, ok } from './helpers/tracking-factories.js';
+import { createRun, fullHistory, getRun, logBatch, ok, type MetricInput } from './helpers/tracking-factories.js';
 import type { TestServer } from './helpers/server.js';
 import { useServer } from './helpers/use-server.js';
 
-async function postBinary(s: TestServer, runId: string, body: Uint8Array, prefix = '/api/2.0/mlflow') {
+async function postBinary(s: TestServer, runId: string, body: Uint8Array<ArrayBuffer>, prefix = '/api/2.0/mlflow') {
   const res = await fetch(`${s.url}${prefix}/runs/log-batch?run_id=${encodeURIComponent(runId)}`, {
     method: 'POST', headers: { 'content-type': METRICS_BINARY_TYPE }, body,
   });
@@ -33,7 +33,7 @@ const points = [
   { key: 'lr', value: Infinity, timestamp: 5, step: 2 ** 40 },
   { key: 'lr', value: -Infinity, timestamp: 6, step: 0 },
 ];
-const asJson = (ps: typeof points) => ps.map((p) => ({ ...p, value: Number.isNaN(p.value) ? 'NaN' : p.value === Infinity ? 'Infinity' : p.value === -Infinity ? '-Infinity' : p.value }));
+const asJson = (ps: typeof points): MetricInput[] => ps.map((p) => ({ ...p, value: Number.isNaN(p.value) ? 'NaN' : p.value === Infinity ? 'Infinity' : p.value === -Infinity ? '-Infinity' : p.value }) as MetricInput);
 
 describe.each(DIALECTS)('binary log-batch on %s', (dialect) => {
   const server = useServer(dialect);
@@ -70,11 +70,11 @@ describe.each(DIALECTS)('binary log-batch on %s', (dialect) => {
     const s = server();
     const id = (await createRun(s)).info.run_id;
     const good = encodeMetricBatch([{ key: 'm', value: 1, timestamp: 1, step: 0 }, { key: 'n', value: 2, timestamp: 1, step: 0 }]);
-    const edit = (f: (b: Uint8Array, dv: DataView) => Uint8Array | void) => {
+    const edit = (f: (b: Uint8Array<ArrayBuffer>, dv: DataView) => Uint8Array<ArrayBuffer> | void) => {
       const b = new Uint8Array(good);
       return f(b, new DataView(b.buffer)) ?? b;
     };
-    const cases: [string, Uint8Array, RegExp][] = [
+    const cases: [string, Uint8Array<ArrayBuffer>, RegExp][] = [
       ['truncated buffer', good.subarray(0, good.length - 3), /announces 2 points .* but the body has/],
       ['shorter than the header', good.subarray(0, 7), /shorter than the 24-byte header/],
       ['key index out of range', edit((_b, dv) => dv.setUint32(HEADER_BYTES + 24 * 2 + 4, 7, true)), /point 1 has key index 7/],

@@ -49,7 +49,7 @@ function writeInt64(dv: DataView, at: number, v: number, what: string): void {
 }
 
 /** Encodes points (grouped by key or not) into one binary batch. */
-export function encodeMetricBatch(points: readonly { key: string; value: number; timestamp: number; step: number }[]): Uint8Array {
+export function encodeMetricBatch(points: readonly { key: string; value: number; timestamp: number; step: number }[]): Uint8Array<ArrayBuffer> {
   const index = new Map<string, number>();
   const keys: string[] = [];
   for (const p of points) {
