@@ -1,4 +1,9 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { connect } from '../src/client/connect.js';
+import { Trainyard } from '../src/client/trainyard.js';
 import { encodeMetricBatch, HEADER_BYTES, METRICS_BINARY_TYPE } from '../src/core/metric-batch-binary.js';
 import { DIALECTS } from './helpers/databases.js';
 import { createRun, fullHistory, getRun, logBatch, ok, type MetricInput } from './helpers/tracking-factories.js';
@@ -98,5 +103,55 @@ describe.each(DIALECTS)('binary log-batch on %s', (dialect) => {
     const noRun = await fetch(`${s.url}/api/2.0/mlflow/runs/log-batch`, { method: 'POST', headers: { 'content-type': METRICS_BINARY_TYPE }, body: good });
     expect(noRun.status).toBe(400);
     expect(((await noRun.json()) as any).error_code).toBe('INVALID_PARAMETER_VALUE');
+  });
+});
+
+describe('binary batches from the SDKs (sqlite)', () => {
+  const server = useServer('sqlite');
+
+  it('the TypeScript SDK sends metric-only batches binary, and falls back to JSON where the server does not read them', async () => {
+    const s = server();
+    for (const serverReadsBinary of [true, false]) {
+      const conn = await connect({ uri: s.url });
+      const sent: string[] = [];
+      const post = conn.postBytes!.bind(conn);
+      // The fallback case: the binary request goes to a path this server does not have (a real 404),
+      // as an MLflow server or an older Trainyard would refuse it.
+      conn.postBytes = (path, query, type, body) => (sent.push(type), post(serverReadsBinary ? path : `${path}-absent`, query, type, body));
+      const ty = new Trainyard({ connection: conn });
+      const run = await ty.startRun({ name: `sdk-binary-${serverReadsBinary}`, capture: false });
+      for (let i = 0; i < 2500; i++) await run.logMetric(i % 2 ? 'loss' : 'acc', i % 100 === 0 ? NaN : 1 / (i + 1), { step: i, timestamp: 1000 + i });
+      await run.end();
+      expect(sent.length, 'binary attempts').toBe(serverReadsBinary ? 3 : 1);
+      expect(sent.every((t) => t === METRICS_BINARY_TYPE)).toBe(true);
+      const loss = await fullHistory(s, run.id, 'loss');
+      expect(loss).toHaveLength(1250);
+      expect((await fullHistory(s, run.id, 'acc')).filter((m: any) => m.value === 'NaN')).toHaveLength(25);
+      await conn.close();
+    }
+  });
+
+  it('the Python client encodes the same bytes as the TypeScript encoder and logs through the route', async () => {
+    const s = server();
+    const id = (await createRun(s)).info.run_id;
+    const pts = [
+      { key: 'loss', value: 0.25, timestamp: 1_700_000_000_123, step: 0 },
+      { key: 'eval/acc:top 1', value: NaN, timestamp: 5, step: -3 },
+      { key: 'loss', value: -Infinity, timestamp: 2 ** 40, step: 2 ** 33 + 1 },
+    ];
+    const script = `
+import json, sys
+sys.path.insert(0, ${JSON.stringify(join(process.cwd(), 'clients', 'python'))})
+from trainyard_client.metrics import encode_metric_batch, log_metric_batch
+pts = [(p["key"], float(p["value"]), p["timestamp"], p["step"]) for p in json.loads(sys.argv[1])]
+sys.stdout.write(encode_metric_batch(pts).hex())
+log_metric_batch(sys.argv[2], sys.argv[3], pts)
+`;
+    // Not execFileSync: the server runs in this process and must keep answering.
+    const { stdout: out } = await promisify(execFile)('/usr/bin/python3', ['-c', script, JSON.stringify(pts.map((p) => ({ ...p, value: String(p.value).replace('Infinity', 'inf') }))), s.url, id], { encoding: 'utf8' });
+    expect(out).toBe(Buffer.from(encodeMetricBatch(pts)).toString('hex'));
+    const loss = await fullHistory(s, id, 'loss');
+    expect(loss.map((m: any) => [m.value, m.timestamp, m.step]).sort()).toEqual([['-Infinity', 2 ** 40, 2 ** 33 + 1], [0.25, 1_700_000_000_123, 0]]);
+    expect((await fullHistory(s, id, 'eval/acc:top 1')).map((m: any) => m.value)).toEqual(['NaN']);
   });
 });
