@@ -39,7 +39,8 @@ export interface ClientResult {
 
 // Distinct batches built per client; a client moves to a fresh run after using them all, so no
 // point is ever sent twice (duplicates would take the write path's slower re-insert branch).
-const BODIES_PER_RUN = 200;
+// 200 of the 1,000-point shape; larger batches (the binary format's 10,000) fewer, same points.
+const bodiesPerRun = (points: number) => Math.max(4, Math.min(200, Math.floor(200_000 / points)));
 
 type Send = (method: 'GET' | 'POST', path: string, body?: string | Buffer) => Promise<HttpResponse>;
 
@@ -70,7 +71,7 @@ function metricParts(keys: number, steps: number, seed: number): { json: string[
   const base = 1_767_000_000_000;
   const json: string[] = [];
   const binary: Buffer[] = [];
-  for (let j = 0; j < BODIES_PER_RUN; j++) {
+  for (let j = 0, bodies = bodiesPerRun(keys * steps); j < bodies; j++) {
     const items: string[] = [];
     const points: { key: string; value: number; timestamp: number; step: number }[] = [];
     for (let k = 0; k < keys; k++) {
