@@ -86,6 +86,7 @@ describe.each(DIALECTS)('binary log-batch on %s', (dialect) => {
       ['not our format', new TextEncoder().encode('{"run_id": "x"}'), /does not start with "TYMB"/],
       ['bad key', encodeMetricBatch([{ key: 'a/../b', value: 1, timestamp: 1, step: 0 }]), /Invalid metric name: 'a\/..\/b'/],
       ['negative timestamp', encodeMetricBatch([{ key: 'm', value: 1, timestamp: -1, step: 0 }]), /Invalid value -1 for parameter 'timestamp of metric 'm''/],
+      ['too many distinct keys', encodeMetricBatch(Array.from({ length: 1001 }, (_, i) => ({ key: `k${i}`, value: 1, timestamp: 1, step: 0 }))), /at most 1000 distinct keys. Got 1001/],
       ['duplicate dictionary key', edit((b) => void b.set(new TextEncoder().encode('m'), b.length - 1)), /holds 'm' twice/],
     ];
     for (const [name, body, message] of cases) {

@@ -208,6 +208,8 @@ export class RunsService {
   async logMetricColumns(runId: string, cols: MetricColumns): Promise<void> {
     const n = cols.values.length;
     if (n > LIMITS.binaryBatchMetrics) throw new InvalidParameter(`A binary metric batch can contain at most ${LIMITS.binaryBatchMetrics} metrics. Got ${n} metrics.`);
+    // As many distinct keys as a JSON batch can carry: the series lookup binds one parameter a key.
+    if (cols.keys.length > LIMITS.batchMetrics) throw new InvalidParameter(`A binary metric batch can name at most ${LIMITS.batchMetrics} distinct keys. Got ${cols.keys.length}.`);
     const seen = new Set<string>();
     for (const key of cols.keys) {
       validateKey(key, 'metric');
