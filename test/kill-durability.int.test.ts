@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { encodeMetricBatch, METRICS_BINARY_TYPE } from '../src/core/metric-batch-binary.js';
 import { createTestDatabase, DIALECTS } from './helpers/databases.js';
 import { spawnServer } from './helpers/server-process.js';
 
@@ -9,14 +10,21 @@ async function post(url: string, path: string, body: unknown) {
   return { status: res.status, body: (await res.json()) as any };
 }
 
+/** The same batch as the SDKs' binary format (run_id in the query). */
+async function postBinary(url: string, runId: string, metrics: { key: string; value: number; timestamp: number; step: number }[]) {
+  const res = await fetch(`${url}/api/2.0/mlflow/runs/log-batch?run_id=${runId}`, { method: 'POST', headers: { 'content-type': METRICS_BINARY_TYPE }, body: encodeMetricBatch(metrics) });
+  return { status: res.status, body: (await res.json()) as any };
+}
+
 /**
  * An acknowledged write survives a kill -9: 8 clients stream log-batch calls, the server process
  * is killed with SIGKILL mid-stream, and after a restart on the same database every batch that got
  * a 200 is there in full, and no batch is there in part. Batches of 10 points take PostgreSQL's
- * group commit (several clients' batches in one statement), batches of 200 their own transaction.
+ * group commit (several clients' batches in one statement), batches of 200 their own transaction;
+ * batches of 1,000 in the binary format take the columnar path (issue 14).
  */
 describe.each(DIALECTS)('kill -9 during ingest (%s)', (dialect) => {
-  it.each([200, 10])('loses no acknowledged batch and leaves no partial batch (%i points a batch)', async (POINTS) => {
+  it.each([[200, 'json'], [10, 'json'], [1000, 'binary']] as const)('loses no acknowledged batch and leaves no partial batch (%i points a batch, %s)', async (POINTS, format) => {
     const db = await createTestDatabase(dialect);
     const args = ['--home', db.home, '--db', db.url];
     let server = await spawnServer(args);
@@ -34,7 +42,7 @@ describe.each(DIALECTS)('kill -9 during ingest (%s)', (dialect) => {
           // Batch n holds steps [n*POINTS, (n+1)*POINTS) of key `k<c>`, so its presence is checkable.
           const metrics = Array.from({ length: POINTS }, (_, i) => ({ key: `k${c}`, value: n + i / POINTS, timestamp: 1000 + n, step: n * POINTS + i }));
           try {
-            const res = await post(server.url, '/runs/log-batch', { run_id: runId, metrics });
+            const res = format === 'binary' ? await postBinary(server.url, runId, metrics) : await post(server.url, '/runs/log-batch', { run_id: runId, metrics });
             if (res.status === 200) acked.push(n);
           } catch {
             return; // connection refused/reset once the server is gone

@@ -28,14 +28,16 @@ export class KeepAliveClient {
     this.socket.on('close', () => this.fail(new Error('connection closed')));
   }
 
-  request(method: 'GET' | 'POST', path: string, body?: string): Promise<HttpResponse> {
+  /** A Buffer body goes as `contentType` (the binary metric batch), a string body as JSON. */
+  request(method: 'GET' | 'POST', path: string, body?: string | Buffer, contentType = 'application/json'): Promise<HttpResponse> {
     if (this.pending) throw new Error('one request at a time');
     const head = body === undefined
       ? `${method} ${path} HTTP/1.1\r\nHost: ${this.hostHeader}\r\nConnection: keep-alive\r\n\r\n`
-      : `${method} ${path} HTTP/1.1\r\nHost: ${this.hostHeader}\r\nConnection: keep-alive\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n`;
+      : `${method} ${path} HTTP/1.1\r\nHost: ${this.hostHeader}\r\nConnection: keep-alive\r\nContent-Type: ${contentType}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n`;
     return new Promise((resolve, reject) => {
       this.pending = { resolve, reject };
-      this.socket.write(body === undefined ? head : head + body);
+      if (typeof body === 'string' || body === undefined) this.socket.write(body === undefined ? head : head + body);
+      else this.socket.write(Buffer.concat([Buffer.from(head, 'latin1'), body]));
     });
   }
 

@@ -7,9 +7,11 @@
  * share the CPUs with the server.
  */
 
+import { encodeMetricBatch, METRICS_BINARY_TYPE } from '../../src/core/metric-batch-binary.js';
 import { KeepAliveClient, type HttpResponse } from './http-client.js';
 
-export type LoadMode = 'batch' | 'metric' | 'health';
+/** `batch-binary`: the same batches as `batch`, in the SDKs' binary format (issue 14). */
+export type LoadMode = 'batch' | 'batch-binary' | 'metric' | 'health';
 export type ClientKind = 'raw' | 'fetch';
 
 export interface GoMessage {
@@ -37,18 +39,20 @@ export interface ClientResult {
 
 // Distinct batches built per client; a client moves to a fresh run after using them all, so no
 // point is ever sent twice (duplicates would take the write path's slower re-insert branch).
-const BODIES_PER_RUN = 200;
+// 200 of the 1,000-point shape; larger batches (the binary format's 10,000) fewer, same points.
+const bodiesPerRun = (points: number) => Math.max(4, Math.min(200, Math.floor(200_000 / points)));
 
-type Send = (method: 'GET' | 'POST', path: string, body?: string) => Promise<HttpResponse>;
+type Send = (method: 'GET' | 'POST', path: string, body?: string | Buffer) => Promise<HttpResponse>;
 
 function sender(base: string, kind: ClientKind): { send: Send; close: () => void } {
   if (kind === 'raw') {
     const c = new KeepAliveClient(base);
-    return { send: (method, path, body) => c.request(method, path, body), close: () => c.close() };
+    return { send: (method, path, body) => c.request(method, path, body, typeof body === 'string' ? 'application/json' : METRICS_BINARY_TYPE), close: () => c.close() };
   }
   return {
     send: async (method, path, body) => {
-      const res = await fetch(base + path, body === undefined ? { method } : { method, body, headers: { 'content-type': 'application/json' } });
+      const type = typeof body === 'string' ? 'application/json' : METRICS_BINARY_TYPE;
+      const res = await fetch(base + path, body === undefined ? { method } : { method, body: body as string, headers: { 'content-type': type } });
       return { status: res.status, body: await res.text() };
     },
     close: () => undefined,
@@ -60,29 +64,46 @@ async function createRun(send: Send, seed: number): Promise<string> {
   return (JSON.parse(res.body) as { run: { info: { run_id: string } } }).run.info.run_id;
 }
 
-function metricParts(keys: number, steps: number, seed: number): string[] {
+/** The batches as MLflow JSON (the metrics array's text) and as the binary format: the same points. */
+function metricParts(keys: number, steps: number, seed: number): { json: string[]; binary: Buffer[] } {
   let s = seed * 7919 + 1;
   const rnd = () => (s = (Math.imul(s, 48271) >>> 0) % 2147483647) / 2147483647;
   const base = 1_767_000_000_000;
-  const parts: string[] = [];
-  for (let j = 0; j < BODIES_PER_RUN; j++) {
+  const json: string[] = [];
+  const binary: Buffer[] = [];
+  for (let j = 0, bodies = bodiesPerRun(keys * steps); j < bodies; j++) {
     const items: string[] = [];
+    const points: { key: string; value: number; timestamp: number; step: number }[] = [];
     for (let k = 0; k < keys; k++) {
       for (let i = 0; i < steps; i++) {
         const step = j * steps + i;
-        items.push(`{"key":"metric_${k}","value":${rnd()},"timestamp":${base + step},"step":${step}}`);
+        const value = rnd();
+        items.push(`{"key":"metric_${k}","value":${value},"timestamp":${base + step},"step":${step}}`);
+        points.push({ key: `metric_${k}`, value, timestamp: base + step, step });
       }
     }
-    parts.push(`[${items.join(',')}]`);
+    json.push(`[${items.join(',')}]`);
+    binary.push(Buffer.from(encodeMetricBatch(points)));
   }
-  return parts;
+  return { json, binary };
 }
 
-let parts: { shape: string; list: string[] } | undefined;
+let parts: { shape: string; list: string[]; binary: Buffer[] } | undefined;
+// Every shape built so far: a benchmark alternating two shapes builds each once.
+const built = new Map<string, { shape: string; list: string[]; binary: Buffer[] }>();
+function partsOf(keys: number, steps: number, seed: number): { shape: string; list: string[]; binary: Buffer[] } {
+  const shape = `${keys}x${steps}`;
+  let got = built.get(shape);
+  if (!got) {
+    const p = metricParts(keys, steps, seed);
+    built.set(shape, (got = { shape, list: p.json, binary: p.binary }));
+  }
+  return got;
+}
 
 async function run(go: GoMessage): Promise<ClientResult> {
   const shape = `${go.keys}x${go.steps}`;
-  if (go.mode === 'batch' && parts?.shape !== shape) parts = { shape, list: metricParts(go.keys, go.steps, go.seed) };
+  if ((go.mode === 'batch' || go.mode === 'batch-binary') && parts?.shape !== shape) parts = partsOf(go.keys, go.steps, go.seed);
   const { send, close } = sender(go.url, go.client);
   let runId = go.mode === 'health' ? '' : await createRun(send, go.seed);
   await send('GET', '/health'); // the connection is open before the clock starts
@@ -91,7 +112,7 @@ async function run(go: GoMessage): Promise<ClientResult> {
   while (Date.now() < go.startAt) await new Promise((r) => setTimeout(r, 1));
   const result: ClientResult = { ops: 0, points: 0, errors: 0, cpuSec: 0 };
   const cpu0 = process.cpuUsage();
-  const pointsPerOp = go.mode === 'batch' ? go.keys * go.steps : go.mode === 'metric' ? 1 : 0;
+  const pointsPerOp = go.mode === 'batch' || go.mode === 'batch-binary' ? go.keys * go.steps : go.mode === 'metric' ? 1 : 0;
   let j = 0;
   let step = 0;
   while (Date.now() < to) {
@@ -102,6 +123,12 @@ async function run(go: GoMessage): Promise<ClientResult> {
         j = 0;
       }
       res = await send('POST', '/api/2.0/mlflow/runs/log-batch', `{"run_id":"${runId}","metrics":${parts!.list[j++]}}`);
+    } else if (go.mode === 'batch-binary') {
+      if (j === parts!.binary.length) {
+        runId = await createRun(send, go.seed);
+        j = 0;
+      }
+      res = await send('POST', `/api/2.0/mlflow/runs/log-batch?run_id=${runId}`, parts!.binary[j++]);
     } else if (go.mode === 'metric') {
       step++;
       res = await send('POST', '/api/2.0/mlflow/runs/log-metric', `{"run_id":"${runId}","key":"loss","value":${1 / step},"timestamp":${1_767_000_000_000 + step},"step":${step}}`);
@@ -127,7 +154,7 @@ process.on('message', (m) => {
   const msg = m as { type: 'prepare'; keys: number; steps: number; seed: number } | ({ type: 'go' } & GoMessage) | { type: 'exit' };
   if (msg.type === 'exit') process.exit(0);
   if (msg.type === 'prepare') {
-    parts = { shape: `${msg.keys}x${msg.steps}`, list: metricParts(msg.keys, msg.steps, msg.seed) };
+    parts = partsOf(msg.keys, msg.steps, msg.seed);
     process.send!({ type: 'ready' });
     return;
   }

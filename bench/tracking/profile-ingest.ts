@@ -1,6 +1,6 @@
 /**
  * Server CPU profile under one ingest load (issue 14): `npx tsx bench/tracking/profile-ingest.ts
- * [sqlite|postgres] [batch|metric] [clients] [seconds]`. Starts the server with --cpu-prof, drives
+ * [sqlite|postgres] [batch|batch-binary|metric|health] [clients] [seconds] [steps]`. Starts the server with --cpu-prof, drives
  * the load, stops it and prints the top self-time functions of the profile (bench/.work/prof).
  */
 import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -9,7 +9,9 @@ import { createBenchDatabase, WORK_DIR, type Dialect } from './databases.js';
 import { ClientPool } from './load.js';
 import { startServer } from './server-process.js';
 
-const [dialect = 'sqlite', mode = 'batch', clients = '8', seconds = '6'] = process.argv.slice(2);
+// [steps]: steps per key of a batch (10 keys; default 100, i.e. 1,000 points), e.g. 1000 for the
+// binary format's 10,000-point batches (mode batch-binary).
+const [dialect = 'sqlite', mode = 'batch', clients = '8', seconds = '6', steps = '100'] = process.argv.slice(2);
 
 interface Node { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; children?: number[] }
 
@@ -18,10 +20,10 @@ async function main(): Promise<void> {
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   const db = await createBenchDatabase(dialect as Dialect, `prof-${dialect}`);
-  const pool = await ClientPool.start(Number(clients));
+  const pool = await ClientPool.start(Number(clients), { keys: 10, steps: Number(steps) });
   const server = await startServer({ home: db.home, db: db.url, cpuProfDir: dir });
   try {
-    const r = await pool.run({ url: server.url, serverPid: server.pid, warmupMs: 1000, durationMs: Number(seconds) * 1000, mode: mode as 'batch', clients: Number(clients) });
+    const r = await pool.run({ url: server.url, serverPid: server.pid, warmupMs: 1000, durationMs: Number(seconds) * 1000, mode: mode as 'batch', clients: Number(clients), keys: 10, steps: Number(steps) });
     console.log(JSON.stringify(r));
   } finally {
     await server.stop();

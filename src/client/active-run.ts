@@ -1,8 +1,10 @@
 import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join, relative, sep } from 'node:path';
-import { InvalidParameter } from '../core/errors.js';
-import type { Run, RunStatus } from '../tracking/entities.js';
+import { AppError, InvalidParameter } from '../core/errors.js';
+import { encodeMetricBatch, METRICS_BINARY_TYPE } from '../core/metric-batch-binary.js';
+import type { KeyValue, Run, RunStatus } from '../tracking/entities.js';
+import { jsonDouble, type MetricPoint } from '../tracking/index.js';
 import { TAG_DATASET_CONTEXT } from '../tracking/entities.js';
 import { DIFF_ARTIFACT, TAGS } from './capture/run-context.js';
 import type { Connection } from './connect.js';
@@ -31,6 +33,8 @@ export class ActiveRun {
   private readonly buffer: LogBuffer;
   private ended = false;
   private seedValue: number | undefined;
+  /** Cleared when the server turned out not to read binary batches. */
+  private binaryBatches = true;
 
   constructor(
     private readonly conn: Connection,
@@ -39,13 +43,40 @@ export class ActiveRun {
     bufferOptions: LogBufferOptions = {},
   ) {
     this.seedValue = seed;
-    this.buffer = new LogBuffer(async (batch) => {
-      await this.conn.call('POST', `${API}/runs/log-batch`, { run_id: this.id, ...batch });
-    }, bufferOptions);
+    this.buffer = new LogBuffer((batch) => this.sendBatch(batch), bufferOptions);
   }
 
   get id(): string {
     return this.info.run_id;
+  }
+
+  /**
+   * A metric-only batch goes in the binary format (docs/metric-batch-binary.md: no JSON parse and
+   * no string per point on the server); anything with params or tags, and embedded mode, as
+   * MLflow's JSON. A server that does not read the binary format (an MLflow server, an older
+   * Trainyard) answers it with a 4xx: the batch is sent again as JSON, and if that is accepted,
+   * this run sends JSON from then on. A batch the server refuses in both forms fails as JSON.
+   */
+  private async sendBatch(batch: { metrics: MetricPoint[]; params: KeyValue[]; tags: KeyValue[] }): Promise<void> {
+    if (this.binaryBatches && this.conn.postBytes && batch.metrics.length && !batch.params.length && !batch.tags.length) {
+      try {
+        await this.conn.postBytes(`${API}/runs/log-batch`, { run_id: this.id }, METRICS_BINARY_TYPE, encodeMetricBatch(batch.metrics));
+        return;
+      } catch (e) {
+        const status = e instanceof AppError ? e.status : 0;
+        if (status < 400 || status >= 500) throw e; // unreachable / 5xx: LogBuffer's retry decides
+        await this.sendJson(batch);
+        this.binaryBatches = false;
+        return;
+      }
+    }
+    await this.sendJson(batch);
+  }
+
+  /** MLflow's JSON; NaN and ±Infinity as the strings MLflow reads (JSON.stringify would send null). */
+  private async sendJson(batch: { metrics: MetricPoint[]; params: KeyValue[]; tags: KeyValue[] }): Promise<void> {
+    const metrics = batch.metrics.map((m) => (Number.isFinite(m.value) ? m : { ...m, value: jsonDouble(m.value) }));
+    await this.conn.call('POST', `${API}/runs/log-batch`, { run_id: this.id, ...batch, metrics });
   }
 
   /**

@@ -13,6 +13,11 @@ import { MLFLOW_PREFIXES } from '../core/route.js';
 export interface Transport {
   /** `path` is a full API path such as `/api/2.0/mlflow/runs/get` or `/api/v1/runs/search`. */
   call<T = any>(method: HttpMethod, path: string, fields?: Fields): Promise<T>;
+  /**
+   * POSTs a non-JSON body (the binary metric batch) with `query` in the URL; the answer is JSON as
+   * for `call`. Only over HTTP: embedded mode has no bytes to save.
+   */
+  postBytes?<T = any>(path: string, query: Record<string, string>, contentType: string, body: Uint8Array): Promise<T>;
   close(): Promise<void>;
   readonly description: string;
 }
@@ -41,6 +46,12 @@ export class HttpTransport implements Transport {
     this.agent = new (this.url.protocol === 'https:' ? https.Agent : http.Agent)({ keepAlive: true, maxSockets: 64 });
   }
 
+  async postBytes<T>(path: string, query: Record<string, string>, contentType: string, body: Uint8Array): Promise<T> {
+    const target = `${this.url.pathname.replace(/\/$/, '')}${path}?${new URLSearchParams(query)}`;
+    const headers = { ...authHeaders(), 'content-type': contentType, 'content-length': String(body.byteLength) };
+    return this.answer<T>(() => this.send('POST', target, headers, body));
+  }
+
   async call<T>(method: HttpMethod, path: string, fields: Fields = {}): Promise<T> {
     let target = this.url.pathname.replace(/\/$/, '') + path;
     let body: string | undefined;
@@ -58,10 +69,14 @@ export class HttpTransport implements Transport {
       headers['content-type'] = 'application/json';
       headers['content-length'] = String(Buffer.byteLength(body));
     }
+    return this.answer<T>(() => this.send(method, target, headers, body));
+  }
+
+  private async answer<T>(sent: () => Promise<{ status: number; text: string }>): Promise<T> {
     let status: number;
     let text: string;
     try {
-      ({ status, text } = await this.send(method, target, headers, body));
+      ({ status, text } = await sent());
     } catch (e) {
       throw new AppError('TEMPORARILY_UNAVAILABLE', `Cannot reach the Trainyard server at ${this.baseUrl}: ${(e as Error).message}`);
     }
@@ -79,7 +94,7 @@ export class HttpTransport implements Transport {
     this.agent.destroy();
   }
 
-  private send(method: string, path: string, headers: Record<string, string>, body: string | undefined, retried = false): Promise<{ status: number; text: string }> {
+  private send(method: string, path: string, headers: Record<string, string>, body: string | Uint8Array | undefined, retried = false): Promise<{ status: number; text: string }> {
     const lib = this.url.protocol === 'https:' ? https : http;
     return new Promise<{ status: number; text: string }>((resolve, reject) => {
       const req = lib.request({ protocol: this.url.protocol, hostname: this.url.hostname, port: this.url.port, path, method, headers, agent: this.agent }, (res) => {

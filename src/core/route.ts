@@ -39,6 +39,13 @@ export interface JsonRoute {
   handler: (fields: Fields, ctx: RequestContext) => Promise<unknown>;
 }
 
+/**
+ * The field holding a binary request body (a Buffer) where the server passed one through instead
+ * of parsing JSON (the binary metric batch). A JSON body cannot produce a Buffer, so a route checks
+ * `Buffer.isBuffer(fields[BINARY_BODY])`.
+ */
+export const BINARY_BODY = '$binary';
+
 export const MLFLOW_PREFIXES = ['/api/2.0/mlflow', '/ajax-api/2.0/mlflow'] as const;
 
 /** MLflow's permission levels, weakest first (NO_PERMISSIONS grants nothing). */

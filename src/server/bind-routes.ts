@@ -2,8 +2,9 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { noteAuditFields, noteAuditResult } from '../audit/index.js';
 import { InvalidParameter } from '../core/errors.js';
 import { jsonDepth, MAX_JSON_DEPTH } from '../core/json-text.js';
+import { isMetricsBinary } from '../core/metric-batch-binary.js';
 import type { Fields } from '../core/request-fields.js';
-import { MLFLOW_PREFIXES, type JsonRoute, type RequestContext } from '../core/route.js';
+import { BINARY_BODY, MLFLOW_PREFIXES, type JsonRoute, type RequestContext } from '../core/route.js';
 
 /**
  * The request body as fields, by MLflow's rules (reference §2) with one difference: malformed
@@ -34,6 +35,9 @@ function parseBody(text: string): unknown {
 export function fieldsOf(req: FastifyRequest): Fields {
   const params = (req.params ?? {}) as Fields;
   if (req.method === 'GET') return { ...(req.query as Fields), ...params };
+  // A binary metric batch is not JSON: the route that reads it (log-batch) finds the buffer under
+  // BINARY_BODY, its other fields (run_id) in the query string.
+  if (isMetricsBinary(req.headers['content-type']) && Buffer.isBuffer(req.body)) return { ...(req.query as Fields), ...params, [BINARY_BODY]: req.body };
   // Query-string fields also count on other methods (the UI sends some that way); the body wins.
   return { ...(req.query as Fields), ...bodyFields(req.body), ...params };
 }

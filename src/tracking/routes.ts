@@ -1,9 +1,10 @@
 import { parseClientJson } from '../core/json-text.js';
 import { InvalidParameter } from '../core/errors.js';
+import { decodeMetricBatch } from '../core/metric-batch-binary.js';
 import {
   objectAt, optArray, optBool, optEnum, optInt, optKeyValues, optString, optStringArray, parseDouble, reqInt, reqRunId, reqString, type Fields,
 } from '../core/request-fields.js';
-import type { JsonRoute, RequestContext } from '../core/route.js';
+import { BINARY_BODY, type JsonRoute, type RequestContext } from '../core/route.js';
 import { withQueryLimits, type QueryLimits } from '../store/index.js';
 import { jsonDouble, metricJson, RUN_STATUSES, runJson, VIEW_TYPES, type DatasetInput } from './entities.js';
 import type { Tracking } from './index.js';
@@ -167,6 +168,12 @@ export function trackingRoutes(t: Tracking): JsonRoute[] {
       return {};
     } },
     { methods: ['POST'], scope: 'mlflow', path: '/runs/log-batch', auth: { resource: 'run', level: 'EDIT' }, handler: async (f) => {
+      // Content-Type application/vnd.trainyard.metrics+binary: metrics only, run_id in the query.
+      const binary = f[BINARY_BODY];
+      if (Buffer.isBuffer(binary)) {
+        await runs.logMetricColumns(reqRunId(f), decodeMetricBatch(binary));
+        return {};
+      }
       const metrics = (optArray(f, 'metrics') ?? []).map((m, i) => readMetric(objectAt(m, `metrics[${i}]`), `metrics[${i}].`));
       const params = optKeyValues(f, 'params');
       const tags = optKeyValues(f, 'tags');

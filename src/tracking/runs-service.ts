@@ -4,7 +4,8 @@ import type { Database, Executor } from '../store/index.js';
 import { TAG_LOG_MODEL_HISTORY, TAG_RUN_NAME, type KeyValue, type Run, type RunInfo, type RunStatus } from './entities.js';
 import type { ExperimentsService } from './experiments-service.js';
 import { MetricGroupWriter } from './metric-group-writer.js';
-import { writeMetrics, type MetricPoint } from './metric-writer.js';
+import type { MetricColumns } from '../core/metric-batch-binary.js';
+import { writeMetricColumns, writeMetrics, type MetricPoint } from './metric-writer.js';
 import { loadRuns, runInfo, type RunRow } from './run-loader.js';
 import { LIMITS, validateKey, validateLength, validateTimestamp } from './validation.js';
 
@@ -197,6 +198,37 @@ export class RunsService {
       if (params.length) await insertParams(tx, runId, params);
       if (tags.length) await upsertTags(tx, runId, tags);
       if (metrics.length) await writeMetrics(tx, runId, metrics);
+    });
+  }
+
+  /**
+   * A metric-only batch already in columns (the binary batch): the same checks and the same one
+   * transaction as logBatch, without an object per point. Each distinct key is validated once.
+   */
+  async logMetricColumns(runId: string, cols: MetricColumns): Promise<void> {
+    const n = cols.values.length;
+    if (n > LIMITS.binaryBatchMetrics) throw new InvalidParameter(`A binary metric batch can contain at most ${LIMITS.binaryBatchMetrics} metrics. Got ${n} metrics.`);
+    // As many distinct keys as a JSON batch can carry: the series lookup binds one parameter a key.
+    if (cols.keys.length > LIMITS.batchMetrics) throw new InvalidParameter(`A binary metric batch can name at most ${LIMITS.batchMetrics} distinct keys. Got ${cols.keys.length}.`);
+    const seen = new Set<string>();
+    for (const key of cols.keys) {
+      validateKey(key, 'metric');
+      if (seen.has(key)) throw new InvalidParameter(`Malformed binary metric batch: the key dictionary holds '${key}' twice.`);
+      seen.add(key);
+    }
+    for (let i = 0; i < n; i++) {
+      const ts = cols.timestamps[i]!;
+      if (!(ts >= 0) || !Number.isSafeInteger(ts)) validateTimestamp(ts, `timestamp of metric '${cols.keys[cols.keyIndex[i]!]}'`);
+      if (!Number.isSafeInteger(cols.steps[i]!)) throw new InvalidParameter(`Invalid step ${cols.steps[i]} for metric '${cols.keys[cols.keyIndex[i]!]}': it must be an integer.`);
+    }
+    if (!runId) throw new InvalidParameter(`Missing value for required parameter 'run_id'.`);
+    if (!n) {
+      await this.activeRow(this.db, runId);
+      return;
+    }
+    await this.db.transaction(async (tx) => {
+      await this.activeRow(tx, runId);
+      await writeMetricColumns(tx, runId, cols);
     });
   }
 }

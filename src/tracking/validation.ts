@@ -12,6 +12,8 @@ export const LIMITS = {
   batchParams: 100,
   batchTags: 100,
   batchTotal: 1000,
+  /** Our binary metric batch (not MLflow's JSON): 28 bytes a point, so 100,000 is under 3 MB. */
+  binaryBatchMetrics: 100_000,
   datasetName: 500,
   datasetDigest: 36,
   datasetSchema: 1024 * 1024,

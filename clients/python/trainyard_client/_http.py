@@ -40,6 +40,19 @@ class Client:
         self.timeout = timeout
 
     def call(self, method, path, body=None, query=None):
+        data = None
+        headers = {}
+        if method != "GET":
+            # allow_nan=False: a stray NaN must fail here, not reach the server as invalid JSON.
+            data = json.dumps({} if body is None else body, allow_nan=False).encode("utf-8")
+            headers["content-type"] = "application/json"
+        return self._send(method, path, data, headers, query)
+
+    def post_bytes(self, path, data, content_type, query=None):
+        """POSTs a non-JSON body (the binary metric batch); the answer is JSON as for ``call``."""
+        return self._send("POST", path, data, {"content-type": content_type}, query)
+
+    def _send(self, method, path, data, headers, query):
         url = self.url + path
         if query:
             pairs = []
@@ -50,8 +63,6 @@ class Client:
                     pairs.append((k, str(item)))
             if pairs:
                 url += "?" + urllib.parse.urlencode(pairs)
-        data = None
-        headers = {}
         # A server started with --auth: TRAINYARD_TOKEN (or MLflow's variables) as credentials.
         token = os.environ.get("TRAINYARD_TOKEN") or os.environ.get("MLFLOW_TRACKING_TOKEN")
         if token:
@@ -59,10 +70,6 @@ class Client:
         elif os.environ.get("MLFLOW_TRACKING_USERNAME") and os.environ.get("MLFLOW_TRACKING_PASSWORD"):
             pair = os.environ["MLFLOW_TRACKING_USERNAME"] + ":" + os.environ["MLFLOW_TRACKING_PASSWORD"]
             headers["authorization"] = "Basic " + base64.b64encode(pair.encode("utf-8")).decode("ascii")
-        if method != "GET":
-            # allow_nan=False: a stray NaN must fail here, not reach the server as invalid JSON.
-            data = json.dumps({} if body is None else body, allow_nan=False).encode("utf-8")
-            headers["content-type"] = "application/json"
         req = urllib.request.Request(url, data=data, method=method, headers=headers)
         try:
             with urllib.request.urlopen(req, timeout=self.timeout) as res:

@@ -1,0 +1,85 @@
+/**
+ * log-batch, 8 clients, 1,000-point batches (10 keys x 100 steps): MLflow JSON against the binary
+ * metric batch (docs/metric-batch-binary.md), and the binary format with 10,000-point batches,
+ * beside the bare-driver insert of the same rows (8 writers: SQLite's in one thread, PostgreSQL's
+ * on 8 connections), all interleaved in every repetition so machine-wide noise hits them alike
+ * (issue 14).
+ *
+ *   npx tsx bench/tracking/batch-formats.ts [--reps 3] [--seconds 4] [--dialects sqlite,postgres]
+ *
+ * Needs a built server (`npm run build`); PostgreSQL at TRAINYARD_BENCH_PG_URL (default the test
+ * server on 127.0.0.1:55432). Prints one markdown table with the medians, server CPU per point and
+ * the ratios, plus the load average before and after.
+ */
+import { loadavg } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { postgresBare, sqliteBare } from './bare-insert.js';
+import { createBenchDatabase, type Dialect } from './databases.js';
+import { ClientPool, type LoadResult } from './load.js';
+import { startServer } from './server-process.js';
+
+const { values: args } = parseArgs({
+  options: { reps: { type: 'string', default: '3' }, seconds: { type: 'string', default: '4' }, dialects: { type: 'string', default: 'sqlite,postgres' } },
+});
+const reps = Number(args.reps);
+const seconds = Number(args.seconds);
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)]!;
+const load = () => loadavg().map((x) => x.toFixed(1)).join(' / ');
+
+/** `big`: the binary format with 10,000-point batches (10 keys x 1,000 steps), which JSON cannot send. */
+interface Row { json: LoadResult[]; binary: LoadResult[]; big: LoadResult[]; bare: number[] }
+
+async function measure(dialect: Dialect, pool: ClientPool): Promise<Row> {
+  const db = await createBenchDatabase(dialect, `formats-${dialect}`);
+  const bareDb = await createBenchDatabase(dialect, `formats-bare-${dialect}`);
+  const server = await startServer({ home: db.home, db: db.url });
+  const row: Row = { json: [], binary: [], big: [], bare: [] };
+  try {
+    const opts = { url: server.url, serverPid: server.pid, warmupMs: 1000, durationMs: seconds * 1000, clients: 8 };
+    // The clients build the 10,000-point bodies once, here, outside any measured window.
+    await pool.run({ ...opts, mode: 'batch-binary', keys: 10, steps: 1000, warmupMs: 0, durationMs: 200 });
+    for (let rep = 0; rep < reps; rep++) {
+      // Alternate the order too, so neither format always runs on the warmer database.
+      const order = rep % 2 ? (['big', 'binary', 'json'] as const) : (['json', 'binary', 'big'] as const);
+      for (const f of order) row[f].push(await pool.run({ ...opts, mode: f === 'json' ? 'batch' : 'batch-binary', ...(f === 'big' ? { keys: 10, steps: 1000 } : {}) }));
+      row.bare.push(dialect === 'sqlite' ? sqliteBare(join(bareDb.home, `bare-${rep}.db`), seconds) : await postgresBare(bareDb.location, seconds, 8));
+      console.error(`  ${dialect} rep ${rep + 1}: json ${row.json.at(-1)!.pointsPerSec} pts/s (${row.json.at(-1)!.serverUsPerUnit} us/pt), binary ${row.binary.at(-1)!.pointsPerSec} (${row.binary.at(-1)!.serverUsPerUnit} us/pt), binary 10k ${row.big.at(-1)!.pointsPerSec} (${row.big.at(-1)!.serverUsPerUnit} us/pt), bare ${row.bare.at(-1)}; load ${load()}`);
+    }
+  } finally {
+    await server.stop();
+    await db.drop();
+    await bareDb.drop();
+  }
+  return row;
+}
+
+async function main(): Promise<void> {
+  const before = load();
+  const pool = await ClientPool.start(8);
+  const lines = [
+    `| store | JSON pts/s (server µs CPU/pt) | binary pts/s (µs/pt) | binary, 10k-point batches (µs/pt) | bare insert pts/s | binary / JSON | binary / bare | binary 10k / bare |`,
+    '| --- | --- | --- | --- | --- | --- | --- | --- |',
+  ];
+  try {
+    for (const dialect of args.dialects!.split(',') as Dialect[]) {
+      const r = await measure(dialect, pool);
+      const pick = (xs: LoadResult[]) => xs.find((x) => x.pointsPerSec === median(xs.map((y) => y.pointsPerSec)))!;
+      const j = pick(r.json);
+      const b = pick(r.binary);
+      const g = pick(r.big);
+      const bare = median(r.bare);
+      const f = (x: LoadResult) => `${x.pointsPerSec.toLocaleString('en')} (${x.serverUsPerUnit})`;
+      lines.push(`| ${dialect} | ${f(j)} | ${f(b)} | ${f(g)} | ${bare.toLocaleString('en')} | ${(b.pointsPerSec / j.pointsPerSec).toFixed(2)} | ${(b.pointsPerSec / bare).toFixed(2)} | ${(g.pointsPerSec / bare).toFixed(2)} |`);
+    }
+  } finally {
+    await pool.stop();
+  }
+  console.log(lines.join('\n'));
+  console.log(`\n${reps} interleaved repetitions of ${seconds} s, medians; load average (1/5/15 min) before ${before}, after ${load()}.`);
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
