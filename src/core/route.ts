@@ -11,9 +11,7 @@ export interface RequestContext {
   user?: string;
   /** True when `user` was authenticated (auth on); false/absent when it is a client's claim. */
   authenticated?: boolean;
-  /** True when the authenticated user is an admin (auth on only). */
-  admin?: boolean;
-  /** True when the authenticated user is an admin (auth on). */
+  /** True when the authenticated user is an admin (auth on only; an unverified caller is never one). */
   isAdmin?: boolean;
   /** Base URL the client used, e.g. `http://127.0.0.1:5000`, for links in responses. */
   baseUrl: string;
