@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuthStore } from '../src/auth/index.js';
 import { registeredRoutes, type RegisteredRoute } from '../src/server/app.js';
-import { startServer, type RunningServer } from '../src/server/start-server.js';
-import { createTestDatabase, DIALECTS, type TestDatabase } from './helpers/databases.js';
+import type { RunningServer } from '../src/server/start-server.js';
+import { startAuthServer } from './helpers/auth-server.js';
+import { DIALECTS, type TestDatabase } from './helpers/databases.js';
 
 /**
  * Every route the server registers (JSON routes and plugin routes, including ones other
@@ -48,15 +49,10 @@ describe.each(DIALECTS)('auth route coverage (%s)', (dialect) => {
   let db: TestDatabase;
   let server: RunningServer;
   beforeAll(async () => {
-    db = await createTestDatabase(dialect);
-    process.env.TRAINYARD_ADMIN_USERNAME = 'root';
-    process.env.TRAINYARD_ADMIN_PASSWORD = 'root-password-1';
-    server = await startServer({ host: '127.0.0.1', port: 0, home: db.home, db: db.url, auth: true, defaultPermission: 'NO_PERMISSIONS' });
+    ({ db, server } = await startAuthServer(dialect, { defaultPermission: 'NO_PERMISSIONS' }));
     await new AuthStore(server.db).createUser('bob', 'bob-password-1');
   });
   afterAll(async () => {
-    delete process.env.TRAINYARD_ADMIN_USERNAME;
-    delete process.env.TRAINYARD_ADMIN_PASSWORD;
     await server?.close();
     await db?.drop();
   });

@@ -2,6 +2,7 @@ import { request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuthStore } from '../src/auth/index.js';
 import { startServer, type RunningServer } from '../src/server/start-server.js';
+import { startAuthServer } from './helpers/auth-server.js';
 import { createTestDatabase, DIALECTS, type TestDatabase } from './helpers/databases.js';
 
 /**
@@ -34,15 +35,10 @@ describe.each(DIALECTS)('browser sessions (%s)', (dialect) => {
   let server: RunningServer;
   const countExperiments = async (name: string) => Number((await server.db.one<{ n: number }>('SELECT COUNT(*) AS n FROM experiments WHERE name = ?', [name]))!.n);
   beforeAll(async () => {
-    db = await createTestDatabase(dialect);
-    process.env.TRAINYARD_ADMIN_USERNAME = 'root';
-    process.env.TRAINYARD_ADMIN_PASSWORD = 'root-password-1';
-    server = await startServer({ host: '127.0.0.1', port: 0, home: db.home, db: db.url, auth: true, defaultPermission: 'NO_PERMISSIONS' });
+    ({ db, server } = await startAuthServer(dialect, { defaultPermission: 'NO_PERMISSIONS' }));
     await new AuthStore(server.db).createUser('bob', 'bob-password-1');
   });
   afterAll(async () => {
-    delete process.env.TRAINYARD_ADMIN_USERNAME;
-    delete process.env.TRAINYARD_ADMIN_PASSWORD;
     await server?.close();
     await db?.drop();
   });
