@@ -1,4 +1,7 @@
 import { request as httpRequest } from 'node:http';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuthStore } from '../src/auth/index.js';
 import { startServer, type RunningServer } from '../src/server/start-server.js';
@@ -111,6 +114,19 @@ describe.each(DIALECTS)('browser sessions (%s)', (dialect) => {
     expect(blocked.cookie).toBe('');
     // Another user is not affected.
     expect((await login(server.url, 'bob', 'bob-password-1')).status).toBe(200);
+  });
+
+  it('counts failed sign-ins across server processes on one store', async () => {
+    await new AuthStore(server.db).createUser('dave', 'dave-password-1');
+    // A second replica on the same database (its own artifact home): a guesser alternating between the two still stops at 10.
+    const other = await startServer({ host: '127.0.0.1', port: 0, home: mkdtempSync(join(tmpdir(), 'ty-replica-')), db: db.url, auth: true, defaultPermission: 'NO_PERMISSIONS' });
+    try {
+      for (let i = 0; i < 10; i++) expect((await login(i % 2 ? other.url : server.url, 'dave', `guess-${i}-xx`)).status).toBe(401);
+      expect((await login(server.url, 'dave', 'dave-password-1')).status).toBe(429);
+      expect((await login(other.url, 'dave', 'dave-password-1')).status).toBe(429);
+    } finally {
+      await other.close();
+    }
   });
 
   it('answers only known Host names (DNS rebinding)', async () => {
