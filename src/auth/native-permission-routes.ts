@@ -22,6 +22,7 @@ export function nativePermissionRoutes(users: AuthStore, teams: TeamStore): Json
   /** The kind and id grants are stored under (a run a schedule fired is the schedule's). */
   const target = async (f: Fields): Promise<{ kind: string; id: string }> => {
     const ref = reqString(f, 'resource');
+    if (ref.length > 1000) throw new InvalidParameter(`Invalid value for parameter 'resource': at most 1000 characters (got ${ref.length}).`);
     const i = ref.indexOf(':');
     const kind = ref.slice(0, Math.max(i, 0));
     if (i <= 0 || !isNativeKind(kind) || i === ref.length - 1) {
