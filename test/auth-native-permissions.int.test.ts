@@ -101,6 +101,19 @@ describe.each(DIALECTS)('permissions on studies, pipeline runs and jobs (%s)', (
     expect(grants.body.permissions).toEqual(expect.arrayContaining([{ username: 'alice', permission: 'MANAGE' }, { team: 'ml', permission: 'EDIT' }]));
   });
 
+  it('a grant names a known kind and one principal, or is refused with the fix', async () => {
+    const kind = await s.call(who.alice, 'POST', '/api/v1/permissions', { resource: 'experiment:0', username: 'reader', permission: 'READ' });
+    expect(kind.status).toBe(403);
+    expect(kind.body.message).toContain('study, pipeline_run, pipeline_schedule, job');
+    const both = await s.call(who.alice, 'POST', '/api/v1/permissions', { resource: `job:${job}`, username: 'reader', team: 'ml', permission: 'READ' });
+    expect(both.status).toBe(400);
+    expect(both.body.message).toContain("'username' or 'team'");
+    const level = await s.call(who.alice, 'POST', '/api/v1/permissions', { resource: `job:${job}`, username: 'reader', permission: 'OWNER' });
+    expect(level.status).toBe(400);
+    expect(level.body.message).toContain('READ, EDIT, MANAGE, NO_PERMISSIONS');
+    expect((await s.call(s.admin, 'POST', '/api/v1/permissions', { resource: `job:${'j'.repeat(5000)}`, username: 'reader', permission: 'READ' })).status).toBe(400);
+  });
+
   it('nobody takes over an existing study or job by creating it again', async () => {
     const join = await s.call(who.outsider, 'POST', '/api/v1/studies', { name: study, load_if_exists: true });
     expect(join.status).toBe(403);
