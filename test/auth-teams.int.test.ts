@@ -102,6 +102,7 @@ describe('trainyard users / teams CLI', () => {
     expect((await cli(['teams', 'create', 'ml'], env)).code).toBe(0);
     expect((await cli(['teams', 'add', 'ml', 'eve'], env)).stdout).toContain('added eve');
     expect((await cli(['teams', 'grant', 'ml', '--experiment', '0', '--permission', 'edit'], env)).stdout).toContain('EDIT on experiment 0');
+    expect((await cli(['teams', 'grant', 'ml', '--study', 'churn', '--permission', 'read'], env)).stdout).toContain('READ on study churn');
     expect((await cli(['teams', 'grant', 'ml', '--permission', 'READ'], env))).toMatchObject({ code: 1, stderr: expect.stringContaining('--experiment <id> or --model <name>') });
     expect(JSON.parse((await cli(['teams', 'list', '--json'], env)).stdout)).toEqual({ teams: [{ name: 'ml', members: ['eve'] }] });
     const users = JSON.parse((await cli(['users', 'list', '--json'], env)).stdout).users;
