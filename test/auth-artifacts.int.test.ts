@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuthStore } from '../src/auth/index.js';
-import { startServer, type RunningServer } from '../src/server/start-server.js';
-import { createTestDatabase, DIALECTS, type TestDatabase } from './helpers/databases.js';
+import type { RunningServer } from '../src/server/start-server.js';
+import { startAuthServer } from './helpers/auth-server.js';
+import { DIALECTS, type TestDatabase } from './helpers/databases.js';
 
 /**
  * The mlflow-artifacts proxy and the run-aware artifact routes under --auth: each proxied path is
@@ -33,10 +34,7 @@ describe.each(DIALECTS)('artifact permissions (%s)', (dialect) => {
   const file = () => `${A}/${exp}/${run}/artifacts/model/weights.txt`;
 
   beforeAll(async () => {
-    db = await createTestDatabase(dialect);
-    process.env.TRAINYARD_ADMIN_USERNAME = 'root';
-    process.env.TRAINYARD_ADMIN_PASSWORD = 'root-password-1';
-    server = await startServer({ host: '127.0.0.1', port: 0, home: db.home, db: db.url, auth: true, defaultPermission: 'NO_PERMISSIONS' });
+    ({ db, server } = await startAuthServer(dialect, { defaultPermission: 'NO_PERMISSIONS' }));
     const store = new AuthStore(server.db);
     await store.createUser('bob', 'bob-password-1');
     await store.createUser('alice', 'alice-password-1');
@@ -46,8 +44,6 @@ describe.each(DIALECTS)('artifact permissions (%s)', (dialect) => {
     expect((await req(BOB, 'PUT', file(), 'v1')).status).toBe(200);
   });
   afterAll(async () => {
-    delete process.env.TRAINYARD_ADMIN_USERNAME;
-    delete process.env.TRAINYARD_ADMIN_PASSWORD;
     await server?.close();
     await db?.drop();
   });

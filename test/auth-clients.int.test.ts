@@ -3,7 +3,8 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuthStore } from '../src/auth/index.js';
 import { startServer, type RunningServer } from '../src/server/start-server.js';
-import { createTestDatabase, type TestDatabase } from './helpers/databases.js';
+import { startAuthServer } from './helpers/auth-server.js';
+import { type TestDatabase } from './helpers/databases.js';
 
 /** The SDK and the Python client authenticate with TRAINYARD_TOKEN; a non-loopback bind needs --auth. */
 describe('auth: clients and start-up rules', () => {
@@ -11,17 +12,12 @@ describe('auth: clients and start-up rules', () => {
   let server: RunningServer;
   let token: string;
   beforeAll(async () => {
-    db = await createTestDatabase('sqlite');
-    process.env.TRAINYARD_ADMIN_USERNAME = 'root';
-    process.env.TRAINYARD_ADMIN_PASSWORD = 'root-password-1';
-    server = await startServer({ host: '127.0.0.1', port: 0, home: db.home, db: db.url, auth: true, defaultPermission: 'NO_PERMISSIONS' });
+    ({ db, server } = await startAuthServer('sqlite', { defaultPermission: 'NO_PERMISSIONS' }));
     const store = new AuthStore(server.db);
     const dana = await store.createUser('dana', 'dana-password-1');
     token = (await store.createToken(dana.id, 'python')).token;
   });
   afterAll(async () => {
-    delete process.env.TRAINYARD_ADMIN_USERNAME;
-    delete process.env.TRAINYARD_ADMIN_PASSWORD;
     await server?.close();
     await db?.drop();
   });

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuthStore } from '../src/auth/index.js';
-import { startServer, type RunningServer } from '../src/server/start-server.js';
-import { createTestDatabase, DIALECTS, type TestDatabase } from './helpers/databases.js';
+import type { RunningServer } from '../src/server/start-server.js';
+import { startAuthServer } from './helpers/auth-server.js';
+import { DIALECTS, type TestDatabase } from './helpers/databases.js';
 
 const basic = (u: string, p: string) => `Basic ${Buffer.from(`${u}:${p}`).toString('base64')}`;
 
@@ -14,18 +15,13 @@ describe.each(DIALECTS)('auth permissions (%s)', (dialect) => {
     return { status: res.status, body: (await res.json()) as any };
   };
   beforeAll(async () => {
-    db = await createTestDatabase(dialect);
-    process.env.TRAINYARD_ADMIN_USERNAME = 'root';
-    process.env.TRAINYARD_ADMIN_PASSWORD = 'root-password-1';
-    server = await startServer({ host: '127.0.0.1', port: 0, home: db.home, db: db.url, auth: true, defaultPermission: 'NO_PERMISSIONS' });
+    ({ db, server } = await startAuthServer(dialect, { defaultPermission: 'NO_PERMISSIONS' }));
     const store = new AuthStore(server.db);
     await store.createUser('bob', 'bob-password-1');
     const alice = await store.createUser('alice', 'alice-password-1');
     aliceToken = (await store.createToken(alice.id, 'laptop')).token;
   });
   afterAll(async () => {
-    delete process.env.TRAINYARD_ADMIN_USERNAME;
-    delete process.env.TRAINYARD_ADMIN_PASSWORD;
     await server?.close();
     await db?.drop();
   });

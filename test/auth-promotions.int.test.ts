@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuthStore } from '../src/auth/index.js';
-import { startServer, type RunningServer } from '../src/server/start-server.js';
-import { createTestDatabase, DIALECTS, type TestDatabase } from './helpers/databases.js';
+import type { RunningServer } from '../src/server/start-server.js';
+import { startAuthServer } from './helpers/auth-server.js';
+import { DIALECTS, type TestDatabase } from './helpers/databases.js';
 
 /**
  * Under --auth the approver of a promotion is an authenticated user other than the requester
@@ -37,17 +38,12 @@ describe.each(DIALECTS)('promotion reviews under auth (%s)', (dialect) => {
   };
 
   beforeAll(async () => {
-    db = await createTestDatabase(dialect);
-    process.env.TRAINYARD_ADMIN_USERNAME = 'root';
-    process.env.TRAINYARD_ADMIN_PASSWORD = 'root-password-1';
-    server = await startServer({ host: '127.0.0.1', port: 0, home: db.home, db: db.url, auth: true, defaultPermission: 'READ' });
+    ({ db, server } = await startAuthServer(dialect, { defaultPermission: 'READ' }));
     const store = new AuthStore(server.db);
     await store.createUser('bob', 'bob-password-1');
     await store.createUser('carol', 'carol-password-1');
   });
   afterAll(async () => {
-    delete process.env.TRAINYARD_ADMIN_USERNAME;
-    delete process.env.TRAINYARD_ADMIN_PASSWORD;
     await server?.close();
     await db?.drop();
   });

@@ -1,8 +1,13 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuthStore } from '../src/auth/index.js';
+import { loadPipelineFile } from '../src/pipelines/index.js';
 import { registeredRoutes, type RegisteredRoute } from '../src/server/app.js';
-import { startServer, type RunningServer } from '../src/server/start-server.js';
-import { createTestDatabase, DIALECTS, type TestDatabase } from './helpers/databases.js';
+import type { RunningServer } from '../src/server/start-server.js';
+import { startAuthServer } from './helpers/auth-server.js';
+import { DIALECTS, type TestDatabase } from './helpers/databases.js';
 
 /**
  * Every route the server registers (JSON routes and plugin routes, including ones other
@@ -19,10 +24,18 @@ const PUBLIC_ROUTES = new Map([['POST /api/v1/auth/login', 400], ['GET /*', 200]
 /** Routes whose rule is "any signed-in user": they must still refuse anonymous callers. */
 const basic = (u: string, p: string) => `Basic ${Buffer.from(`${u}:${p}`).toString('base64')}`;
 
-const FIELDS = { experiment_id: '1', experiment_ids: ['1'], run_id: 'r', name: 'm', version: '1', study: 's', key: 'k', value: 'v', path: 'p' };
+const FIELDS = { experiment_id: '1', experiment_ids: ['1'], run_id: 'r', name: 'm', version: '1', study: 's', key: 'k', value: 'v', path: 'p', resource: 'study:x' };
+
+/**
+ * Trainyard's own domains: each of their routes must declare a rule (none = admins only would
+ * shut every other user out), and is probed on resources that exist (study `x`, job `x`, a real
+ * pipeline run and schedule), so a 403 is the permission's answer and not a missing resource's.
+ */
+const NATIVE = /^\/api\/v1\/(studies|pipelines|jobs|rendezvous|permissions)(\/|$)/;
+const ids: Record<string, string> = {};
 
 function concrete(url: string): string {
-  return url.replace(/:[A-Za-z_]+/g, 'x').replace(/\*$/, 'a/b');
+  return url.replace(/:([A-Za-z_]+)/g, (_, name: string) => ids[name] ?? 'x').replace(/\*$/, 'a/b');
 }
 
 async function call(base: string, method: string, url: string, auth?: string) {
@@ -48,15 +61,24 @@ describe.each(DIALECTS)('auth route coverage (%s)', (dialect) => {
   let db: TestDatabase;
   let server: RunningServer;
   beforeAll(async () => {
-    db = await createTestDatabase(dialect);
-    process.env.TRAINYARD_ADMIN_USERNAME = 'root';
-    process.env.TRAINYARD_ADMIN_PASSWORD = 'root-password-1';
-    server = await startServer({ host: '127.0.0.1', port: 0, home: db.home, db: db.url, auth: true, defaultPermission: 'NO_PERMISSIONS' });
-    await new AuthStore(server.db).createUser('bob', 'bob-password-1');
+    const env = await startAuthServer(dialect, { defaultPermission: 'NO_PERMISSIONS' });
+    ({ db, server } = env);
+    await env.store.createUser('bob', 'bob-password-1');
+    // The resources the native routes are probed on, made by the admin (bob has nothing on them).
+    const made = async (method: string, path: string, body: Record<string, unknown>) => {
+      const res = await env.call(env.admin, method, path, body);
+      expect(res.status, `${path}: ${JSON.stringify(res.body).slice(0, 200)}`).toBe(200);
+      return res.body;
+    };
+    await made('POST', '/api/v1/studies', { name: 'x' });
+    await made('POST', '/api/v1/jobs', { job_id: 'x', spec: { command: ['t.py'] }, supervisor: { nonce: 'n', pid: process.pid, host: 'h' } });
+    const dir = mkdtempSync(join(tmpdir(), 'ty-coverage-'));
+    const file = join(dir, 'covered.yaml');
+    writeFileSync(file, 'name: covered\nsteps:\n  wait:\n    command: sleep 30\n');
+    ids.run = (await made('POST', '/api/v1/pipelines/runs', { spec: (await loadPipelineFile(file)).spec, executor: 'local' })).run.run_id;
+    ids.schedule = (await made('POST', '/api/v1/pipelines/schedules', { file, cron: '0 3 * * *' })).schedule.schedule_id;
   });
   afterAll(async () => {
-    delete process.env.TRAINYARD_ADMIN_USERNAME;
-    delete process.env.TRAINYARD_ADMIN_PASSWORD;
     await server?.close();
     await db?.drop();
   });
@@ -98,15 +120,38 @@ describe.each(DIALECTS)('auth route coverage (%s)', (dialect) => {
     const wrong: string[] = [];
     // Routes that need a permission first: an any-user route (create) would grant bob MANAGE on what it makes.
     const routes = registeredRoutes(server.app).filter((r) => !EXEMPT.has(r.url));
-    const anyUser = (r: RegisteredRoute) => ['anyUser', 'public'].includes(ruleOf(r));
+    const anyUser = (r: RegisteredRoute) => ['anyUser', 'public', 'orCreate'].includes(ruleOf(r));
     for (const r of [...routes.filter((x) => !anyUser(x)), ...routes.filter(anyUser)]) {
-      const rule = ruleOf(r);
+      let rule = ruleOf(r);
+      // Joining an existing job's rendezvous (job `x` exists) needs EDIT; creating a new study or job does not.
+      if (rule === 'orCreate') rule = /:job_id|:study/.test(r.url) ? 'resource' : 'anyUser';
       const res = await call(server.url, r.method, r.url, `Bearer ${token}`);
       if (rule === 'anyUser' || rule === 'public') {
         if (res.status === 401 || res.status === 403) wrong.push(`${r.method} ${r.url} (any user) -> ${res.status}`);
       } else if (res.status !== 403) wrong.push(`${r.method} ${r.url} -> ${res.status} ${res.text.slice(0, 80)}`);
     }
     expect(wrong).toEqual([]);
+  });
+
+  it('gives every studies / pipelines / jobs / rendezvous route its own rule, checked per resource', async () => {
+    const native = registeredRoutes(server.app).filter((r) => NATIVE.test(r.url));
+    expect(native.length).toBeGreaterThan(35);
+    // No route of these domains is left admin-only by omission.
+    expect(native.filter((r) => ruleOf(r) === 'none' || ruleOf(r) === 'admin').map((r) => `${r.method} ${r.url}`)).toEqual([]);
+    // A user granted MANAGE on each probed resource is let through every route (4xx from the
+    // handler at most); one without a grant is refused on every route naming a resource.
+    const store = new AuthStore(server.db);
+    const carol = await store.createUser('carol', 'carol-password-1');
+    const { token } = await store.createToken(carol.id, 'coverage');
+    for (const [kind, id] of [['study', 'x'], ['study', FIELDS.name], ['job', 'x'], ['pipeline_run', ids.run!], ['pipeline_schedule', ids.schedule!]] as const) await store.grant(kind, id, carol.id, 'MANAGE');
+    const refused: string[] = [];
+    // Deletes last: they remove what the other routes are probed on.
+    const ordered = [...native.filter((r) => r.method !== 'DELETE'), ...native.filter((r) => r.method === 'DELETE')];
+    for (const r of ordered) {
+      const res = await call(server.url, r.method, r.url, `Bearer ${token}`);
+      if (res.status === 401 || res.status === 403 || res.status >= 500) refused.push(`${r.method} ${r.url} -> ${res.status} ${res.text.slice(0, 120)}`);
+    }
+    expect(refused).toEqual([]);
   });
 
   it('lets an admin through by Basic', async () => {
@@ -122,5 +167,7 @@ function ruleOf(r: RegisteredRoute): string {
   if ('anyUser' in auth) return 'anyUser';
   if ('public' in auth) return 'public';
   if ('admin' in auth) return 'admin';
+  // Open to any user for a resource that does not exist yet; else a resource rule.
+  if ('orCreate' in auth && auth.orCreate) return 'orCreate';
   return 'resource';
 }

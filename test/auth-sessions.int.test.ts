@@ -1,7 +1,11 @@
 import { request as httpRequest } from 'node:http';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuthStore } from '../src/auth/index.js';
 import { startServer, type RunningServer } from '../src/server/start-server.js';
+import { startAuthServer } from './helpers/auth-server.js';
 import { createTestDatabase, DIALECTS, type TestDatabase } from './helpers/databases.js';
 
 /**
@@ -34,15 +38,10 @@ describe.each(DIALECTS)('browser sessions (%s)', (dialect) => {
   let server: RunningServer;
   const countExperiments = async (name: string) => Number((await server.db.one<{ n: number }>('SELECT COUNT(*) AS n FROM experiments WHERE name = ?', [name]))!.n);
   beforeAll(async () => {
-    db = await createTestDatabase(dialect);
-    process.env.TRAINYARD_ADMIN_USERNAME = 'root';
-    process.env.TRAINYARD_ADMIN_PASSWORD = 'root-password-1';
-    server = await startServer({ host: '127.0.0.1', port: 0, home: db.home, db: db.url, auth: true, defaultPermission: 'NO_PERMISSIONS' });
+    ({ db, server } = await startAuthServer(dialect, { defaultPermission: 'NO_PERMISSIONS' }));
     await new AuthStore(server.db).createUser('bob', 'bob-password-1');
   });
   afterAll(async () => {
-    delete process.env.TRAINYARD_ADMIN_USERNAME;
-    delete process.env.TRAINYARD_ADMIN_PASSWORD;
     await server?.close();
     await db?.drop();
   });
@@ -115,6 +114,19 @@ describe.each(DIALECTS)('browser sessions (%s)', (dialect) => {
     expect(blocked.cookie).toBe('');
     // Another user is not affected.
     expect((await login(server.url, 'bob', 'bob-password-1')).status).toBe(200);
+  });
+
+  it('counts failed sign-ins across server processes on one store', async () => {
+    await new AuthStore(server.db).createUser('dave', 'dave-password-1');
+    // A second replica on the same database (its own artifact home): a guesser alternating between the two still stops at 10.
+    const other = await startServer({ host: '127.0.0.1', port: 0, home: mkdtempSync(join(tmpdir(), 'ty-replica-')), db: db.url, auth: true, defaultPermission: 'NO_PERMISSIONS' });
+    try {
+      for (let i = 0; i < 10; i++) expect((await login(i % 2 ? other.url : server.url, 'dave', `guess-${i}-xx`)).status).toBe(401);
+      expect((await login(server.url, 'dave', 'dave-password-1')).status).toBe(429);
+      expect((await login(other.url, 'dave', 'dave-password-1')).status).toBe(429);
+    } finally {
+      await other.close();
+    }
   });
 
   it('answers only known Host names (DNS rebinding)', async () => {

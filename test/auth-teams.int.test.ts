@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuthStore } from '../src/auth/index.js';
 import { startServer, type RunningServer } from '../src/server/start-server.js';
-import { createTestDatabase, DIALECTS, type TestDatabase } from './helpers/databases.js';
+import { startAuthServer } from './helpers/auth-server.js';
+import { DIALECTS, type TestDatabase } from './helpers/databases.js';
 import { CLI } from './helpers/server-process.js';
 
 /** Teams: a permission granted to a team reaches its members; a member's own grant still decides. */
@@ -25,17 +26,12 @@ describe.each(DIALECTS)('teams (%s)', (dialect) => {
   };
   let exp: string;
   beforeAll(async () => {
-    db = await createTestDatabase(dialect);
-    process.env.TRAINYARD_ADMIN_USERNAME = 'root';
-    process.env.TRAINYARD_ADMIN_PASSWORD = 'root-password-1';
-    server = await startServer({ host: '127.0.0.1', port: 0, home: db.home, db: db.url, auth: true, defaultPermission: 'NO_PERMISSIONS' });
+    ({ db, server } = await startAuthServer(dialect, { defaultPermission: 'NO_PERMISSIONS' }));
     const store = new AuthStore(server.db);
     for (const u of ['alice', 'bob', 'carol', 'dave']) await store.createUser(u, `${u}-password-1`);
     exp = (await call(ALICE, 'POST', '/api/2.0/mlflow/experiments/create', { name: 'alice-team-exp' })).body.experiment_id;
   });
   afterAll(async () => {
-    delete process.env.TRAINYARD_ADMIN_USERNAME;
-    delete process.env.TRAINYARD_ADMIN_PASSWORD;
     await server?.close();
     await db?.drop();
   });
@@ -106,6 +102,7 @@ describe('trainyard users / teams CLI', () => {
     expect((await cli(['teams', 'create', 'ml'], env)).code).toBe(0);
     expect((await cli(['teams', 'add', 'ml', 'eve'], env)).stdout).toContain('added eve');
     expect((await cli(['teams', 'grant', 'ml', '--experiment', '0', '--permission', 'edit'], env)).stdout).toContain('EDIT on experiment 0');
+    expect((await cli(['teams', 'grant', 'ml', '--study', 'churn', '--permission', 'read'], env)).stdout).toContain('READ on study churn');
     expect((await cli(['teams', 'grant', 'ml', '--permission', 'READ'], env))).toMatchObject({ code: 1, stderr: expect.stringContaining('--experiment <id> or --model <name>') });
     expect(JSON.parse((await cli(['teams', 'list', '--json'], env)).stdout)).toEqual({ teams: [{ name: 'ml', members: ['eve'] }] });
     const users = JSON.parse((await cli(['users', 'list', '--json'], env)).stdout).users;

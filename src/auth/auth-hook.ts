@@ -4,6 +4,7 @@ import type { Fields } from '../core/request-fields.js';
 import type { PermissionLevel, RouteAuth } from '../core/route.js';
 import type { AuthStore, StoredPermission, User } from './auth-store.js';
 import { readCookie, SESSION_COOKIE } from './cookies.js';
+import { isNativeKind, nativeResourceExists, pipelineRunTarget } from './native-resources.js';
 import { sameToken, SessionStore, type Session } from './sessions.js';
 
 const RANK: Record<StoredPermission, number> = { NO_PERMISSIONS: 0, READ: 1, EDIT: 2, MANAGE: 3 };
@@ -32,6 +33,9 @@ const DEFAULT_FIELD: Record<string, string[]> = {
   model: ['name'],
   logged_model: ['model_id'],
   study: ['study'],
+  pipeline_run: ['run'],
+  pipeline_schedule: ['schedule'],
+  job: ['job_id'],
 };
 
 class Unauthenticated extends AppError {
@@ -45,7 +49,15 @@ class Forbidden extends AppError {
   }
 }
 
-export type AuthedRequest = FastifyRequest & { user?: string; authUser?: User; session?: Session };
+export type AuthedRequest = FastifyRequest & {
+  user?: string;
+  authUser?: User;
+  session?: Session;
+  /** Which of these resources the (non-admin) caller may read; lists filter with it. */
+  readable?: (kind: string, ids: string[]) => Promise<Set<string>>;
+  /** Resources this request creates under an `orCreate` rule: the caller gets MANAGE once it succeeds. */
+  creating?: { resource: string; ids: string[] };
+};
 
 /** The user named by an Authorization header (Basic: password or token as password; Bearer: token). */
 async function authenticate(req: FastifyRequest, store: AuthStore, sessions: SessionStore): Promise<User | undefined> {
@@ -103,6 +115,13 @@ async function permissionTarget(store: AuthStore, resource: string, id: string):
     const row = await store.db.one<{ experiment_id: number }>('SELECT experiment_id FROM logged_models WHERE model_id = ?', [id]);
     return row ? { kind: 'experiment', id: String(row.experiment_id) } : undefined;
   }
+  if (resource === 'pipeline_run') return pipelineRunTarget(store.db, id);
+  if (resource === 'grant_target') {
+    // `/api/v1/permissions?resource=kind:id`: only Trainyard's own kinds (MLflow's have their own API).
+    const i = id.indexOf(':');
+    const kind = id.slice(0, i);
+    return i > 0 && isNativeKind(kind) && i < id.length - 1 ? permissionTarget(store, kind, id.slice(i + 1)) : undefined;
+  }
   if (resource === 'audit_target') {
     // `GET /api/v1/audit?target=kind:id`: reading a target's log needs READ on the target.
     const i = id.indexOf(':');
@@ -154,15 +173,34 @@ export function installAuth(app: FastifyInstance, opts: AuthOptions, fieldsOf: (
     (req as AuthedRequest).user = user.username;
     (req as AuthedRequest).authUser = user;
     if (user.is_admin) return;
+    const level = async (resource: string, id: string): Promise<StoredPermission> => {
+      const target = await permissionTarget(opts.store, resource, id);
+      return target ? (await opts.store.effectivePermission(target.kind, target.id, user.id)) ?? opts.defaultPermission : opts.defaultPermission;
+    };
+    (req as AuthedRequest).readable = async (kind, candidates) => {
+      const out = new Set<string>();
+      for (const id of candidates) if (RANK[await level(kind, id)] >= RANK.READ) out.add(id);
+      return out;
+    };
     if (!rule || 'admin' in rule) throw new Forbidden(`Permission denied: ${req.method} ${url ?? req.url} is for admins.`);
     if ('anyUser' in rule) return;
     const targets = ids(rule, fieldsOf(req));
+    if (rule.orCreate) {
+      // Creating what does not exist yet is open to any user (who will manage it); joining or
+      // reusing an existing one needs the rule's level on it like any other route.
+      const absent: string[] = [];
+      for (const id of targets) if (!(await nativeResourceExists(opts.store.db, rule.resource, id))) absent.push(id);
+      if (absent.length === targets.length) {
+        (req as AuthedRequest).creating = { resource: rule.resource, ids: targets };
+        return;
+      }
+    }
     if (!targets.length) throw new Forbidden(`Permission denied: the request names no ${rule.resource} to check ${rule.level} permission on.`);
     for (const id of targets) {
-      const target = await permissionTarget(opts.store, rule.resource, id);
       // An artifact path no experiment owns belongs to nobody but the admins.
-      if (!target && rule.resource === 'artifact_path') throw new Forbidden(`Permission denied: artifact path '${id.slice(0, 200)}' belongs to no experiment; only admins may touch it.`);
-      const has = target ? (await opts.store.effectivePermission(target.kind, target.id, user.id)) ?? opts.defaultPermission : opts.defaultPermission;
+      if (rule.resource === 'artifact_path' && !(await permissionTarget(opts.store, rule.resource, id))) throw new Forbidden(`Permission denied: artifact path '${id.slice(0, 200)}' belongs to no experiment; only admins may touch it.`);
+      if (rule.resource === 'grant_target' && !(await permissionTarget(opts.store, rule.resource, id))) throw new Forbidden(`Permission denied: '${id.slice(0, 200)}' is not a resource this API grants on (kinds: study, pipeline_run, pipeline_schedule, job).`);
+      const has = await level(rule.resource, id);
       if (RANK[has] < RANK[rule.level as PermissionLevel]) throw new Forbidden(`Permission denied: user '${user.username}' needs ${rule.level} on ${rule.resource} '${id}'.`);
     }
   });
@@ -170,6 +208,13 @@ export function installAuth(app: FastifyInstance, opts: AuthOptions, fieldsOf: (
   app.addHook('preSerialization', async (req, reply, payload) => {
     const rule = (req.routeOptions.config as { auth?: RouteAuth } | undefined)?.auth;
     const user = (req as AuthedRequest).authUser;
+    const creating = (req as AuthedRequest).creating;
+    if (user && rule && 'orCreate' in rule && rule.orCreate && creating && reply.statusCode < 300) {
+      const made = creating.ids.length ? creating.ids : [rule.orCreate.id?.(payload)].filter((x): x is string => typeof x === 'string');
+      // A name can be reused after a delete: the new resource starts with its creator's grant only.
+      for (const id of made) await opts.store.resetGrants(creating.resource, id, user.id, 'MANAGE');
+      return payload;
+    }
     if (!user || !rule || !('anyUser' in rule) || !rule.creates || reply.statusCode >= 300) return payload;
     const id = rule.creates.id(payload);
     if (id !== undefined) await opts.store.grant(rule.creates.resource, id, user.id, 'MANAGE');

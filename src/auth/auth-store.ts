@@ -97,6 +97,14 @@ export class AuthStore {
       [kind, resourceId, userId, permission]);
   }
 
+  /** Drops every grant (users' and teams') on a resource, then grants one user `permission`. */
+  async resetGrants(kind: string, resourceId: string, userId: number, permission: StoredPermission): Promise<void> {
+    await this.db.transaction(async (tx) => {
+      await tx.run('DELETE FROM auth_permissions WHERE resource_kind = ? AND resource_id = ?', [kind, resourceId]);
+      await tx.run("INSERT INTO auth_permissions (resource_kind, resource_id, principal_kind, principal_id, permission) VALUES (?, ?, 'user', ?, ?)", [kind, resourceId, userId, permission]);
+    });
+  }
+
   async permission(kind: string, resourceId: string, userId: number): Promise<StoredPermission | undefined> {
     const row = await this.db.one<{ permission: StoredPermission }>(
       "SELECT permission FROM auth_permissions WHERE resource_kind = ? AND resource_id = ? AND principal_kind = 'user' AND principal_id = ?", [kind, resourceId, userId]);

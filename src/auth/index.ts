@@ -13,3 +13,5 @@ export { bootstrapAdmin } from './bootstrap-admin.js';
 export { authRoutes } from './routes.js';
 export { TeamStore, TEAM_RESOURCE_KINDS, type Team } from './team-store.js';
 export { teamRoutes } from './team-routes.js';
+export { nativePermissionRoutes } from './native-permission-routes.js';
+export { NATIVE_RESOURCE_KINDS } from './native-resources.js';

@@ -4,35 +4,9 @@ import type { AuthStore } from './auth-store.js';
 import type { AuthedRequest } from './auth-hook.js';
 import { sessionCookie } from './cookies.js';
 import type { SessionStore } from './sessions.js';
+import { SignInFailures } from './sign-in-failures.js';
 
 const LOGIN_BODY_LIMIT = 64 * 1024;
-/** Failed sign-ins allowed per username per window before it is refused for the rest of the window. */
-const MAX_FAILURES = 10;
-const FAILURE_WINDOW_MS = 5 * 60_000;
-
-/**
- * Slows password guessing from the sign-in page: after MAX_FAILURES wrong passwords for one
- * username within the window, sign-in for it answers 429 until the window ends. In memory, per
- * server process: the scrypt cost already bounds the rate, this bounds the total.
- */
-class FailedSignIns {
-  private readonly byUser = new Map<string, { count: number; since: number }>();
-  blockedFor(username: string, now = Date.now()): number {
-    const f = this.byUser.get(username);
-    if (!f || now - f.since > FAILURE_WINDOW_MS) return 0;
-    return f.count >= MAX_FAILURES ? f.since + FAILURE_WINDOW_MS - now : 0;
-  }
-  fail(username: string, now = Date.now()): void {
-    const f = this.byUser.get(username);
-    if (!f || now - f.since > FAILURE_WINDOW_MS) this.byUser.set(username, { count: 1, since: now });
-    else f.count += 1;
-    if (this.byUser.size > 10_000) this.byUser.delete(this.byUser.keys().next().value!);
-  }
-  succeed(username: string): void {
-    this.byUser.delete(username);
-  }
-}
-
 function credentials(req: FastifyRequest): { username: string; password: string } {
   // JSON only: a cross-site HTML form (text/plain, urlencoded, multipart) cannot sign a browser in.
   const type = String(req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
@@ -60,20 +34,20 @@ function credentials(req: FastifyRequest): { username: string; password: string 
 export function sessionRoutes(store: AuthStore, sessions: SessionStore, opts: { secureCookies?: boolean } = {}) {
   const secure = (req: FastifyRequest) => Boolean(opts.secureCookies) || req.protocol === 'https' || req.headers['x-forwarded-proto'] === 'https';
   const userJson = (u: { username: string; is_admin: boolean }) => ({ username: u.username, is_admin: u.is_admin });
-  const failures = new FailedSignIns();
+  const failures = new SignInFailures(store.db);
   return async (scope: FastifyInstance) => {
     scope.post('/api/v1/auth/login', { config: { auth: { public: true } } }, async (req, reply: FastifyReply) => {
       const { username, password } = credentials(req);
-      const wait = failures.blockedFor(username);
+      const wait = await failures.blockedFor(username);
       if (wait > 0) {
         return reply.status(429).header('retry-after', String(Math.ceil(wait / 1000))).send({ error_code: 'RESOURCE_EXHAUSTED', message: `Too many failed sign-ins for '${username.slice(0, 100)}': try again in ${Math.ceil(wait / 1000)} s.` });
       }
       const user = await store.checkPassword(username, password);
       if (!user) {
-        failures.fail(username);
+        await failures.fail(username);
         throw new AppError('UNAUTHENTICATED', 'Wrong username or password.');
       }
-      failures.succeed(username);
+      await failures.succeed(username);
       const { secret, session } = await sessions.create(user);
       reply.header('set-cookie', sessionCookie(secret, { maxAgeS: (session.expiresAt - Date.now()) / 1000, secure: secure(req) }));
       reply.header('cache-control', 'no-store');

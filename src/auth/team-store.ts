@@ -56,6 +56,8 @@ export class TeamStore {
       members: members.map((m) => m.username),
       experiment_permissions: perms.filter((p) => p.resource_kind === 'experiment').map((p) => ({ experiment_id: p.resource_id, permission: p.permission })),
       registered_model_permissions: perms.filter((p) => p.resource_kind === 'model').map((p) => ({ name: p.resource_id, permission: p.permission })),
+      // Studies, pipeline runs and schedules, jobs (granted through /api/v1/permissions).
+      permissions: perms.filter((p) => p.resource_kind !== 'experiment' && p.resource_kind !== 'model').map((p) => ({ resource: `${p.resource_kind}:${p.resource_id}`, permission: p.permission })),
     };
   }
 

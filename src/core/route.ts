@@ -11,10 +11,13 @@ export interface RequestContext {
   user?: string;
   /** True when `user` was authenticated (auth on); false/absent when it is a client's claim. */
   authenticated?: boolean;
-  /** True when the authenticated user is an admin (auth on only). */
-  admin?: boolean;
-  /** True when the authenticated user is an admin (auth on). */
+  /** True when the authenticated user is an admin (auth on only; an unverified caller is never one). */
   isAdmin?: boolean;
+  /**
+   * Auth on, caller not an admin: which of these resources (by permission kind, e.g. 'study',
+   * 'pipeline_run', 'job') the caller may READ. Lists keep only those. Absent: the caller sees all.
+   */
+  readable?: (kind: string, ids: string[]) => Promise<Set<string>>;
   /** Base URL the client used, e.g. `http://127.0.0.1:5000`, for links in responses. */
   baseUrl: string;
   /** Aborted when the HTTP client goes away before its answer (a long poll stops waiting). */
@@ -55,13 +58,15 @@ export type PermissionLevel = 'READ' | 'EDIT' | 'MANAGE';
  * A route's access rule, declared next to the route:
  * - `{ resource: 'experiment' | 'run' | 'model' | 'study', level }`: the caller needs `level` on the
  *   resource whose id `from(fields)` returns (default field: experiment_id, run_id, name, study);
+ *   with `orCreate`, a resource that does not exist yet (or a request naming none) may be created by
+ *   any signed-in user, who then gets MANAGE on it (on the ids named, else on `orCreate.id(result)`);
  * - `{ anyUser: true }`: any signed-in user (creating things, searches, one's own account);
  *   `creates` grants the creator MANAGE on what the response names (MLflow does the same);
  * - `{ admin: true }`: admins only (the same as declaring nothing);
  * - `{ public: true }`: no credentials (sign-in only).
  */
 export type RouteAuth =
-  | { resource: string; level: PermissionLevel; from?: (fields: Fields) => string | string[] | undefined }
+  | { resource: string; level: PermissionLevel; from?: (fields: Fields) => string | string[] | undefined; orCreate?: { id?: (result: any) => string | undefined } }
   | { anyUser: true; creates?: { resource: string; id: (result: any) => string | undefined } }
   | { admin: true }
   | { public: true };

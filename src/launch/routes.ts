@@ -1,7 +1,9 @@
 /**
  * @module The jobs API over HTTP. A job is supervised by the process that launched it
  * (`trainyard launch`, `ty.launch`); that process claims the id and reports here, and anyone can
- * list, read, follow the logs of and cancel it. (Placing jobs on agents builds on this later.)
+ * list, read, follow the logs of and cancel it. With `--auth` a job has its own grants: whoever
+ * claims a new job id manages it; READ to see it and its logs, EDIT to cancel it or to supervise it
+ * (claiming an existing id again, the supervisor's reports). (Placing jobs on agents builds on this later.)
  *
  * | Method | Path | Body / query | Answer |
  * |---|---|---|---|
@@ -15,7 +17,7 @@
  */
 import { InvalidParameter } from '../core/errors.js';
 import { objectAt, optEnum, optInt, optString, reqInt, reqString, type Fields } from '../core/request-fields.js';
-import type { JsonRoute } from '../core/route.js';
+import type { JsonRoute, RouteAuth } from '../core/route.js';
 import { validateSpec, type LaunchInput } from './job-spec.js';
 import type { JobsService } from './jobs-service.js';
 import type { JobLiveLogs, LiveLogChunk } from './live-logs.js';
@@ -26,9 +28,19 @@ const id = (f: Fields) => reqString(f, 'job_id');
 const nonce = (f: Fields) => reqString(f, 'nonce');
 const obj = (f: Fields, name: string) => (f[name] === undefined || f[name] === null ? {} : objectAt(f[name], name));
 
+const READ: RouteAuth = { resource: 'job', level: 'READ' };
+const EDIT: RouteAuth = { resource: 'job', level: 'EDIT' };
+/** The id a claim names: `job_id`, else the spec's; none means the server picks a fresh one. */
+const claimedId = (f: Fields): string | undefined => {
+  if (typeof f.job_id === 'string') return f.job_id;
+  const spec = f.spec as { job_id?: unknown; jobId?: unknown } | undefined;
+  const v = spec && typeof spec === 'object' ? (spec.job_id ?? spec.jobId) : undefined;
+  return typeof v === 'string' ? v : undefined;
+};
+
 export function launchRoutes(jobs: JobsService, liveLogs?: JobLiveLogs): JsonRoute[] {
-  const post = (path: string, handler: JsonRoute['handler']): JsonRoute => ({ methods: ['POST'], scope: 'absolute', path, handler });
-  const get = (path: string, handler: JsonRoute['handler']): JsonRoute => ({ methods: ['GET'], scope: 'absolute', path, handler });
+  const post = (path: string, handler: JsonRoute['handler'], auth: RouteAuth = EDIT): JsonRoute => ({ methods: ['POST'], scope: 'absolute', path, auth, handler });
+  const get = (path: string, handler: JsonRoute['handler'], auth: RouteAuth = READ): JsonRoute => ({ methods: ['GET'], scope: 'absolute', path, auth, handler });
   return [
     post(J, async (f) => {
       const spec = validateSpec(obj(f, 'spec') as unknown as LaunchInput);
@@ -37,8 +49,14 @@ export function launchRoutes(jobs: JobsService, liveLogs?: JobLiveLogs): JsonRou
       const job = await jobs.claim({ jobId: optString(f, 'job_id') ?? spec.jobId, spec: spec as unknown as Record<string, unknown>, supervisor: { nonce: reqString(sup, 'nonce'), pid, host: reqString(sup, 'host') } });
       const { resumed, ...rest } = job;
       return { job: rest, resumed };
-    }),
-    get(J, async (f) => jobs.list({ state: optEnum(f, 'state', JOB_STATES) as JobState | undefined, maxResults: optInt(f, 'max_results', { min: 1, max: 1000 }), pageToken: optString(f, 'page_token') })),
+    }, { resource: 'job', level: 'EDIT', from: claimedId, orCreate: { id: (r) => r?.job?.job_id } }),
+    get(J, async (f, ctx) => {
+      const page = await jobs.list({ state: optEnum(f, 'state', JOB_STATES) as JobState | undefined, maxResults: optInt(f, 'max_results', { min: 1, max: 1000 }), pageToken: optString(f, 'page_token') });
+      if (!ctx.readable) return page;
+      // A page keeps only the jobs the caller may read (it can come back shorter; the token still pages on).
+      const can = await ctx.readable('job', page.jobs.map((j) => j.job_id));
+      return { ...page, jobs: page.jobs.filter((j) => can.has(j.job_id)) };
+    }, { anyUser: true }),
     get(`${J}/:job_id`, async (f) => ({ job: await jobs.get(id(f)) })),
     get(`${J}/:job_id/logs`, async (f) => {
       const job = await jobs.get(id(f));

@@ -58,7 +58,7 @@ export function nativeRegistryRoutes(r: Registry): JsonRoute[] {
       request: await promotions.get(reqString(f, 'name'), reqString(f, 'request_id')),
     }) },
     { methods: ['POST'], scope: 'absolute', path: `${M}/promotions/:request_id/approve`, auth: { resource: 'model', level: 'MANAGE' }, handler: async (f, ctx) => ({
-      request: await promotions.approve(reqString(f, 'name'), reqString(f, 'request_id'), { comment: optString(f, 'comment'), overrideReason: overrideReason(f), selfApproval: { reason: optString(f, 'self_approval_reason'), admin: Boolean(ctx.admin) } }, actorOf(f, ctx)),
+      request: await promotions.approve(reqString(f, 'name'), reqString(f, 'request_id'), { comment: optString(f, 'comment'), overrideReason: overrideReason(f), selfApproval: { reason: optString(f, 'self_approval_reason'), admin: Boolean(ctx.isAdmin) } }, actorOf(f, ctx)),
     }) },
     { methods: ['POST'], scope: 'absolute', path: `${M}/promotions/:request_id/reject`, auth: { resource: 'model', level: 'MANAGE' }, handler: async (f, ctx) => ({
       request: await promotions.reject(reqString(f, 'name'), reqString(f, 'request_id'), { comment: optString(f, 'comment') }, actorOf(f, ctx)),

@@ -46,9 +46,8 @@ export function contextOf(req: FastifyRequest, authOn = false): RequestContext {
   const baseUrl = `${req.protocol}://${req.host}`;
   // With auth on the acting user is only ever the authenticated one (set by src/auth's hook).
   if (authOn) {
-    const r = req as FastifyRequest & { user?: string; authUser?: { is_admin?: boolean } };
-    const isAdmin = Boolean(r.authUser?.is_admin);
-    return { user: r.user, authenticated: r.user !== undefined, admin: isAdmin, ...(isAdmin ? { isAdmin } : {}), baseUrl };
+    const r = req as FastifyRequest & { user?: string; authUser?: { is_admin?: boolean }; readable?: RequestContext['readable'] };
+    return { user: r.user, authenticated: r.user !== undefined, isAdmin: Boolean(r.authUser?.is_admin), ...(r.readable ? { readable: r.readable } : {}), baseUrl };
   }
   // Auth off: X-Trainyard-User names the caller (registry reviews need two people), unverified.
   const header = req.headers['x-trainyard-user'];

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { ServerConfig } from '../core/config.js';
-import { AuthStore, authRoutes, bootstrapAdmin, SessionStore, sessionRoutes, TeamStore, teamRoutes } from '../auth/index.js';
+import { AuthStore, authRoutes, bootstrapAdmin, nativePermissionRoutes, SessionStore, sessionRoutes, TeamStore, teamRoutes } from '../auth/index.js';
 import { openDatabase, type Database } from '../store/index.js';
 import { withAudit } from '../audit/index.js';
 import { buildApp } from './app.js';
@@ -50,8 +50,9 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   }
   const secureCookies = Boolean(config.publicUrl?.startsWith('https://'));
   const sessions = authStore ? new SessionStore(db) : undefined;
+  const teams = authStore ? new TeamStore(db, authStore) : undefined;
   const app = await buildApp({
-    routes: authStore ? [...domains.routes, ...authRoutes(authStore), ...teamRoutes(new TeamStore(db, authStore))] : domains.routes,
+    routes: authStore && teams ? [...domains.routes, ...authRoutes(authStore), ...teamRoutes(teams), ...nativePermissionRoutes(authStore, teams)] : domains.routes,
     plugins: [...domains.plugins, ...(authStore && sessions ? [sessionRoutes(authStore, sessions, { secureCookies })] : []), uiHosting()],
     ...(authStore ? { auth: { store: authStore, defaultPermission: config.defaultPermission ?? 'READ', sessions, secureCookies } } : {}),
     audit: { db },

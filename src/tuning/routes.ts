@@ -108,7 +108,7 @@ function page<T>(items: readonly T[], f: Fields, max: number): { items: T[]; nex
 /** Every tuning endpoint (see the module comment for the table). */
 export function tuningRoutes(svc: StudyService): JsonRoute[] {
   return [
-    { methods: ['POST'], scope: 'absolute', path: S, auth: { anyUser: true, creates: { resource: 'study', id: (r) => r?.study?.name } }, handler: async (f) => ({
+    { methods: ['POST'], scope: 'absolute', path: S, auth: { resource: 'study', level: 'EDIT', from: (f) => (typeof f.name === 'string' ? f.name : undefined), orCreate: { id: (r) => r?.study?.name } }, handler: async (f) => ({
       study: studyJson(await svc.create({
         name: reqName(f, 'name'),
         directions: directions(f),
@@ -123,8 +123,13 @@ export function tuningRoutes(svc: StudyService): JsonRoute[] {
         loadIfExists: optBool(f, 'load_if_exists'),
       })),
     }) },
-    { methods: ['GET'], scope: 'absolute', path: S, auth: { anyUser: true }, handler: async (f) => {
-      const p = page(await svc.list(), f, 1000);
+    { methods: ['GET'], scope: 'absolute', path: S, auth: { anyUser: true }, handler: async (f, ctx) => {
+      let all = await svc.list();
+      if (ctx.readable) {
+        const can = await ctx.readable('study', all.map((s) => s.record.name));
+        all = all.filter((s) => can.has(s.record.name));
+      }
+      const p = page(all, f, 1000);
       return { studies: p.items.map(studyJson), ...(p.next ? { next_page_token: p.next } : {}) };
     } },
     { methods: ['GET'], scope: 'absolute', path: ST, auth: { resource: 'study', level: 'READ' }, handler: async (f) => ({ study: studyJson(await svc.get(study(f))) }) },

@@ -122,16 +122,22 @@ export function registerUserCommands(program: Command): void {
       process.stdout.write(`Team '${team}': removed ${name}.\n`);
     });
   });
-  storeOptions(teams.command('grant <team>').description('Grant a team a permission on an experiment or a registered model'))
+  storeOptions(teams.command('grant <team>').description('Grant a team a permission on an experiment, a registered model, a study, a pipeline run or schedule, or a job'))
     .option('--experiment <id>', 'experiment id')
     .option('--model <name>', 'registered model name')
+    .option('--study <name>', 'study name')
+    .option('--pipeline-run <id>', 'pipeline run id')
+    .option('--schedule <id>', 'pipeline schedule id')
+    .option('--job <id>', 'training job id')
     .requiredOption('--permission <level>', 'READ, EDIT, MANAGE or NO_PERMISSIONS')
-    .action(async (team: string, f: StoreFlags & { experiment?: string; model?: string; permission: string }) => {
-      if (Boolean(f.experiment) === Boolean(f.model)) fail('name exactly one of --experiment <id> or --model <name>');
+    .action(async (team: string, f: StoreFlags & { experiment?: string; model?: string; study?: string; pipelineRun?: string; schedule?: string; job?: string; permission: string }) => {
+      const named = ([['experiment', f.experiment], ['model', f.model], ['study', f.study], ['pipeline_run', f.pipelineRun], ['pipeline_schedule', f.schedule], ['job', f.job]] as const).filter(([, v]) => v);
+      if (named.length !== 1) fail('name exactly one of --experiment <id> or --model <name> (or --study, --pipeline-run, --schedule, --job)');
+      const [kind, id] = named[0]! as readonly [string, string];
       const permission = permissionOf(f.permission);
       await withStore(f, async (_u, t) => {
-        await t.grant(team, f.experiment ? 'experiment' : 'model', (f.experiment ?? f.model)!, permission);
-        process.stdout.write(`Team '${team}': ${permission} on ${f.experiment ? `experiment ${f.experiment}` : `model '${f.model}'`}.\n`);
+        await t.grant(team, kind, id, permission);
+        process.stdout.write(`Team '${team}': ${permission} on ${kind === 'model' ? `model '${id}'` : `${kind.replace('_', ' ')} ${id}`}.\n`);
       });
     });
 }

@@ -12,7 +12,7 @@
  */
 import { InvalidParameter } from '../../core/errors.js';
 import { objectAt, optEnum, optInt, optString, reqInt, reqString, type Fields } from '../../core/request-fields.js';
-import type { JsonRoute } from '../../core/route.js';
+import type { JsonRoute, RouteAuth } from '../../core/route.js';
 import { validateSpec, type LaunchInput } from '../job-spec.js';
 import type { NodePlacement } from './placement.js';
 import type { RendezvousService } from './service.js';
@@ -41,8 +41,15 @@ function timing(f: Fields): Pick<RdzvConfig, 'joinTimeoutMs' | 'lastCallMs' | 'n
   };
 }
 
+/**
+ * With `--auth` a rendezvous is its job's (same id, same grants): the first node to join (or the
+ * launcher placing nodes) on a new id manages it; EDIT to join, beat, place and release, READ to look.
+ */
+const EDIT: RouteAuth = { resource: 'job', level: 'EDIT' };
+const EDIT_OR_CREATE: RouteAuth = { resource: 'job', level: 'EDIT', orCreate: {} };
+
 export function rendezvousRoutes(rdzv: RendezvousService, placement?: NodePlacement): JsonRoute[] {
-  const post = (path: string, handler: JsonRoute['handler']): JsonRoute => ({ methods: ['POST'], scope: 'absolute', path, handler });
+  const post = (path: string, handler: JsonRoute['handler'], auth: RouteAuth = EDIT): JsonRoute => ({ methods: ['POST'], scope: 'absolute', path, auth, handler });
   const needPlacement = (): NodePlacement => {
     if (!placement) throw new InvalidParameter('this server has no agents domain: --executor agents is not available');
     return placement;
@@ -51,7 +58,7 @@ export function rendezvousRoutes(rdzv: RendezvousService, placement?: NodePlacem
     post(`${R}/:job_id/place`, async (f: Fields) => {
       const spec = validateSpec((f.spec && typeof f.spec === 'object' ? f.spec : {}) as unknown as LaunchInput);
       return needPlacement().place(reqString(f, 'job_id'), { min: spec.nnodes.min, max: spec.nnodes.max, nproc: spec.nprocPerNode, maxRestarts: spec.maxRestarts, ...timing(f) }, spec);
-    }),
+    }, EDIT_OR_CREATE),
     post(`${R}/:job_id/release`, async (f: Fields) => ({ cancelled: await needPlacement().release(reqString(f, 'job_id')) })),
     post(`${R}/:job_id/join`, async (f: Fields) => {
       const min = reqInt(f, 'min_nodes', { min: 1 });
@@ -68,7 +75,7 @@ export function rendezvousRoutes(rdzv: RendezvousService, placement?: NodePlacem
         },
         { nodeId: reqString(f, 'node_id'), host: reqString(f, 'host'), addr: reqString(f, 'addr'), port: reqInt(f, 'port', { min: 1, max: 65535 }) },
       );
-    }),
+    }, EDIT_OR_CREATE),
     post(`${R}/:job_id/heartbeat`, async (f: Fields) => {
       const workers = optEnum(f, 'workers', WORKERS);
       if (!workers) throw new InvalidParameter(`Missing value for required parameter 'workers' (one of ${WORKERS.join(', ')}).`);
@@ -83,6 +90,6 @@ export function rendezvousRoutes(rdzv: RendezvousService, placement?: NodePlacem
     post(`${R}/:job_id/leave`, async (f: Fields) => {
       return rdzv.leave(reqString(f, 'job_id'), reqString(f, 'node_id'), optString(f, 'reason')?.slice(0, 200) || undefined);
     }),
-    { methods: ['GET'], scope: 'absolute', path: `${R}/:job_id`, handler: async (f: Fields) => ({ rendezvous: await rdzv.get(reqString(f, 'job_id')) }) },
+    { methods: ['GET'], scope: 'absolute', path: `${R}/:job_id`, auth: { resource: 'job', level: 'READ' }, handler: async (f: Fields) => ({ rendezvous: await rdzv.get(reqString(f, 'job_id')) }) },
   ];
 }
