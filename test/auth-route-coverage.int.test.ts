@@ -52,7 +52,13 @@ async function call(base: string, method: string, url: string, auth?: string) {
     headers['content-type'] = 'application/json';
     init.body = JSON.stringify(FIELDS);
   }
-  const res = await fetch(target, init);
+  const ac = new AbortController();
+  const res = await fetch(target, { ...init, signal: ac.signal });
+  // A live stream that opened (200, text/event-stream) never ends: its status is the answer.
+  if (res.headers.get('content-type')?.startsWith('text/event-stream')) {
+    ac.abort();
+    return { status: res.status, text: '' };
+  }
   const text = await res.text();
   return { status: res.status, text };
 }

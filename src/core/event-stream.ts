@@ -11,11 +11,14 @@ export type Send = (event: string, data: unknown) => void;
 /** Called every tick; `send` writes an event. Returning a promise is fine: ticks never overlap. */
 export type Tick = (send: Send) => Promise<void>;
 
+/** Auth on, caller not an admin: which of these resources the caller may read (the JSON routes' `ctx.readable`). */
+export type Readable = (kind: string, ids: string[]) => Promise<Set<string>>;
+
 export interface EventStreamRoute {
   path: string;
   auth: RouteAuth;
   /** Validates the request (throws a 4xx before any byte is sent) and returns the tick. */
-  open: (params: Record<string, string>, query: Record<string, string | undefined>) => Promise<Tick | { tick: Tick; wake: (poke: () => void) => () => void }>;
+  open: (params: Record<string, string>, query: Record<string, string | undefined>, readable?: Readable) => Promise<Tick | { tick: Tick; wake: (poke: () => void) => () => void }>;
   tickMs?: number;
 }
 
@@ -28,7 +31,7 @@ export function eventStreamRoutes(routes: EventStreamRoute[]) {
     });
     for (const r of routes) {
       scope.get(r.path, { config: { auth: r.auth } }, async (req: FastifyRequest, reply: FastifyReply) => {
-        const opened = await r.open(req.params as Record<string, string>, (req.query ?? {}) as Record<string, string | undefined>);
+        const opened = await r.open(req.params as Record<string, string>, (req.query ?? {}) as Record<string, string | undefined>, (req as FastifyRequest & { readable?: Readable }).readable);
         // `wake` subscribes to the domain's in-process changes: a tick runs at once instead of at
         // the next interval. The interval stays for changes other processes write to the store.
         const tick = typeof opened === 'function' ? opened : opened.tick;

@@ -6,7 +6,8 @@
  * | GET /api/v1/jobs/events | state, max_results | `jobs` { jobs } (the list's first page) when it changed |
  * | GET /api/v1/jobs/:job_id/events | attempt, rank, stream (optional) | `job` { job } when its state, attempts, restarts, ranks or events changed; `log` { text, skipped, reset } of that rank's live log: its last 64 KB first, then what is appended |
  *
- * Admins only under --auth, as the jobs' JSON routes are.
+ * Under --auth the same rules as the jobs' JSON routes: a job's stream needs READ on it; the list
+ * keeps only the jobs the caller may read.
  */
 import { InvalidParameter } from '../core/errors.js';
 import { changes, eventStreamRoutes, type EventStreamRoute } from '../core/event-stream.js';
@@ -24,19 +25,23 @@ export function jobEventRoutes(jobs: JobsService, liveLogs: JobLiveLogs) {
   const routes: EventStreamRoute[] = [
     {
       path: '/api/v1/jobs/events',
-      auth: { admin: true },
+      auth: { anyUser: true },
       tickMs: 1000,
-      open: async (_p, q) => {
+      open: async (_p, q, readable) => {
         const state = q.state || undefined;
         if (state && !JOB_STATES.includes(state as JobState)) throw new InvalidParameter(`Invalid value for parameter 'state': use one of ${JOB_STATES.join(', ')}.`);
         const maxResults = intParam(q.max_results, 'max_results', 1000) ?? 200;
         const changed = changes();
-        return async (send) => changed(send, 'jobs', await jobs.list({ maxResults, ...(state ? { state: state as JobState } : {}) }));
+        return async (send) => {
+          const page = await jobs.list({ maxResults, ...(state ? { state: state as JobState } : {}) });
+          const can = readable ? await readable('job', page.jobs.map((j) => j.job_id)) : undefined;
+          changed(send, 'jobs', can ? { ...page, jobs: page.jobs.filter((j) => can.has(j.job_id)) } : page);
+        };
       },
     },
     {
       path: '/api/v1/jobs/:job_id/events',
-      auth: { admin: true },
+      auth: { resource: 'job', level: 'READ' },
       open: async (p, q) => {
         const id = p.job_id!;
         await jobs.get(id); // a 404 before the stream opens

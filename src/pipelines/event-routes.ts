@@ -7,7 +7,8 @@
  * | GET /api/v1/pipelines/runs/:run/events | step, item (optional) | `run` { run, steps } when a state, attempt or cache hit changed; `log` { step, text, skipped, reset } with the step's log: its last 64 KB first, then what is appended |
  *
  * One read per tick per open page, whatever the number of runs; the browser never polls.
- * Admins only under --auth, as the pipelines' JSON routes are.
+ * Under --auth the same rules as the JSON routes: a run's stream needs READ on it; the list keeps
+ * only the runs the caller may read.
  */
 import { InvalidParameter } from '../core/errors.js';
 import { changes, eventStreamRoutes, type EventStreamRoute, type Send } from '../core/event-stream.js';
@@ -26,20 +27,21 @@ export function pipelineEventRoutes(svc: PipelinesService) {
   const routes: EventStreamRoute[] = [
     {
       path: '/api/v1/pipelines/runs/events',
-      auth: { admin: true },
-      open: async (_p, q) => {
+      auth: { anyUser: true },
+      open: async (_p, q, readable) => {
         const maxResults = intParam(q.max_results, 'max_results', 1000) ?? 100;
         const pipeline = q.pipeline || undefined;
         const changed = changes();
         return async (send) => {
           const { runs } = await svc.list({ maxResults, ...(pipeline ? { pipeline } : {}) });
-          changed(send, 'runs', { runs });
+          const can = readable ? await readable('pipeline_run', runs.map((r) => r.run_id)) : undefined;
+          changed(send, 'runs', { runs: can ? runs.filter((r) => can.has(r.run_id)) : runs });
         };
       },
     },
     {
       path: '/api/v1/pipelines/runs/:run/events',
-      auth: { admin: true },
+      auth: { resource: 'pipeline_run', level: 'READ' },
       open: async (p, q) => {
         const id = p.run!;
         await svc.run(id); // a 404 before the stream opens
