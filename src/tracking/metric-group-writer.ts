@@ -178,13 +178,13 @@ export class MetricGroupWriter {
       }
     }
     const scopes = ok.flatMap((j) => (j.audit ? [j.audit] : []));
-    await this.db.transaction(async (tx) => {
+    const records = await this.db.transaction(async (tx) => {
       if (complete) await writeSeriesPoints(tx, sids, points);
       else await writeGroup(tx, ok);
-      if (scopes.length) {
-        markAuditRecorded(scopes, await tx.all<{ id: number; request_id: string }>(auditGroupInsertSql('true'), auditGroupParams(scopes)));
-      }
+      return scopes.length ? tx.all<{ id: number; request_id: string }>(auditGroupInsertSql('true'), auditGroupParams(scopes)) : [];
     });
+    // Only once committed: a member retried alone after a failed commit must still write its record.
+    markAuditRecorded(scopes, records);
     return ok;
   }
 }
