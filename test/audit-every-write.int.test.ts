@@ -199,6 +199,17 @@ describe.each(DIALECTS)('every write is audited (%s)', (dialect) => {
     expect((await send('GET', `/api/v1/audit?request_id=${bad.requestId}`)).json.records).toEqual([]);
   });
 
+  it('concurrent log-metrics (one group commit on PostgreSQL) leave exactly one record each, under each sender', async () => {
+    const sent = await Promise.all(Array.from({ length: 12 }, (_, i) =>
+      send('POST', `${API}/runs/log-metric`, { run_id: s.run, key: 'together', value: i, timestamp: 1, step: i }, undefined, `auditor-${i % 3}`)));
+    expect(sent.map((r) => r.status)).toEqual(Array(12).fill(200));
+    for (const [i, res] of sent.entries()) {
+      const records = (await send('GET', `/api/v1/audit?request_id=${encodeURIComponent(res.requestId)}`)).json.records as any[];
+      expect(records, `request ${i}`).toHaveLength(1);
+      expect(records[0]).toMatchObject({ user: `auditor-${i % 3}`, action: `POST ${API}/runs/log-metric`, target: `run:${s.run}` });
+    }
+  });
+
   it('filters by target and user, newest first, paged', async () => {
     const byTarget = (await send('GET', `/api/v1/audit?target=${encodeURIComponent(`run:${s.run}`)}&max_results=2`)).json;
     expect(byTarget.records).toHaveLength(2);

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runInAuditScope, withAudit, type AuditScope } from '../src/audit/index.js';
 import { openDatabase, type Database } from '../src/store/index.js';
 import { createTracking, type Tracking } from '../src/tracking/index.js';
 import { createTestDatabase, type TestDatabase } from './helpers/databases.js';
@@ -97,6 +98,39 @@ describe('PostgreSQL metric group commit', () => {
     } finally {
       await db.exec('DROP TRIGGER refuse_666 ON metrics; DROP FUNCTION refuse_666();');
     }
+  });
+
+  it("writes each member's audit record in the group's own statement: one record per accepted request, none for a refused one", async () => {
+    const audited = withAudit(db);
+    const runs = createTracking(audited).runs;
+    const run = await tracking.runs.create({ experimentId: exp });
+    await tracking.runs.logMetric(run.info.run_id, { key: 'aud', value: 0, timestamp: 0, step: 0 });
+    const scope = (id: string, runId: string): AuditScope => ({
+      user: 'alice', verified: true, action: 'POST /api/2.0/mlflow/runs/log-metric', requestId: id, rule: { resource: 'run', level: 'EDIT' },
+      fields: { run_id: runId }, closed: false,
+    });
+    const scopes: AuditScope[] = [];
+    const write = (i: number, runId: string, key = 'aud') => {
+      const s = scope(`grp-${run.info.run_id}-${i}`, runId);
+      scopes.push(s);
+      return runInAuditScope(s, () => runs.logMetric(runId, { key, value: i, timestamp: 1, step: i }));
+    };
+    // Steady group (series known), then a group that creates a series and holds a refused member.
+    const steady = await Promise.allSettled(Array.from({ length: 6 }, (_, i) => write(i + 1, run.info.run_id)));
+    const mixed = await Promise.allSettled([write(7, run.info.run_id, 'new-key'), write(8, 'f'.repeat(32)), write(9, run.info.run_id)]);
+    expect([...steady, ...mixed].map((r) => r.status)).toEqual([...Array(7).fill('fulfilled'), 'rejected', 'fulfilled']);
+    const rows = await db.all<{ request_id: string; username: string; target: string; id: number }>(
+      'SELECT id, request_id, username, target FROM audit_log WHERE request_id LIKE ? ORDER BY request_id',
+      [`grp-${run.info.run_id}-%`],
+    );
+    expect(rows.map((r) => r.request_id)).toEqual([1, 2, 3, 4, 5, 6, 7, 9].map((i) => `grp-${run.info.run_id}-${i}`));
+    expect(rows.every((r) => r.username === 'alice' && r.target === `run:${run.info.run_id}`)).toBe(true);
+    // Each accepted scope knows its record (so the HTTP layer writes no second one); the refused has none.
+    for (const [i, s] of scopes.entries()) {
+      if (i === 7) expect(s.recordId).toBeUndefined();
+      else expect(s.recordId).toBe(Number(rows.find((r) => r.request_id === s.requestId)!.id));
+    }
+    expect(await stored(run.info.run_id, 'aud')).toMatchObject({ count: 8, value: 9, step: 9 });
   });
 
   it('acknowledges a write only once it is committed: a fresh connection reads it', async () => {

@@ -12,7 +12,8 @@
  *     p50/p99 (3 runs pooled) on a fresh store (the baseline), then again after 1,000 more runs
  *     are in the store.
  * Beside them, each store's bare commit: a single-row UPDATE's round trip (p50), since a
- * dependency edge costs two commits (the step's end, the dependent's start), each durable.
+ * dependency edge into a command step costs one commit (the step's end carries the dependent's
+ * start), an in-process step's edge waits on one (its start commits while it runs).
  * Usage: npx tsx bench/pipelines/run.ts [--quick] [--no-postgres]
  */
 import { spawn } from 'node:child_process';
@@ -191,7 +192,7 @@ function table(results: Record<string, Awaited<ReturnType<typeof benchDialect>>>
     rows.push(`| ${d} | ${r.commandChain.steps}-step chain of \`true\` commands | ${r2(r.commandChain.total_ms / r.commandChain.steps)} ms/step (total ${r.commandChain.total_ms} ms); done -> next running p50 ${r.commandChain.done_to_next_running_p50_ms} ms, p99 ${r.commandChain.done_to_next_running_p99_ms} ms | bare spawn loop ${r2(r.commandChain.bare_spawn_loop_ms / r.commandChain.steps)} ms/step: overhead ${r.commandChain.overhead_per_step_ms} ms/step (target <= 10) |`);
     rows.push(`| ${d} | ${r.map.items}-item map, parallelism 8, fan-in | ${r.map.total_ms} ms, fan-in saw ${r.map.fanin_saw} outputs; run-list p50 during the map ${r.map.list_runs_p50_during_map_ms} ms | run-list p50 idle ${r.map.list_runs_p50_idle_ms} ms |`);
     rows.push(`| ${d} | ${r.history.probe_steps}-step chain (${PROBE_REPS} runs pooled) after ${r.history.runs_added} more runs in the store: done -> dependent started | p50 ${r.history.after_history.p50_ms} ms, p99 ${r.history.after_history.p99_ms} ms, run ${r.history.after_history.total_ms} ms | same chain on the fresh store: p50 ${r.history.fresh.p50_ms} ms, p99 ${r.history.fresh.p99_ms} ms, run ${r.history.fresh.total_ms} ms |`);
-    rows.push(`| ${d} | the store's bare commit (single-row UPDATE of a step row) | p50 ${r.bare_commit.p50_ms} ms, p99 ${r.bare_commit.p99_ms} ms | an edge costs 2 such commits (step end, dependent start) |`);
+    rows.push(`| ${d} | the store's bare commit (single-row UPDATE of a step row) | p50 ${r.bare_commit.p50_ms} ms, p99 ${r.bare_commit.p99_ms} ms | an edge into a command step costs 1 such commit (the step's end carries the dependent's start) |`);
   }
   return `| Store | Benchmark | Figure | Same-run baseline |\n|---|---|---|---|\n${rows.join('\n')}\n`;
 }

@@ -51,3 +51,11 @@ export function noteAuditResult(result: unknown): void {
 export function currentAuditScope(): (AuditScope & { result?: unknown }) | undefined {
   return storage.getStore();
 }
+
+/**
+ * Runs `fn` outside any request's scope: a writer that commits several requests together (the
+ * metric group commit) starts its shared work here, so no one request's scope leaks into it.
+ */
+export function outsideAuditScope<T>(fn: () => T): T {
+  return storage.exit(fn);
+}

@@ -8,3 +8,5 @@ export { installHttpAudit, isWriteRoute, type HttpAuditOptions } from './http-au
 export { noteAuditFields, noteAuditResult } from './audit-scope.js';
 export { listAuditRecords, type AuditRecord, type AuditQuery } from './audit-store.js';
 export { auditRoutes } from './routes.js';
+export { outsideAuditScope, runInAuditScope, type AuditScope } from './audit-scope.js';
+export { claimAuditScope, auditGroupInsertSql, auditGroupParams, markAuditRecorded } from './audit-group.js';

@@ -1,28 +1,34 @@
+import { auditGroupInsertSql, auditGroupParams, claimAuditScope, markAuditRecorded, outsideAuditScope, runInAuditScope, type AuditScope } from '../audit/index.js';
 import type { Database, Executor, SqlValue } from '../store/index.js';
-import { writeSeriesPoints, type MetricPoint } from './metric-writer.js';
+import { PG_INSERTED_COLUMNS, PG_MERGE_CTES, writeSeriesPoints, type MetricPoint } from './metric-writer.js';
 
 /**
  * @module Group commit for metric writes on PostgreSQL. Concurrent small metric-only writes
- * (log-metric, a log-batch of a few metrics without params or tags) that arrive together are written by one transaction: one
- * runs check, one series lookup, one INSERT-and-merge statement and one COMMIT for the whole
- * group, instead of five round trips and a WAL flush each. Every caller's promise settles only
- * after that COMMIT, so an acknowledged point is as durable as with a commit of its own
- * (synchronous_commit stays on).
+ * (log-metric, a log-batch of a few metrics without params or tags) that arrive together are
+ * written by one statement: in the steady state (runs active, series known) one statement checks
+ * the runs, finds the series, inserts the points, merges both summaries and writes every member's
+ * audit record, and commits on its own: one round trip and one WAL flush for the whole group
+ * (a group of one, a sequential client, included) instead of five round trips, a commit and a
+ * second commit for its audit record each. Every caller's promise settles only after that
+ * commit, so an acknowledged point is as durable as with a commit of its own (synchronous_commit
+ * stays on: see bench/results/pg-group-commit.md for what turning it off would add and lose).
  *
- * A bad member must not fail its neighbours. What can be refused is refused per member before
- * the group is written (unknown or deleted run, checked in the group's one runs query; the
- * request itself was validated before it was queued); if the group's transaction still fails (a
+ * A bad member must not fail its neighbours. When the steady statement does not match every
+ * point it writes nothing, and the group takes the general path: one lookup refuses members per
+ * member (unknown or deleted run; the request itself was validated before it was queued), and
+ * one transaction creates the missing series and writes the rest; if that still fails (a
  * database error: a trigger, a deadlock, a lost connection), every member is retried alone in its
  * own transaction, so only the one at fault fails.
  *
- * Measured against one transaction per write in the same run (bench/tracking/pg-group-commit.ts,
- * results in bench/results/pg-group-commit.md): see there; in-process with 8 writers the node
- * CPU per log-metric fell from ~600-850 us to ~180 us.
+ * Measured against one transaction per write in the same run: bench/tracking/pg-group-commit.ts,
+ * results in bench/results/pg-group-commit.md.
  */
 
 export interface GroupJob {
   runId: string;
   points: readonly MetricPoint[];
+  /** The request's audit scope: its record is written by the group's statement. */
+  audit?: AuditScope;
   resolve: () => void;
   reject: (e: unknown) => void;
 }
@@ -45,11 +51,14 @@ export class MetricGroupWriter {
 
   write(runId: string, points: readonly MetricPoint[]): Promise<void> {
     return new Promise<void>((resolve, reject) => {
-      this.queue.push({ runId, points, resolve, reject });
+      this.queue.push({ runId, points, audit: claimAuditScope(), resolve, reject });
       if (!this.draining) {
         this.draining = true;
-        // After the event loop has parsed every request that arrived together.
-        setImmediate(() => void this.drain());
+        // Flush at once when idle (no timer: a sequential client waits for nothing), after the
+        // event loop has parsed every request that arrived together; while a group's commit is in
+        // flight the next group accumulates. Outside this request's audit scope: the group
+        // writes every member's record itself.
+        outsideAuditScope(() => setImmediate(() => void this.drain()));
       }
     });
   }
@@ -72,30 +81,65 @@ export class MetricGroupWriter {
   }
 
   private async runGroup(group: GroupJob[]): Promise<void> {
-    if (group.length === 1) {
-      const job = group[0]!;
-      await this.writeAlone(job.runId, job.points).then(job.resolve, job.reject);
-      return;
-    }
     let accepted: GroupJob[];
     try {
-      accepted = await this.writeTogether(group);
+      accepted = (await this.writeSteady(group)) ? group : await this.writeTogether(group);
     } catch {
       // Someone in the group broke the shared write: each member alone, so only it fails.
       // One after another: side by side they could deadlock on shared series and fail for that.
-      for (const job of group) await this.writeAlone(job.runId, job.points).then(job.resolve, job.reject);
+      for (const job of group) await alone(job, this.writeAlone);
       return;
     }
     for (const job of accepted) job.resolve();
   }
 
   /**
-   * One lookup answers both questions for the whole group: is each member's run active, and which
-   * series ids its keys have. In the steady state (every series exists) the points then go in as
-   * ONE statement, committed on its own (a single statement is atomic): two round trips and one
-   * WAL flush for the group. A group that creates series takes a transaction, so a series row is
-   * never left behind by a write that failed. Returns the members written; the others are
-   * rejected here.
+   * The steady state (every run active, every series exists) in ONE statement, committed on its
+   * own (a single statement is atomic): the run check, the series lookup, the points, both
+   * summaries and every member's audit record. One round trip and one WAL flush for the group,
+   * whatever its size. When any point's run or series does not match, the statement writes
+   * nothing and answers false; the group then takes the general path.
+   */
+  private async writeSteady(group: GroupJob[]): Promise<boolean> {
+    const runs: string[] = [];
+    const keys: string[] = [];
+    const step: number[] = [];
+    const ts: number[] = [];
+    const val: number[] = [];
+    const nan: number[] = [];
+    const scopes: AuditScope[] = [];
+    for (const job of group) {
+      if (job.audit) scopes.push(job.audit);
+      for (const p of job.points) {
+        const isNan = p.value !== p.value;
+        runs.push(job.runId);
+        keys.push(p.key);
+        step.push(p.step);
+        ts.push(p.timestamp);
+        val.push(isNan ? 0 : p.value);
+        nan.push(isNan ? 1 : 0);
+      }
+    }
+    // Numbers as array literals (String(number) is exact for float8/bigint input, 'Infinity'
+    // included); texts through pg's own array encoder, which quotes them.
+    const lit = (a: number[]) => `{${a.join(',')}}`;
+    const row = await this.db.one<{ ok: boolean; audit: { id: number; request_id: string }[] | null }>(
+      steadySql(scopes.length > 0),
+      [
+        runs as unknown as SqlValue, keys as unknown as SqlValue, lit(step), lit(ts), lit(val), lit(nan), runs.length,
+        ...(scopes.length ? auditGroupParams(scopes) : []),
+      ],
+    );
+    if (!row?.ok) return false;
+    if (scopes.length) markAuditRecorded(scopes, row.audit ?? []);
+    return true;
+  }
+
+  /**
+   * The general path: one lookup answers both questions for the whole group (is each member's run
+   * active, which series ids its keys have), then one transaction creates the missing series and
+   * writes the accepted members' points and audit records, so a series row is never left behind
+   * by a write that failed. Returns the members written; the others are rejected here.
    */
   private async writeTogether(group: GroupJob[]): Promise<GroupJob[]> {
     const pairs = new Map<string, { runId: string; key: string }>();
@@ -133,10 +177,45 @@ export class MetricGroupWriter {
         points.push(p);
       }
     }
-    if (complete) await writeSeriesPoints(this.db, sids, points);
-    else await this.db.transaction((tx) => writeGroup(tx, ok));
+    const scopes = ok.flatMap((j) => (j.audit ? [j.audit] : []));
+    const records = await this.db.transaction(async (tx) => {
+      if (complete) await writeSeriesPoints(tx, sids, points);
+      else await writeGroup(tx, ok);
+      return scopes.length ? tx.all<{ id: number; request_id: string }>(auditGroupInsertSql('true'), auditGroupParams(scopes)) : [];
+    });
+    // Only once committed: a member retried alone after a failed commit must still write its record.
+    markAuditRecorded(scopes, records);
     return ok;
   }
+}
+
+/** One member in its own transaction, under its own audit scope (the store records it there). */
+function alone(job: GroupJob, writeAlone: (runId: string, points: readonly MetricPoint[]) => Promise<void>): Promise<void> {
+  const write = () => writeAlone(job.runId, job.points);
+  return (job.audit ? runInAuditScope(job.audit, write) : write()).then(job.resolve, job.reject);
+}
+
+const steadyCache: string[] = [];
+/** The steady-state statement (see writeSteady), with or without the audit records' insert. */
+function steadySql(audited: boolean): string {
+  return (steadyCache[audited ? 1 : 0] ??= `WITH u AS (
+       SELECT * FROM unnest(?::text[], ?::text[], ?::bigint[], ?::bigint[], ?::float8[], ?::int[]) AS u(r, k, step, timestamp, value, is_nan)
+     ),
+     j AS (
+       SELECT m.series_id, u.step, u.timestamp, u.value, u.is_nan FROM u
+       JOIN runs x ON x.run_uuid = u.r AND x.lifecycle_stage = 'active'
+       JOIN latest_metrics m ON m.run_uuid = u.r AND m.key = u.k
+     ),
+     ok AS (SELECT count(*) = ?::int AS ok FROM j),
+     ins AS (
+       INSERT INTO metrics (series_id, step, timestamp, value, is_nan)
+       SELECT series_id, step, timestamp, value, is_nan FROM j WHERE (SELECT ok FROM ok)
+       ON CONFLICT DO NOTHING
+       RETURNING ${PG_INSERTED_COLUMNS}
+     ),
+     ${PG_MERGE_CTES}${audited ? `,
+     aud AS (${auditGroupInsertSql('(SELECT ok FROM ok)')})` : ''}
+     SELECT (SELECT ok FROM ok) AS ok, ${audited ? '(SELECT json_agg(json_build_object(\'id\', id, \'request_id\', request_id)) FROM aud)' : 'NULL'} AS audit, (SELECT count(*) FROM upd) AS series, (SELECT count(*) FROM blk) AS blocks`);
 }
 
 /** All members' points in one series lookup and one INSERT-and-merge statement. */

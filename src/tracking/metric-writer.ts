@@ -320,13 +320,13 @@ async function mergeBlocks(tx: Executor, perBlock: Map<number, Map<number, Summa
 const PG_ORDER = `ORDER BY series_id, step DESC, timestamp DESC, CASE WHEN is_nan = 1 THEN ${NEG_INF.postgres} ELSE value END DESC, is_nan`;
 const PG_SERIES_LATER = `m.count = 0 OR ${laterSql('postgres', ['a.step', 'a.timestamp', 'a.value', 'a.is_nan'], ['m.step', 'm.timestamp', 'm.value', 'm.is_nan'])}`;
 const PG_BLOCK_LATER = laterSql('postgres', ['excluded.last_step', 'excluded.last_timestamp', 'excluded.last_value', 'excluded.last_is_nan'], ['b.last_step', 'b.last_timestamp', 'b.last_value', 'b.last_is_nan']);
-const PG_WRITE_SQL = `WITH ins AS (
-       INSERT INTO metrics (series_id, step, timestamp, value, is_nan)
-       SELECT * FROM unnest(?::bigint[], ?::bigint[], ?::bigint[], ?::float8[], ?::int[])
-       ON CONFLICT DO NOTHING
-       RETURNING series_id, step, timestamp, value, is_nan, step >> ${BLOCK_SHIFT} AS block
-     ),
-     s AS (
+/** The points' RETURNING columns every merge below reads from the CTE `ins`. */
+export const PG_INSERTED_COLUMNS = `series_id, step, timestamp, value, is_nan, step >> ${BLOCK_SHIFT} AS block`;
+/**
+ * The CTEs that merge the new points (CTE `ins`, PG_INSERTED_COLUMNS) into latest_metrics and
+ * metric_blocks; the metric group commit's statement reuses them after its own `ins`.
+ */
+export const PG_MERGE_CTES = `s AS (
        SELECT l.*, g.lo, g.hi, g.n FROM
          (SELECT DISTINCT ON (series_id) series_id, step, timestamp, value, is_nan FROM ins ${PG_ORDER}) l
          JOIN (SELECT series_id, min(value) FILTER (WHERE is_nan = 0) AS lo, max(value) FILTER (WHERE is_nan = 0) AS hi, count(*) AS n
@@ -360,7 +360,14 @@ const PG_WRITE_SQL = `WITH ins AS (
          min_value = LEAST(b.min_value, excluded.min_value), max_value = GREATEST(b.max_value, excluded.max_value),
          count = b.count + excluded.count
        RETURNING 1
-     )
+     )`;
+const PG_WRITE_SQL = `WITH ins AS (
+       INSERT INTO metrics (series_id, step, timestamp, value, is_nan)
+       SELECT * FROM unnest(?::bigint[], ?::bigint[], ?::bigint[], ?::float8[], ?::int[])
+       ON CONFLICT DO NOTHING
+       RETURNING ${PG_INSERTED_COLUMNS}
+     ),
+     ${PG_MERGE_CTES}
      SELECT (SELECT count(*) FROM upd) AS series, (SELECT count(*) FROM blk) AS blocks`;
 
 /**

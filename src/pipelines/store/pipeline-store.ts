@@ -163,6 +163,11 @@ export class PipelineStore {
     });
   }
 
+  /** The same guarded step update as `transition`, inside a transaction the caller holds. */
+  transitionIn(tx: SqlExecutor, runId: string, step: string, item: number, from: readonly StepStatus[] | null, patch: StepPatch): Promise<boolean> {
+    return patchStep(tx, runId, step, item, patch, from);
+  }
+
   async setRun(id: string, patch: Partial<Pick<RunRow, 'status' | 'error' | 'ended_at' | 'owner' | 'owner_heartbeat'>>, from?: readonly RunStatus[]): Promise<boolean> {
     const keys = Object.keys(patch) as (keyof typeof patch)[];
     const args = keys.map((k) => (patch[k] ?? null) as string | number | null);
