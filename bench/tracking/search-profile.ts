@@ -11,17 +11,19 @@ import { readDatabase } from './read-data-cache.js';
 import { WORK_DIR } from './databases.js';
 
 function timed(db: Database, times: Map<string, number[]>): Executor {
-  const wrap = <T>(sql: string, p: Promise<T>, t0: number) =>
-    p.then((v) => {
+  const wrap = <T>(sql: string, run: () => Promise<T>) => {
+    const t0 = performance.now();
+    return run().then((v) => {
       const name = sql.replace(/\s+/g, ' ').trim().slice(0, 60);
       if (!times.has(name)) times.set(name, []);
       times.get(name)!.push(performance.now() - t0);
       return v;
     });
+  };
   return {
     dialect: db.dialect,
-    all: (sql, params) => wrap(sql, db.all(sql, params), performance.now()),
-    one: (sql, params) => wrap(sql, db.one(sql, params), performance.now()),
+    all: (sql, params) => wrap(sql, () => db.all(sql, params)),
+    one: (sql, params) => wrap(sql, () => db.one(sql, params)),
     run: (sql, params) => db.run(sql, params),
     runMany: (sql, rows) => db.runMany(sql, rows),
   } as Executor;
@@ -60,6 +62,31 @@ async function main(): Promise<void> {
       for (const [sql, ts] of times) console.log(`   ${median(ts).toFixed(2).padStart(7)} ms x${ts.length / reps}  ${sql}`);
     }
     void NATIVE_COLUMNS;
+    // Interleaved A/B, same process: the plan choices and (PostgreSQL) the page load.
+    const ab: Record<string, number[]> = {};
+    const rec = async (name: string, fn: () => Promise<unknown>) => {
+      const t0 = performance.now();
+      await fn();
+      (ab[name] ??= []).push(performance.now() - t0);
+    };
+    const page = await searchRuns(db, input);
+    const ids = page.runs.map((r) => r.info.run_id);
+    const inIds = ids.map(() => '?').join(',');
+    for (let i = 0; i < reps; i++) {
+      await rec('search auto (selective check, slack 16)', () => searchRuns(db, input, { metrics: 'none', params: 'none', tags: 'none' }));
+      await rec('search walk only (no selective check), slack 16', () => searchRuns(db, input, { metrics: 'none', params: 'none', tags: 'none' }, { plan: 'walk' }));
+      await rec('search walk only, slack 64 (before)', () => searchRuns(db, input, { metrics: 'none', params: 'none', tags: 'none' }, { plan: 'walk', passSlack: 64 }));
+      await rec('page load now (loadRuns of the 100 runs)', () => searchRuns(db, { ...input, filter: `attributes.run_id IN (${ids.map((x) => `'${x}'`).join(',')})`, orderBy: [] }));
+      await rec('page load: per-family reads side by side (before, PostgreSQL)', () =>
+        Promise.all([
+          db.all(`SELECT run_uuid, key, value, is_nan, timestamp, step FROM latest_metrics WHERE count > 0 AND run_uuid IN (${inIds}) ORDER BY run_uuid, key`, ids),
+          db.all(`SELECT run_uuid, key, value FROM params WHERE run_uuid IN (${inIds}) ORDER BY run_uuid, key`, ids),
+          db.all(`SELECT run_uuid, key, value FROM tags WHERE run_uuid IN (${inIds}) ORDER BY run_uuid, key`, ids),
+          db.all(`SELECT ri.run_uuid FROM run_inputs ri WHERE ri.run_uuid IN (${inIds})`, ids),
+        ]),
+      );
+    }
+    for (const [name, xs] of Object.entries(ab)) console.log(`A/B ${dialect} ${runs}: ${median(xs).toFixed(2).padStart(7)} ms  ${name}`);
   } finally {
     await db.close();
     await bench.drop();

@@ -27,6 +27,8 @@ export interface RunSearchInput {
  */
 export interface SearchPlanOptions {
   plan?: 'auto' | 'walk' | 'driven';
+  /** Overrides PASS_SLACK (the benchmark's A/B of it). */
+  passSlack?: number;
 }
 
 /** A page's query, in parts, so each plan below can assemble it its own way. */
@@ -45,6 +47,8 @@ interface PageQuery {
   pos?: Position;
   after?: SqlPart;
   limit: number;
+  /** Runs let through the walk beyond the page (PASS_SLACK). */
+  slack: number;
 }
 
 /**
@@ -104,6 +108,7 @@ export async function searchRuns(db: Executor, input: RunSearchInput, projection
     base: { sql: base.join(' AND '), params: expIds },
     after: pos ? afterPosition(keys, pos) : undefined,
     limit: max + 1,
+    slack: opts.passSlack ?? PASS_SLACK,
   };
   const plan = opts.plan ?? 'auto';
   let rows: Row[] | undefined;
@@ -175,7 +180,7 @@ async function walkedPage(q: PageQuery): Promise<Row[] | undefined> {
   const m = q.walkMetric;
   if (!m || (q.pos && q.pos[0]![0] !== 0)) return undefined;
   const budget = Math.max(WALK_MIN, WALK_PER_ROW * q.limit);
-  const pass = q.limit + PASS_SLACK;
+  const pass = q.limit + q.slack;
   const sqlite = q.db.dialect === 'sqlite';
   const dir = m.ascending ? 'ASC' : 'DESC';
   // Values from the page token's on: the full keyset condition below finishes the job.
@@ -216,13 +221,13 @@ async function walkedPage(q: PageQuery): Promise<Row[] | undefined> {
 
 /**
  * The smallest equality condition's runs when there are few enough that starting from them beats
- * the walk: at most max(page + slack, walk budget / 4) of them (~1,000 for a 100-run page). Below
+ * the walk: at most max(page + slack, 10 per row of the page) of them (1,010 for a 100-run page). Below
  * page + slack the walk could never fill its page from them and would read its whole budget
- * (~4,000 index entries, each probed) before handing over; up to a quarter of the budget, looking
- * up each of them costs about what a successful walk does. Each count stops at the threshold.
+ * (40 index entries a row, each probed) before handing over; up to a quarter of that, looking up
+ * each of them costs about what a successful walk does. Each count stops at the threshold.
  */
 async function selectiveDriver(q: PageQuery): Promise<{ term: FilterTerm; n: number } | undefined> {
-  const cap = Math.max(q.limit + PASS_SLACK, Math.floor(Math.max(WALK_MIN, WALK_PER_ROW * q.limit) / 4));
+  const cap = Math.max(q.limit + q.slack, (WALK_PER_ROW * q.limit) / 4);
   let best: { term: FilterTerm; n: number } | undefined;
   for (const term of q.terms) {
     if (!term.equality || !term.driver) continue;
