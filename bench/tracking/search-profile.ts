@@ -7,6 +7,7 @@
 import { openDatabase, type Database, type Executor } from '../../src/store/index.js';
 import { runJson, searchRuns } from '../../src/tracking/index.js';
 import { NATIVE_COLUMNS, SEARCH_QUERY } from './read-bench.js';
+import { loadRuns, type RunRow } from '../../src/tracking/run-loader.js';
 import { readDatabase } from './read-data-cache.js';
 import { WORK_DIR } from './databases.js';
 
@@ -72,11 +73,12 @@ async function main(): Promise<void> {
     const page = await searchRuns(db, input);
     const ids = page.runs.map((r) => r.info.run_id);
     const inIds = ids.map(() => '?').join(',');
+    const rows = await db.all<RunRow>(`SELECT * FROM runs WHERE run_uuid IN (${inIds})`, ids);
     for (let i = 0; i < reps; i++) {
       await rec('search auto (selective check, slack 16)', () => searchRuns(db, input, { metrics: 'none', params: 'none', tags: 'none' }));
       await rec('search walk only (no selective check), slack 16', () => searchRuns(db, input, { metrics: 'none', params: 'none', tags: 'none' }, { plan: 'walk' }));
       await rec('search walk only, slack 64 (before)', () => searchRuns(db, input, { metrics: 'none', params: 'none', tags: 'none' }, { plan: 'walk', passSlack: 64 }));
-      await rec('page load now (loadRuns of the 100 runs)', () => searchRuns(db, { ...input, filter: `attributes.run_id IN (${ids.map((x) => `'${x}'`).join(',')})`, orderBy: [] }));
+      await rec('page load now (loadRuns of the 100 runs)', () => loadRuns(db, rows));
       await rec('page load: per-family reads side by side (before, PostgreSQL)', () =>
         Promise.all([
           db.all(`SELECT run_uuid, key, value, is_nan, timestamp, step FROM latest_metrics WHERE count > 0 AND run_uuid IN (${inIds}) ORDER BY run_uuid, key`, ids),
