@@ -106,7 +106,8 @@ describe.each(DIALECTS)('runs/search plans agree on %s', (dialect) => {
       const page = await searchRuns(recording(db, seen), { experimentIds: [exp], filter, orderBy: ['metrics.m DESC'], maxResults: 5 }, { metrics: 'none', params: 'none', tags: 'none' });
       return { walked: seen.some((s) => s.includes('WITH walk')), counted: seen.some((s) => s.includes('count(*) AS n FROM (')), n: page.runs.length };
     };
-    expect(await plansOf("params.p = 'rare'")).toEqual({ walked: false, counted: true, n: 5 });
+    // (SQLite only: on PostgreSQL the count would be one more round trip; there the walk tries first.)
+    expect(await plansOf("params.p = 'rare'")).toEqual(dialect === 'sqlite' ? { walked: false, counted: true, n: 5 } : { walked: true, counted: true, n: 5 });
     // 'a' matches ~3/4 of the runs: above the threshold (max(page + slack, 10 a row) = 60 here), so the walk answers.
     expect(await plansOf("params.p = 'a'")).toMatchObject({ walked: true, n: 5 });
     expect(await plansOf('metrics.x > 0.5')).toMatchObject({ walked: true, counted: false, n: 5 });
