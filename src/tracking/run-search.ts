@@ -63,7 +63,10 @@ interface PageQuery {
  * - ordered by a metric: walk that metric's values in index order (a bounded number of them),
  *   testing each run against the filter, and stop once the page is full;
  * - otherwise, or when the walk cannot prove its page complete: start from the filter condition
- *   with the fewest matching runs (counted on its index), test the others per run, sort.
+ *   with the fewest matching runs (counted on its index), test the others per run, sort;
+ * - on SQLite, a selective equality (at most ~10 matching runs per page row, counted with a cap)
+ *   takes the driven plan before the walk (see selectiveDriver).
+ * test/search-plans.int.test.ts checks every choice gives the same pages.
  */
 export async function searchRuns(db: Executor, input: RunSearchInput, projection?: Projection, opts: SearchPlanOptions = {}): Promise<{ runs: Run[]; next_page_token?: string }> {
   const max = input.maxResults ?? 1000;
