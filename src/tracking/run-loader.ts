@@ -1,4 +1,4 @@
-import type { Executor } from '../store/index.js';
+import type { Executor, SqlValue } from '../store/index.js';
 import type { DatasetInput, KeyValue, Metric, Run, RunInfo, RunStatus } from './entities.js';
 
 export interface RunRow {
@@ -57,6 +57,10 @@ export async function loadRuns(ex: Executor, rows: RunRow[], projection: Project
     });
   }
   const ids = rows.map((r) => r.run_uuid);
+  if (ex.dialect === 'postgres') {
+    for (let i = 0; i < ids.length; i += ID_CHUNK) await loadPagePostgres(ex, ids.slice(i, i + ID_CHUNK), runs, projection);
+    return ids.map((id) => runs.get(id)!);
+  }
   for (let i = 0; i < ids.length; i += ID_CHUNK) {
     const chunk = ids.slice(i, i + ID_CHUNK);
     const inIds = chunk.map(() => '?').join(',');
@@ -95,6 +99,48 @@ export async function loadRuns(ex: Executor, rows: RunRow[], projection: Project
     await Promise.all(reads);
   }
   return ids.map((id) => runs.get(id)!);
+}
+
+/**
+ * PostgreSQL: a page's metrics, params and tags in one statement, one row per run with each family
+ * as a JSON array built by the server. Against three row-per-value reads side by side this is one
+ * round trip instead of three, and ~4,500 rows of a 100-run page no longer go through pg's
+ * per-field text parsing (the JSON arrives as one text a run and JSON.parse reads it). float8
+ * prints shortest-exact in JSON (extra_float_digits >= 1, PostgreSQL 12+), so values round-trip.
+ * Each array is ordered by key, as the per-family reads order it.
+ */
+async function loadPagePostgres(ex: Executor, chunk: string[], runs: Map<string, Run>, projection: Projection): Promise<void> {
+  const inIds = chunk.map(() => '?').join(',');
+  const cols: string[] = [];
+  const params: SqlValue[] = [];
+  const m = keySelection(projection.metrics);
+  if (m) {
+    cols.push(`(SELECT json_agg(json_build_array(x.key, x.value, x.is_nan, x.timestamp, x.step) ORDER BY x.key) FROM latest_metrics x WHERE x.run_uuid = l.run_uuid AND x.count > 0${m.sql.replace(/ key IN/, ' x.key IN')}) AS metrics`);
+    params.push(...m.params);
+  }
+  for (const table of ['params', 'tags'] as const) {
+    const s = keySelection(projection[table]);
+    if (!s) continue;
+    cols.push(`(SELECT json_agg(json_build_array(x.key, x.value) ORDER BY x.key) FROM ${table} x WHERE x.run_uuid = l.run_uuid${s.sql.replace(/ key IN/, ' x.key IN')}) AS ${table}`);
+    params.push(...s.params);
+  }
+  const reads: Promise<void>[] = [];
+  if (cols.length) {
+    reads.push((async () => {
+      const rows = await ex.all<{ run_uuid: string; metrics?: [string, number, number, number | string, number | string][] | null; params?: [string, string][] | null; tags?: [string, string][] | null }>(
+        `SELECT l.run_uuid, ${cols.join(', ')} FROM runs l WHERE l.run_uuid IN (${inIds})`,
+        [...params, ...chunk],
+      );
+      for (const row of rows) {
+        const data = runs.get(row.run_uuid)!.data;
+        for (const [key, value, isNan, timestamp, step] of row.metrics ?? []) data.metrics.push({ key, value: isNan ? NaN : Number(value), timestamp: Number(timestamp), step: Number(step) });
+        for (const [key, value] of row.params ?? []) data.params.push({ key, value });
+        for (const [key, value] of row.tags ?? []) data.tags.push({ key, value });
+      }
+    })());
+  }
+  if (projection.inputs) reads.push(loadInputs(ex, chunk, runs));
+  await Promise.all(reads);
 }
 
 function keySelection(what: Projection['metrics']): { sql: string; params: string[] } | null {
