@@ -11,7 +11,7 @@
 import { InvalidParameter, InvalidState } from '../../core/errors.js';
 
 export type NodeStatus = 'waiting' | 'member' | 'stopping' | 'done' | 'left';
-export type Phase = 'joining' | 'running' | 'succeeded' | 'failed';
+export type Phase = 'joining' | 'running' | 'succeeded' | 'failed' | 'cancelled';
 export type EndReason = 'scale-up' | 'worker-failure' | 'node-lost';
 
 export interface RdzvNode {
@@ -39,7 +39,7 @@ export interface RdzvConfig {
 
 export interface HistoryEntry {
   at: number;
-  kind: 'round' | 'end' | 'joined' | 'lost' | 'succeeded' | 'failed';
+  kind: 'round' | 'end' | 'joined' | 'lost' | 'succeeded' | 'failed' | 'cancelled';
   round: number;
   detail: Record<string, unknown>;
 }
@@ -127,7 +127,7 @@ function closeRound(s: RdzvState, now: number): void {
 
 /** The time-driven rules: lost nodes, the join timeout, closing a round. Run on every call. */
 export function advance(s: RdzvState, now: number): void {
-  if (s.phase === 'succeeded' || s.phase === 'failed') return;
+  if (isOver(s)) return;
   for (const n of s.nodes) {
     if (!live(n) || n.status === 'done' || now - n.seenAt <= s.nodeTimeoutMs) continue;
     const wasMember = n.status === 'member';
@@ -159,6 +159,19 @@ export function advance(s: RdzvState, now: number): void {
   }
 }
 
+export function isOver(s: RdzvState): boolean {
+  return s.phase === 'succeeded' || s.phase === 'failed' || s.phase === 'cancelled';
+}
+
+/** Someone cancelled the job (`trainyard jobs cancel`): every node stops its workers and leaves. */
+export function cancel(s: RdzvState, now: number): void {
+  if (isOver(s)) return;
+  s.phase = 'cancelled';
+  s.master = null;
+  s.message = 'cancelled';
+  note(s, now, 'cancelled', {});
+}
+
 function sameConfig(s: RdzvState, cfg: RdzvConfig): void {
   if (s.min !== cfg.min || s.max !== cfg.max) throw new InvalidParameter(`--nnodes ${cfg.min}:${cfg.max} differs from the ${s.min}:${s.max} job ${s.jobId} was started with`);
   if (s.nproc !== cfg.nproc) throw new InvalidParameter(`--nproc-per-node ${cfg.nproc} differs from the ${s.nproc} job ${s.jobId} was started with (every node runs the same number of workers)`);
@@ -174,7 +187,7 @@ export interface JoinInput {
 /** A node (re-)joins: it waits for the next round; below MAX, a running round ends for it. */
 export function join(s: RdzvState, cfg: RdzvConfig, node: JoinInput, now: number): void {
   advance(s, now);
-  if (s.phase === 'succeeded' || s.phase === 'failed') throw new InvalidState(`job ${s.jobId} has ${s.phase}${s.message ? `: ${s.message}` : ''}; start a new job id`);
+  if (isOver(s)) throw new InvalidState(`job ${s.jobId} has ${s.phase}${s.message ? `: ${s.message}` : ''}; start a new job id`);
   sameConfig(s, cfg);
   const existing = s.nodes.find((n) => n.id === node.nodeId);
   const fresh = !existing || existing.status === 'left';
