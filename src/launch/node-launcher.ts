@@ -14,9 +14,10 @@ import { join } from 'node:path';
 import type { ApiCaller } from './api-recorder.js';
 import { freePort } from './free-port.js';
 import type { LaunchSpec } from './job-spec.js';
+import { NodeReporter } from './node-reporter.js';
 import { killAllWithEnv } from './process-tree.js';
 import { startReaper } from './reaper.js';
-import type { NodeView, WorkersState } from './rendezvous/index.js';
+import type { NodeAnswer, WorkersState } from './rendezvous/index.js';
 import { rootCause, type Failure } from './root-cause.js';
 import { newNonce, PYTHON_DIR } from './supervisor.js';
 import { WorkerGroup } from './worker-group.js';
@@ -74,9 +75,13 @@ export async function runNode(spec: LaunchSpec, opts: NodeOptions): Promise<Node
   let cancelled = opts.signal?.aborted ?? false;
   const onAbort = () => (cancelled = true);
   opts.signal?.addEventListener('abort', onAbort);
+  // Rank 0's metrics, checkpoints and rank logs go to the job's tracking run through the server.
+  const reporter = new NodeReporter(opts.api, path, nodeId, join(nodeDir, 'metrics'), checkpointDir);
+  const forward = () => reporter.forward().catch((e) => log(`metrics/checkpoint not recorded: ${(e as Error).message}`));
 
-  const joinRdzv = async (): Promise<NodeView> =>
-    opts.api.call<NodeView>('POST', `${path}/join`, {
+  const joinRdzv = async (): Promise<NodeAnswer> => {
+    const answer = await opts.api.call<NodeAnswer>('POST', `${path}/join`, {
+      spec,
       node_id: nodeId,
       host: hostname(),
       addr,
@@ -90,6 +95,9 @@ export async function runNode(spec: LaunchSpec, opts: NodeOptions): Promise<Node
       last_call_ms: Math.round(opts.lastCallSeconds * 1000),
       node_timeout_ms: Math.round(opts.nodeTimeoutSeconds * 1000),
     });
+    reporter.seen(answer);
+    return answer;
+  };
 
   let group: WorkerGroup | null = null;
   let groupRound = 0;
@@ -106,8 +114,11 @@ export async function runNode(spec: LaunchSpec, opts: NodeOptions): Promise<Node
   };
   const stop = async (graceMs: number) => {
     if (!group) return;
-    await beatingWhile(group.stop(graceMs));
+    const g = group;
+    await beatingWhile(g.stop(graceMs));
     group = null;
+    await forward();
+    await reporter.attachLogs(groupRound, g.files).catch((e) => log(`round ${groupRound} logs not attached: ${(e as Error).message}`));
   };
   try {
     let v = await joinRdzv();
@@ -128,7 +139,8 @@ export async function runNode(spec: LaunchSpec, opts: NodeOptions): Promise<Node
         } else workers = group.allExited ? 'succeeded' : 'running';
       }
       try {
-        v = await opts.api.call<NodeView>('POST', `${path}/heartbeat`, { node_id: nodeId, round: groupRound, workers, failure });
+        v = await opts.api.call<NodeAnswer>('POST', `${path}/heartbeat`, { node_id: nodeId, round: groupRound, workers, failure });
+        reporter.seen(v);
       } catch (e) {
         // The server restarting is no reason to stop training; the round ends if it stays away.
         log(`heartbeat failed: ${(e as Error).message}`);
@@ -142,6 +154,11 @@ export async function runNode(spec: LaunchSpec, opts: NodeOptions): Promise<Node
       if (v.phase === 'failed') {
         await stop(BROKEN_GROUP_GRACE_MS);
         return { state: 'failed', nodeId, rounds, message: v.message ?? 'the job failed' };
+      }
+      if (v.phase === 'cancelled') {
+        log(`job cancelled: stopping workers (${spec.graceSeconds} s grace)`);
+        await stop(spec.graceSeconds * 1000);
+        return { state: 'cancelled', nodeId, rounds, message: v.message ?? 'cancelled' };
       }
       if (v.phase === 'succeeded') {
         await stop(BROKEN_GROUP_GRACE_MS);
@@ -164,9 +181,10 @@ export async function runNode(spec: LaunchSpec, opts: NodeOptions): Promise<Node
           { jobId: opts.jobId, nonce, masterAddr: a.master_addr, masterPort: a.master_port, groupRank: a.group_rank, groupWorldSize: a.group_world_size, nprocPerNode: spec.nprocPerNode, restartCount: a.restart_count, maxRestarts: a.max_restarts },
           join(nodeDir, `round-${a.round}`),
           join(nodeDir, 'metrics'),
-          { checkpointDir, trackingUri: opts.trackingUri, resumeFrom: spec.resumeFrom, pythonPath: [join(PYTHON_DIR, 'trainyard_launch_hook'), PYTHON_DIR] },
+          { runId: reporter.runId ?? undefined, checkpointDir, trackingUri: opts.trackingUri, resumeFrom: spec.resumeFrom, pythonPath: [join(PYTHON_DIR, 'trainyard_launch_hook'), PYTHON_DIR] },
         );
       }
+      await forward();
       await sleep(POLL_MS);
     }
   } finally {

@@ -162,11 +162,11 @@ export async function launchOnAgents(program: Command, command: string[], flags:
       const { rendezvous: s } = await c.call<{ rendezvous: { phase: string; message: string | null; history: { at: number; kind: string; round: number; detail: Record<string, unknown> }[] } }>('GET', R);
       for (const h of s.history.slice(seen)) process.stderr.write(`trainyard: ${h.kind} round ${h.round}: ${JSON.stringify(h.detail)}\n`);
       seen = s.history.length;
-      if (s.phase === 'succeeded' || s.phase === 'failed') {
+      if (s.phase === 'succeeded' || s.phase === 'failed' || s.phase === 'cancelled') {
         await release();
         if (flags.json) printJson({ job_id: jobId, state: s.phase, message: s.message });
         else process.stdout.write(`job ${jobId} ${s.phase} on agents${s.message ? `: ${s.message}` : ''}\n`);
-        process.exitCode = s.phase === 'succeeded' ? 0 : 1;
+        process.exitCode = s.phase === 'succeeded' ? 0 : s.phase === 'cancelled' ? 130 : 1;
         return;
       }
       await new Promise((r) => setTimeout(r, 1000));

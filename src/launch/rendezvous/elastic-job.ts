@@ -148,11 +148,18 @@ export class ElasticJobRecord {
       } else if (h.kind === 'end') {
         to = 'restarting';
         if (h.detail.reason !== 'scale-up') {
-          failure = { round: h.round, ...h.detail };
+          failure = { round: h.round, at: h.at, ...h.detail };
           effects.tags['trainyard.launch.failed_node'] = String(h.detail.node ?? '');
           if (h.detail.rank !== undefined) effects.tags['trainyard.launch.failed_rank'] = String(h.detail.rank);
           effects.tags['trainyard.launch.failure'] = String(h.detail.message ?? `${h.detail.reason} on node ${h.detail.node}`).slice(0, 5000);
         }
+      } else if (h.kind === 'lost' && failure && failure.reason === 'worker-failure' && failure.round === h.round && h.at - Number(h.detail.silent_ms ?? 0) <= Number(failure.at)) {
+        // A member went silent before the failure was reported: its loss broke the collective and
+        // the reported rank is a victim (torchrun names the victim; we name the node that left).
+        const victim = { node: failure.node, rank: failure.rank, message: failure.message };
+        failure = { round: h.round, at: h.at, reason: 'node-lost', node: h.detail.node, silent_ms: h.detail.silent_ms, victim };
+        effects.tags['trainyard.launch.failed_node'] = String(h.detail.node);
+        effects.tags['trainyard.launch.failure'] = `node ${h.detail.node} lost (silent ${h.detail.silent_ms} ms); rank ${victim.rank} on node ${victim.node} failed on the broken group`;
       } else if (h.kind === 'failed') {
         to = 'failed';
         failure = { ...(failure ?? {}), round: failure?.round ?? h.round, job_message: h.detail.message };
