@@ -23,6 +23,7 @@ export interface NodeFlags {
   addr?: string;
   nodeName?: string;
   checkpointDir?: string;
+  experiment?: string;
   env: string[];
   json?: boolean;
 }
@@ -57,6 +58,7 @@ async function elasticSpec(command: string[], flags: NodeFlags, jobId: string) {
     noPython,
     graceSeconds: flags.grace as unknown as number,
     checkpointDir: flags.checkpointDir,
+    experiment: flags.experiment,
     env: parseEnvFlags(flags.env),
     cwd: process.cwd(),
   });
@@ -121,6 +123,7 @@ export function registerNodeCommands(program: Command): void {
       .option('--no-python', 'run the command itself, not through the interpreter')
       .option('--grace <s>', 'seconds between SIGTERM and SIGKILL when a round ends for a joining node', '30')
       .option('--checkpoint-dir <dir>', 'checkpoints, on storage every node sees (default <home>/launch/<job>/checkpoints)')
+      .option('--experiment <name>', "experiment of the job's tracking run (the first node to join names it)")
       .option('--env <NAME=VALUE>', 'extra worker environment (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
       .option('--json', 'print the outcome as JSON'),
   )

@@ -184,7 +184,8 @@ export class ElasticJobRecord {
       await tx.run('UPDATE launch_jobs SET state = ?, attempts = ?, restarts = ?, failure = ?, heartbeat_at = ?, ended_at = ?, updated_at = ? WHERE id = ?', [
         state,
         s.round,
-        s.restartCount,
+        // Rounds restarted: the last failure of a job past --max-restarts ended it, restarted nothing.
+        Math.min(s.restartCount, s.maxRestarts),
         failure ? JSON.stringify(failure) : null,
         now,
         ended,
