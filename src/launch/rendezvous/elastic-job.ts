@@ -33,6 +33,8 @@ export interface RunEffects {
 }
 
 const HEARTBEAT_WRITE_MS = 1000;
+/** A node joining while the first one creates the run waits this long for its id (it gets it on a later beat otherwise). */
+const LINK_WAIT_MS = 10_000;
 
 export interface LogFile {
   rank: number;
@@ -74,9 +76,11 @@ export class ElasticJobRecord {
     const existing = await this.db.one<{ kind: string; run_id: string | null }>('SELECT kind, run_id FROM launch_jobs WHERE id = ?', [jobId]);
     if (existing) {
       if (existing.kind !== 'elastic') throw new AlreadyExists(`Job '${jobId}' is a single-machine job (trainyard launch without --server); pick another job id`);
+      if (!existing.run_id) await this.linked(jobId);
       return;
     }
     const created = await this.db.transaction(async (tx) => {
+      // Concurrent first joins meet on the primary key: one creates the run, the others wait for it.
       const rows = await tx.all(
         `INSERT INTO launch_jobs (id, kind, state, spec, supervisor, supervisor_host, heartbeat_at, created_at, updated_at) VALUES (?, 'elastic', 'pending', ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING id`,
         [jobId, JSON.stringify(spec), `rendezvous:${randomBytes(8).toString('hex')}`, `rendezvous@${hostname()}`, now, now, now],
@@ -86,7 +90,7 @@ export class ElasticJobRecord {
       await appendJobEvent(tx, r, 'transition', 'pending', null, { kind: 'elastic', nnodes: `${spec.nnodes.min}:${spec.nnodes.max}`, nproc_per_node: spec.nprocPerNode }, now);
       return true;
     });
-    if (!created) return;
+    if (!created) return this.linked(jobId);
     const experimentId = await this.experiment(spec.experiment);
     const run = await this.tracking.runs.create({
       experimentId,
@@ -109,6 +113,16 @@ export class ElasticJobRecord {
       ],
     });
     await this.db.run('UPDATE launch_jobs SET run_id = ?, experiment_id = ?, updated_at = ? WHERE id = ?', [runId, experimentId, Date.now(), jobId]);
+  }
+
+  /** Waits (briefly) for the concurrent first join that won the claim to link the run. */
+  private async linked(jobId: string): Promise<void> {
+    const until = Date.now() + LINK_WAIT_MS;
+    while (Date.now() < until) {
+      const row = await this.db.one<{ run_id: string | null }>('SELECT run_id FROM launch_jobs WHERE id = ?', [jobId]);
+      if (row?.run_id) return;
+      await new Promise((r) => setTimeout(r, 50));
+    }
   }
 
   /** The run id and artifact location nodes log to (null until the run is linked). */
