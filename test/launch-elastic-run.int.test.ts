@@ -113,7 +113,9 @@ describe('elastic job record and tracking run', () => {
   }, 300_000);
 
   it('a rank that raises every round fails the job after max-restarts naming its node and rank; `jobs cancel` stops a running elastic job', async () => {
+    // Both jobs at once: they share nothing but the server.
     const bad = startNode(server.url, home, 'raises', 'x', ['--nnodes', '1:2', '--last-call', '0', '--max-restarts', '1'], ['--epochs', '1', '--fail-rank', '0', '--fault-step', '3']);
+    const long = startNode(server.url, home, 'cancel-me', 'c', ['--nnodes', '1:2', '--last-call', '0', '--grace', '10'], ['--epochs', '50', '--step-sleep-ms', '40']);
     expect(await bad.exited, bad.output()).toBe(1);
     const f = await job('raises');
     expect(f).toMatchObject({ kind: 'elastic', state: 'failed', attempts: 2, restarts: 1 });
@@ -123,7 +125,6 @@ describe('elastic job record and tracking run', () => {
     expect(fr.info.status).toBe('FAILED');
     expect(tag(fr, 'trainyard.launch.failed_rank')).toBe('0');
 
-    const long = startNode(server.url, home, 'cancel-me', 'c', ['--nnodes', '1:2', '--last-call', '0', '--grace', '10'], ['--epochs', '50', '--step-sleep-ms', '40']);
     await waitFor('a checkpoint', () => checkpointStep(home, 'cancel-me') >= 10, 120_000);
     const res = await runLaunch(['--uri', server.url, 'jobs', 'cancel', 'cancel-me'], home);
     expect(res.output).toContain('cancel requested');
