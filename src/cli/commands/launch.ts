@@ -135,7 +135,7 @@ export function registerLaunchCommands(program: Command): void {
       try {
         const res = await c.call<{ jobs: Job[] }>('GET', J, { state: opts.state, max_results: 1000 });
         if (opts.json) return printJson(res.jobs);
-        printTable(['JOB', 'STATE', 'ATTEMPTS', 'RESTARTS', 'RUN', 'CREATED'], res.jobs.map((j) => [j.job_id, j.state, j.attempts, j.restarts, j.run_id, formatTime(j.created_at)]));
+        printTable(['JOB', 'STATE', 'ATTEMPTS', 'RESTARTS', 'RUN', 'CREATED', 'KIND'], res.jobs.map((j) => [j.job_id, j.state, j.attempts, j.restarts, j.run_id, formatTime(j.created_at), j.kind]));
       } finally {
         await c.close();
       }
