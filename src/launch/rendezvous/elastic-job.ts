@@ -79,6 +79,8 @@ export class ElasticJobRecord {
       if (!existing.run_id) await this.linked(jobId);
       return;
     }
+    // Before the claim: a bad experiment name is refused with nothing stored.
+    const experimentId = await this.experiment(spec.experiment);
     const created = await this.db.transaction(async (tx) => {
       // Concurrent first joins meet on the primary key: one creates the run, the others wait for it.
       const rows = await tx.all(
@@ -91,7 +93,6 @@ export class ElasticJobRecord {
       return true;
     });
     if (!created) return this.linked(jobId);
-    const experimentId = await this.experiment(spec.experiment);
     const run = await this.tracking.runs.create({
       experimentId,
       runName: jobId,
