@@ -159,7 +159,9 @@ export async function launchOnAgents(program: Command, command: string[], flags:
       last_call_ms: Math.round(secondsFlag(flags.lastCall, '--last-call') * 1000),
       node_timeout_ms: Math.round(Math.max(0.5, secondsFlag(flags.nodeTimeout, '--node-timeout')) * 1000),
     });
-    process.stderr.write(`trainyard: job ${jobId}: ${placed.items.length} node task(s) queued for agents (--nnodes ${spec.nnodes.min}:${spec.nnodes.max})\n`);
+    // The server opened the job (`trainyard jobs show`) and its tracking run with the placement.
+    const runId = (await c.call<{ job: { run_id: string | null } }>('GET', `/api/v1/jobs/${encodeURIComponent(jobId)}`).catch(() => ({ job: { run_id: null } }))).job.run_id;
+    process.stderr.write(`trainyard: job ${jobId}: ${placed.items.length} node task(s) queued for agents (--nnodes ${spec.nnodes.min}:${spec.nnodes.max})${runId ? `, tracking run ${runId}` : ''}\n`);
     let seen = 0;
     for (;;) {
       const { rendezvous: s } = await c.call<{ rendezvous: { phase: string; message: string | null; history: { at: number; kind: string; round: number; detail: Record<string, unknown> }[] } }>('GET', R);
@@ -167,7 +169,7 @@ export async function launchOnAgents(program: Command, command: string[], flags:
       seen = s.history.length;
       if (s.phase === 'succeeded' || s.phase === 'failed' || s.phase === 'cancelled') {
         await release();
-        if (flags.json) printJson({ job_id: jobId, state: s.phase, message: s.message });
+        if (flags.json) printJson({ job_id: jobId, run_id: runId, state: s.phase, message: s.message });
         else process.stdout.write(`job ${jobId} ${s.phase} on agents${s.message ? `: ${s.message}` : ''}\n`);
         process.exitCode = s.phase === 'succeeded' ? 0 : s.phase === 'cancelled' ? 130 : 1;
         return;
