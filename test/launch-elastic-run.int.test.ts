@@ -107,7 +107,7 @@ describe('elastic job record and tracking run', () => {
     const list = await runLaunch(['--uri', server.url, 'jobs', 'list', '--json'], home);
     expect(JSON.parse(list.output).find((x: any) => x.job_id === id)).toMatchObject({ kind: 'elastic', state: 'succeeded', run_id: j.run_id });
     const show = await runLaunch(['--uri', server.url, 'jobs', 'show', id], home);
-    expect(show.output).toContain('failed: node-lost on node b');
+    expect(show.output).toContain('last failure: node-lost on node b: node b lost (silent');
     expect(show.output).toMatch(/^1\s+2\s+a,b\s+/m);
     expect(show.output).toMatch(/^2\s+1\s+a\s+/m);
   }, 300_000);

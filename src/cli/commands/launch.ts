@@ -149,7 +149,7 @@ export function registerLaunchCommands(program: Command): void {
         const { job } = await c.call<{ job: Job }>('GET', `${J}/${encodeURIComponent(id)}`);
         if (opts.json) return printJson(job);
         process.stdout.write(`job ${job.job_id}: ${job.state}, ${job.attempts} attempt(s), ${job.restarts} restart(s), run ${job.run_id ?? '-'}\n`);
-        if (job.failure) process.stdout.write(job.kind === 'elastic' ? `failed: ${job.failure.reason ?? 'failure'}${job.failure.node ? ` on node ${job.failure.node}` : ''}${job.failure.rank !== undefined ? ` rank ${job.failure.rank}` : ''}: ${job.failure.message ?? job.failure.job_message ?? ''}\n` : `failed rank ${job.failure.rank}: ${job.failure.message}\n`);
+        if (job.failure) process.stdout.write(job.kind === 'elastic' ? `${job.state === 'failed' ? 'failed' : 'last failure'}: ${job.failure.reason ?? 'failure'}${job.failure.node ? ` on node ${job.failure.node}` : ''}${job.failure.rank !== undefined ? ` rank ${job.failure.rank}` : ''}: ${job.failure.message ?? job.failure.job_message ?? ''}\n` : `failed rank ${job.failure.rank}: ${job.failure.message}\n`);
         if (job.elastic) {
           process.stdout.write(`elastic --nnodes ${job.elastic.min_nodes}:${job.elastic.max_nodes} x ${job.elastic.nproc_per_node} worker(s), rendezvous ${job.elastic.phase}\n`);
           printTable(['ROUND', 'WORLD', 'NODES', 'MASTER', 'RESTARTS', 'ENDED'], job.elastic.rounds.map((r) => [r.round, r.world_size, r.nodes.join(','), r.master, r.restart_count, r.ended ? `${r.ended.reason}${r.ended.node ? ` (${r.ended.node})` : ''}` : '']));

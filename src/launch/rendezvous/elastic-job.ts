@@ -164,6 +164,8 @@ export class ElasticJobRecord {
         to = 'restarting';
         if (h.detail.reason !== 'scale-up') {
           failure = { round: h.round, at: h.at, ...h.detail };
+          // Readers (CLI, UI) show failure.message: a lost node's end has none of its own.
+          if (failure.message === undefined) failure.message = `${h.detail.reason} on node ${h.detail.node}`;
           effects.tags['trainyard.launch.failed_node'] = String(h.detail.node ?? '');
           if (h.detail.rank !== undefined) effects.tags['trainyard.launch.failed_rank'] = String(h.detail.rank);
           effects.tags['trainyard.launch.failure'] = String(h.detail.message ?? `${h.detail.reason} on node ${h.detail.node}`).slice(0, 5000);
@@ -172,13 +174,12 @@ export class ElasticJobRecord {
         // A member went silent before the failure was reported: its loss broke the collective and
         // the reported rank is a victim (torchrun names the victim; we name the node that left).
         const victim = { node: failure.node, rank: failure.rank, message: failure.message };
-        failure = { round: h.round, at: h.at, reason: 'node-lost', node: h.detail.node, silent_ms: h.detail.silent_ms, victim };
+        failure = { round: h.round, at: h.at, reason: 'node-lost', node: h.detail.node, silent_ms: h.detail.silent_ms, message: `node ${h.detail.node} lost (silent ${h.detail.silent_ms} ms)`, victim };
         effects.tags['trainyard.launch.failed_node'] = String(h.detail.node);
         effects.tags['trainyard.launch.failure'] = `node ${h.detail.node} lost (silent ${h.detail.silent_ms} ms); rank ${victim.rank} on node ${victim.node} failed on the broken group`;
       } else if (h.kind === 'failed') {
         to = 'failed';
-        failure = { ...(failure ?? {}), round: failure?.round ?? h.round, job_message: h.detail.message };
-        if (!failure.reason) failure.reason = 'join-timeout';
+        failure = failure ? { ...failure, job_message: h.detail.message } : { round: h.round, reason: 'join-timeout', message: h.detail.message };
         effects.tags['trainyard.launch.failure'] = String(h.detail.message).slice(0, 5000);
       } else if (h.kind === 'succeeded') to = 'succeeded';
       else if (h.kind === 'cancelled') to = 'cancelled';
