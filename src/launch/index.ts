@@ -13,7 +13,7 @@ export { JobsService, SUPERVISOR_STALE_MS, type Job, type JobEvent } from './job
 export { launchRoutes } from './routes.js';
 export { jobEventRoutes } from './event-routes.js';
 export { JobLiveLogs, LIVE_LOG_MAX_BYTES, type LiveLogChunk } from './live-logs.js';
-export { RendezvousService, rendezvousRoutes, NodePlacement, LAUNCH_NODE_KIND, type LaunchNodePayload, type NodeView, type RdzvState } from './rendezvous/index.js';
+export { RendezvousService, ElasticJobRecord, type NodeAnswer, rendezvousRoutes, NodePlacement, LAUNCH_NODE_KIND, type LaunchNodePayload, type NodeView, type RdzvState } from './rendezvous/index.js';
 export { launchJob, type LaunchOptions, type LaunchResult } from './launch-job.js';
 export { Supervisor, PYTHON_DIR, type JobOutcome, type SuperviseOptions } from './supervisor.js';
 export { JOB_STATES, TERMINAL, type JobState, type JobRecorder, type CheckpointInfo } from './recorder.js';

@@ -29,8 +29,22 @@ export interface JobEvent {
   detail: Record<string, unknown>;
 }
 
+/** What an elastic job adds (`kind` 'elastic'): its rounds and nodes, from the rendezvous. */
+export interface ElasticView {
+  phase: string;
+  round: number;
+  message: string | null;
+  min_nodes: number;
+  max_nodes: number;
+  nproc_per_node: number;
+  nodes: { id: string; host: string; addr: string; status: string; rank: number | null; seen_at: number }[];
+  rounds: { round: number; at: number; nodes: string[]; world_size: number; master: string; restart_count: number; ended?: { at: number; reason: string; node?: string } }[];
+}
+
 export interface Job {
   job_id: string;
+  /** 'single': one supervising process (`trainyard launch`); 'elastic': nodes meeting in the server's rendezvous. */
+  kind: 'single' | 'elastic';
   state: JobState;
   spec: Record<string, unknown>;
   run_id: string | null;
@@ -45,10 +59,12 @@ export interface Job {
   updated_at: number;
   ended_at: number | null;
   events?: JobEvent[];
+  elastic?: ElasticView;
 }
 
-interface Row {
+export interface Row {
   id: string;
+  kind: 'single' | 'elastic';
   state: JobState;
   spec: string;
   run_id: string | null;
@@ -68,13 +84,14 @@ interface Row {
   next_seq: number;
 }
 
-function alive(r: Row, now: number): boolean {
+export function alive(r: Row, now: number): boolean {
   return !TERMINAL.includes(r.state) && r.heartbeat_at !== null && now - Number(r.heartbeat_at) < SUPERVISOR_STALE_MS;
 }
 
 function toJob(r: Row, now = Date.now()): Job {
   return {
     job_id: r.id,
+    kind: r.kind ?? 'single',
     state: r.state,
     spec: JSON.parse(r.spec),
     run_id: r.run_id,
@@ -88,6 +105,45 @@ function toJob(r: Row, now = Date.now()): Job {
     created_at: Number(r.created_at),
     updated_at: Number(r.updated_at),
     ended_at: r.ended_at === null ? null : Number(r.ended_at),
+  };
+}
+
+/** Appends one event to a job's history (the caller's transaction holds the job's row). */
+export async function appendJobEvent(ex: Executor, r: { id: string; next_seq: number }, kind: string, state: JobState | null, attempt: number | null, detail: Record<string, unknown>, now: number): Promise<void> {
+  const seq = Number(r.next_seq);
+  await ex.run('INSERT INTO launch_job_events (job_id, seq, at, kind, state, attempt, detail) VALUES (?, ?, ?, ?, ?, ?, ?)', [r.id, seq, now, kind, state, attempt, JSON.stringify(detail)]);
+  await ex.run('UPDATE launch_jobs SET next_seq = ? WHERE id = ?', [seq + 1, r.id]);
+  r.next_seq = seq + 1;
+}
+
+interface RdzvDoc {
+  phase: string;
+  round: number;
+  message: string | null;
+  min: number;
+  max: number;
+  nproc: number;
+  nodes: { id: string; host: string; addr: string; status: string; rank: number | null; seenAt: number }[];
+  history: { at: number; kind: string; round: number; detail: Record<string, any> }[];
+}
+
+function elasticView(d: RdzvDoc): ElasticView {
+  const rounds: ElasticView['rounds'] = [];
+  for (const h of d.history) {
+    if (h.kind === 'round') rounds.push({ round: h.round, at: h.at, nodes: h.detail.nodes, world_size: h.detail.world_size, master: h.detail.master, restart_count: h.detail.restart_count });
+    else if ((h.kind === 'end' || h.kind === 'succeeded' || h.kind === 'failed' || h.kind === 'cancelled') && rounds.at(-1)?.round === h.round && !rounds.at(-1)!.ended) {
+      rounds.at(-1)!.ended = { at: h.at, reason: h.kind === 'end' ? String(h.detail.reason) : h.kind, ...(h.detail.node ? { node: String(h.detail.node) } : {}) };
+    }
+  }
+  return {
+    phase: d.phase,
+    round: d.round,
+    message: d.message,
+    min_nodes: d.min,
+    max_nodes: d.max,
+    nproc_per_node: d.nproc,
+    nodes: d.nodes.map((n) => ({ id: n.id, host: n.host, addr: n.addr, status: n.status, rank: n.rank, seen_at: n.seenAt })),
+    rounds,
   };
 }
 
@@ -106,11 +162,8 @@ export class JobsService {
     return r;
   }
 
-  private async addEvent(ex: Executor, r: Row, kind: string, state: JobState | null, attempt: number | null, detail: Record<string, unknown>, now: number): Promise<void> {
-    const seq = Number(r.next_seq);
-    await ex.run('INSERT INTO launch_job_events (job_id, seq, at, kind, state, attempt, detail) VALUES (?, ?, ?, ?, ?, ?, ?)', [r.id, seq, now, kind, state, attempt, JSON.stringify(detail)]);
-    await ex.run('UPDATE launch_jobs SET next_seq = ? WHERE id = ?', [seq + 1, r.id]);
-    r.next_seq = seq + 1;
+  private addEvent(ex: Executor, r: Row, kind: string, state: JobState | null, attempt: number | null, detail: Record<string, unknown>, now: number): Promise<void> {
+    return appendJobEvent(ex, r, kind, state, attempt, detail, now);
   }
 
   /**
@@ -124,6 +177,7 @@ export class JobsService {
     return this.db.transaction(async (tx) => {
       const existing = await tx.one<Row>(`SELECT * FROM launch_jobs WHERE id = ?${tx.dialect === 'postgres' ? ' FOR UPDATE' : ''}`, [id]);
       if (existing) {
+        if (existing.kind === 'elastic') throw new AlreadyExists(`Job '${id}' is an elastic multi-node job (its nodes meet in the server's rendezvous); pick another job id`);
         if (alive(existing, now)) throw new AlreadyExists(`Job '${id}' is already running (supervisor pid ${existing.supervisor_pid} on ${existing.supervisor_host}); cancel it or pick another job id`);
         if (existing.state === 'succeeded') throw new AlreadyExists(`Job '${id}' already succeeded; pick another job id (use --resume-from ${existing.run_id ?? '<run_id>'} to start from its checkpoint)`);
         await tx.run(
@@ -229,8 +283,10 @@ export class JobsService {
       'SELECT seq, at, kind, state, attempt, detail FROM launch_job_events WHERE job_id = ? ORDER BY seq',
       [id],
     );
+    const rdzv = r.kind === 'elastic' ? await this.db.one<{ state: string }>('SELECT state FROM launch_rendezvous WHERE job_id = ?', [id]) : undefined;
     return {
       ...toJob(r),
+      ...(rdzv ? { elastic: elasticView(JSON.parse(rdzv.state) as RdzvDoc) } : {}),
       events: events.map((e) => ({ seq: Number(e.seq), at: Number(e.at), kind: e.kind, state: e.state, attempt: e.attempt === null ? null : Number(e.attempt), detail: JSON.parse(e.detail) })),
     };
   }

@@ -20,9 +20,10 @@ import type { ApiCaller } from './api-recorder.js';
 import { freePort } from './free-port.js';
 import type { LaunchSpec } from './job-spec.js';
 import { detectHang, readBeat, type Hang } from './heartbeats.js';
+import { NodeReporter } from './node-reporter.js';
 import { killAllWithEnv } from './process-tree.js';
 import { startReaper } from './reaper.js';
-import type { NodeView, RankTime, WorkersState } from './rendezvous/index.js';
+import type { NodeAnswer, RankTime, WorkersState } from './rendezvous/index.js';
 import { rootCause, type Failure } from './root-cause.js';
 import { newNonce, PYTHON_DIR } from './supervisor.js';
 import { WorkerGroup } from './worker-group.js';
@@ -87,9 +88,13 @@ export async function runNode(spec: LaunchSpec, opts: NodeOptions): Promise<Node
   let cancelled = opts.signal?.aborted ?? false;
   const onAbort = () => (cancelled = true);
   opts.signal?.addEventListener('abort', onAbort);
+  // Rank 0's metrics, checkpoints and rank logs go to the job's tracking run through the server.
+  const reporter = new NodeReporter(opts.api, path, nodeId, join(nodeDir, 'metrics'), checkpointDir);
+  const forward = () => reporter.forward().catch((e) => log(`metrics/checkpoint not recorded: ${(e as Error).message}`));
 
-  const joinRdzv = async (): Promise<NodeView> =>
-    opts.api.call<NodeView>('POST', `${path}/join`, {
+  const joinRdzv = async (): Promise<NodeAnswer> => {
+    const answer = await opts.api.call<NodeAnswer>('POST', `${path}/join`, {
+      spec,
       node_id: nodeId,
       host: hostname(),
       addr,
@@ -103,6 +108,9 @@ export async function runNode(spec: LaunchSpec, opts: NodeOptions): Promise<Node
       last_call_ms: Math.round(opts.lastCallSeconds * 1000),
       node_timeout_ms: Math.round(opts.nodeTimeoutSeconds * 1000),
     });
+    reporter.seen(answer);
+    return answer;
+  };
 
   let group: WorkerGroup | null = null;
   let groupRound = 0;
@@ -128,8 +136,11 @@ export async function runNode(spec: LaunchSpec, opts: NodeOptions): Promise<Node
   };
   const stop = async (graceMs: number) => {
     if (!group) return;
-    await beatingWhile(group.stop(graceMs));
+    const g = group;
+    await beatingWhile(g.stop(graceMs));
     group = null;
+    await forward();
+    await reporter.attachLogs(groupRound, g.files).catch((e) => log(`round ${groupRound} logs not attached: ${(e as Error).message}`));
   };
   try {
     let v = await joinRdzv();
@@ -138,7 +149,7 @@ export async function runNode(spec: LaunchSpec, opts: NodeOptions): Promise<Node
       if (cancelled) {
         // Leave first: the other nodes re-form now, and our workers' going is no failure of theirs.
         const reason = typeof opts.signal?.reason === 'string' ? opts.signal.reason : undefined;
-        const left = await opts.api.call<NodeView>('POST', `${path}/leave`, { node_id: nodeId, reason }).catch((e: Error) => {
+        const left = await opts.api.call<NodeAnswer>('POST', `${path}/leave`, { node_id: nodeId, reason }).catch((e: Error) => {
           log(`could not tell the rendezvous this node leaves (${e.message}); the others notice after --node-timeout`);
           return undefined;
         });
@@ -168,7 +179,8 @@ export async function runNode(spec: LaunchSpec, opts: NodeOptions): Promise<Node
         }
       }
       try {
-        v = await opts.api.call<NodeView>('POST', `${path}/heartbeat`, { node_id: nodeId, round: groupRound, workers, failure, ranks });
+        v = await opts.api.call<NodeAnswer>('POST', `${path}/heartbeat`, { node_id: nodeId, round: groupRound, workers, failure, ranks });
+        reporter.seen(v);
       } catch (e) {
         // The server restarting is no reason to stop training; the round ends if it stays away.
         log(`heartbeat failed: ${(e as Error).message}`);
@@ -183,6 +195,11 @@ export async function runNode(spec: LaunchSpec, opts: NodeOptions): Promise<Node
       if (v.phase === 'failed') {
         await stop(BROKEN_GROUP_GRACE_MS);
         return { state: 'failed', nodeId, rounds, message: v.message ?? 'the job failed' };
+      }
+      if (v.phase === 'cancelled') {
+        log(`job cancelled: stopping workers (${spec.graceSeconds} s grace)`);
+        await stop(spec.graceSeconds * 1000);
+        return { state: 'cancelled', nodeId, rounds, message: v.message ?? 'cancelled' };
       }
       if (v.phase === 'succeeded') {
         await stop(BROKEN_GROUP_GRACE_MS);
@@ -207,9 +224,10 @@ export async function runNode(spec: LaunchSpec, opts: NodeOptions): Promise<Node
           { jobId: opts.jobId, nonce, masterAddr: a.master_addr, masterPort: a.master_port, groupRank: a.group_rank, groupWorldSize: a.group_world_size, nprocPerNode: spec.nprocPerNode, restartCount: a.restart_count, maxRestarts: a.max_restarts },
           join(nodeDir, `round-${a.round}`),
           join(nodeDir, 'metrics'),
-          { checkpointDir, trackingUri: opts.trackingUri, resumeFrom: spec.resumeFrom, pythonPath: [join(PYTHON_DIR, 'trainyard_launch_hook'), PYTHON_DIR] },
+          { runId: reporter.runId ?? undefined, checkpointDir, trackingUri: opts.trackingUri, resumeFrom: spec.resumeFrom, pythonPath: [join(PYTHON_DIR, 'trainyard_launch_hook'), PYTHON_DIR] },
         );
       }
+      await forward();
       await sleep(POLL_MS);
     }
   } finally {

@@ -8,7 +8,7 @@ import { createTracking, experimentRootUnder, runArtifactRoutes, runEventRoutes,
 import { createCollab } from '../collab/index.js';
 import { auditRoutes } from '../audit/index.js';
 import { StudyService, tuningRoutes } from '../tuning/index.js';
-import { JobLiveLogs, JobsService, jobEventRoutes, launchRoutes, NodePlacement, RendezvousService, rendezvousRoutes } from '../launch/index.js';
+import { ElasticJobRecord, JobLiveLogs, JobsService, jobEventRoutes, launchRoutes, NodePlacement, RendezvousService, rendezvousRoutes } from '../launch/index.js';
 import { createPipelines, pipelineEventRoutes, type Pipelines } from '../pipelines/index.js';
 import { createAgents } from '../agents/index.js';
 import { pipelineStepSdk } from './pipeline-step-sdk.js';
@@ -64,7 +64,7 @@ export function createDomains(db: Database, opts: DomainOptions): Domains {
   // Remote executors (Kubernetes pods) report to this server: its URL once it listens.
   // Agents drain the work queue; the `agents` pipeline executor finds them in the services.
   const agents = createAgents(db);
-  const rdzv = new RendezvousService(db);
+  const rdzv = new RendezvousService(db, Date.now, new ElasticJobRecord(db, tracking));
   const rendezvous = rendezvousRoutes(rdzv, new NodePlacement(agents.service, rdzv));
   const pipelines = createPipelines(db, { home: opts.home, trainyard: pipelineStepSdk(routes, locations), services: { agents: agents.service }, ...(opts.serverUrl ? { hostUrl: opts.serverUrl } : {}) });
   pipelinesRef = pipelines;

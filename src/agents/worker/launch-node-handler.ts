@@ -40,7 +40,7 @@ registerTaskHandler(LAUNCH_NODE_KIND, async (payload, ctx) => {
   } catch (e) {
     if (e instanceof TaskFailed) throw e;
     // The job ended before this node could join (a queued spare): nothing to retry.
-    throw new TaskFailed((e as Error).message, { retry: !/has (succeeded|failed)/.test((e as Error).message) });
+    throw new TaskFailed((e as Error).message, { retry: !/has (succeeded|failed|cancelled)/.test((e as Error).message) });
   } finally {
     await api.close();
   }

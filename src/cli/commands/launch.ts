@@ -135,7 +135,7 @@ export function registerLaunchCommands(program: Command): void {
       try {
         const res = await c.call<{ jobs: Job[] }>('GET', J, { state: opts.state, max_results: 1000 });
         if (opts.json) return printJson(res.jobs);
-        printTable(['JOB', 'STATE', 'ATTEMPTS', 'RESTARTS', 'RUN', 'CREATED'], res.jobs.map((j) => [j.job_id, j.state, j.attempts, j.restarts, j.run_id, formatTime(j.created_at)]));
+        printTable(['JOB', 'STATE', 'ATTEMPTS', 'RESTARTS', 'RUN', 'CREATED', 'KIND'], res.jobs.map((j) => [j.job_id, j.state, j.attempts, j.restarts, j.run_id, formatTime(j.created_at), j.kind]));
       } finally {
         await c.close();
       }
@@ -149,7 +149,11 @@ export function registerLaunchCommands(program: Command): void {
         const { job } = await c.call<{ job: Job }>('GET', `${J}/${encodeURIComponent(id)}`);
         if (opts.json) return printJson(job);
         process.stdout.write(`job ${job.job_id}: ${job.state}, ${job.attempts} attempt(s), ${job.restarts} restart(s), run ${job.run_id ?? '-'}\n`);
-        if (job.failure) process.stdout.write(`failed rank ${job.failure.rank}: ${job.failure.message}\n`);
+        if (job.failure) process.stdout.write(job.kind === 'elastic' ? `${job.state === 'failed' ? 'failed' : 'last failure'}: ${job.failure.reason ?? 'failure'}${job.failure.node ? ` on node ${job.failure.node}` : ''}${job.failure.rank !== undefined ? ` rank ${job.failure.rank}` : ''}: ${job.failure.message ?? job.failure.job_message ?? ''}\n` : `failed rank ${job.failure.rank}: ${job.failure.message}\n`);
+        if (job.elastic) {
+          process.stdout.write(`elastic --nnodes ${job.elastic.min_nodes}:${job.elastic.max_nodes} x ${job.elastic.nproc_per_node} worker(s), rendezvous ${job.elastic.phase}\n`);
+          printTable(['ROUND', 'WORLD', 'NODES', 'MASTER', 'RESTARTS', 'ENDED'], job.elastic.rounds.map((r) => [r.round, r.world_size, r.nodes.join(','), r.master, r.restart_count, r.ended ? `${r.ended.reason}${r.ended.node ? ` (${r.ended.node})` : ''}` : '']));
+        }
         if (job.checkpoint) process.stdout.write(`checkpoint: step ${job.checkpoint.step} ${job.checkpoint.path} sha256 ${job.checkpoint.sha256}\n`);
         printTable(['AT', 'KIND', 'STATE', 'ATTEMPT', 'DETAIL'], (job.events ?? []).filter((e) => e.kind !== 'checkpoint').map((e) => [formatTime(e.at), e.kind, e.state, e.attempt, JSON.stringify(e.detail)]), 80);
       } finally {

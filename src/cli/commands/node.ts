@@ -23,6 +23,7 @@ export interface NodeFlags {
   addr?: string;
   nodeName?: string;
   checkpointDir?: string;
+  experiment?: string;
   env: string[];
   json?: boolean;
   /** Hang detection on this node's ranks (`launch` has the same flags). */
@@ -62,6 +63,7 @@ async function elasticSpec(command: string[], flags: NodeFlags, jobId: string) {
     stallSeconds: flags.stallTimeout as unknown as number,
     startupSeconds: flags.startupTimeout as unknown as number,
     checkpointDir: flags.checkpointDir,
+    experiment: flags.experiment,
     env: parseEnvFlags(flags.env),
     cwd: process.cwd(),
   });
@@ -129,6 +131,7 @@ export function registerNodeCommands(program: Command): void {
       .option('--stall-timeout <s>', 'seconds without a completed step on a rank of this node before the job counts as hung and restarts the round (0 = off)', '300')
       .option('--startup-timeout <s>', 'seconds to the first completed step of a round (0 = off)', '600')
       .option('--checkpoint-dir <dir>', 'checkpoints, on storage every node sees (default <home>/launch/<job>/checkpoints)')
+      .option('--experiment <name>', "experiment of the job's tracking run (the first node to join names it)")
       .option('--env <NAME=VALUE>', 'extra worker environment (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
       .option('--json', 'print the outcome as JSON'),
   )
@@ -164,17 +167,19 @@ export async function launchOnAgents(program: Command, command: string[], flags:
       last_call_ms: Math.round(secondsFlag(flags.lastCall, '--last-call') * 1000),
       node_timeout_ms: Math.round(Math.max(0.5, secondsFlag(flags.nodeTimeout, '--node-timeout')) * 1000),
     });
-    process.stderr.write(`trainyard: job ${jobId}: ${placed.items.length} node task(s) queued for agents (--nnodes ${spec.nnodes.min}:${spec.nnodes.max})\n`);
+    // The server opened the job (`trainyard jobs show`) and its tracking run with the placement.
+    const runId = (await c.call<{ job: { run_id: string | null } }>('GET', `/api/v1/jobs/${encodeURIComponent(jobId)}`).catch(() => ({ job: { run_id: null } }))).job.run_id;
+    process.stderr.write(`trainyard: job ${jobId}: ${placed.items.length} node task(s) queued for agents (--nnodes ${spec.nnodes.min}:${spec.nnodes.max})${runId ? `, tracking run ${runId}` : ''}\n`);
     let seen = 0;
     for (;;) {
       const { rendezvous: s } = await c.call<{ rendezvous: { phase: string; message: string | null; history: { at: number; kind: string; round: number; detail: Record<string, unknown> }[] } }>('GET', R);
       for (const h of s.history.slice(seen)) process.stderr.write(`trainyard: ${h.kind} round ${h.round}: ${JSON.stringify(h.detail)}\n`);
       seen = s.history.length;
-      if (s.phase === 'succeeded' || s.phase === 'failed') {
+      if (s.phase === 'succeeded' || s.phase === 'failed' || s.phase === 'cancelled') {
         await release();
-        if (flags.json) printJson({ job_id: jobId, state: s.phase, message: s.message });
+        if (flags.json) printJson({ job_id: jobId, run_id: runId, state: s.phase, message: s.message });
         else process.stdout.write(`job ${jobId} ${s.phase} on agents${s.message ? `: ${s.message}` : ''}\n`);
-        process.exitCode = s.phase === 'succeeded' ? 0 : 1;
+        process.exitCode = s.phase === 'succeeded' ? 0 : s.phase === 'cancelled' ? 130 : 1;
         return;
       }
       await new Promise((r) => setTimeout(r, 1000));

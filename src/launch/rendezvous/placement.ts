@@ -28,7 +28,7 @@ export class NodePlacement {
   ) {}
 
   async place(jobId: string, cfg: RdzvConfig, spec: LaunchSpec): Promise<{ rendezvous: RdzvState; items: number[] }> {
-    const rendezvous = await this.rdzv.create(jobId, cfg);
+    const rendezvous = await this.rdzv.create(jobId, cfg, spec);
     const payload: LaunchNodePayload = { job_id: jobId, spec, join_timeout_ms: cfg.joinTimeoutMs, last_call_ms: cfg.lastCallMs, node_timeout_ms: cfg.nodeTimeoutMs };
     const items: number[] = [];
     for (let i = 0; i < cfg.max; i++) {

@@ -9,17 +9,25 @@
  * | GET | /api/v1/rendezvous/:job_id | | { rendezvous } (nodes, round, master, history) |
  * | POST | /api/v1/rendezvous/:job_id/place | spec, join_timeout_ms, last_call_ms, node_timeout_ms | { rendezvous, items } (nodes on agents) |
  * | POST | /api/v1/rendezvous/:job_id/release | | { cancelled } (the job's node tasks left) |
+ * | POST | /api/v1/rendezvous/:job_id/checkpoint | node_id, step, path, sha256 | { recorded } (latest on the job and its run) |
+ * | POST | /api/v1/rendezvous/:job_id/logs | node_id, round, files [{ rank, stream, artifact_path }] | {} (listed on the job) |
+ *
+ * A join may carry the node's `spec` (command, experiment, ...): the first one opens the job's
+ * row in the jobs API and its tracking run. Join and heartbeat answers carry `run_id` and
+ * `artifact_uri`, where the node sends rank 0's metrics and its rank logs.
  */
 import { InvalidParameter } from '../../core/errors.js';
-import { objectAt, optEnum, optInt, optString, reqInt, reqString, type Fields } from '../../core/request-fields.js';
+import { objectAt, optArray, optEnum, optInt, optString, reqInt, reqString, type Fields } from '../../core/request-fields.js';
 import type { JsonRoute, RouteAuth } from '../../core/route.js';
 import { validateSpec, type LaunchInput } from '../job-spec.js';
+import type { ElasticSpec } from './elastic-job.js';
 import type { NodePlacement } from './placement.js';
 import type { RendezvousService } from './service.js';
 import type { RankTime, RdzvConfig } from './state.js';
 
 const R = '/api/v1/rendezvous';
 const WORKERS = ['idle', 'running', 'failed', 'hung', 'succeeded'] as const;
+const STREAMS = ['stdout', 'stderr'] as const;
 
 /** `ranks`: each local rank's own compute time, as the node read it from the heartbeat files. */
 function rankTimes(v: unknown): RankTime[] | undefined {
@@ -31,6 +39,12 @@ function rankTimes(v: unknown): RankTime[] | undefined {
     if (!ok) throw new InvalidParameter(`ranks[${i}] must be {rank: int >= 0, own_ms: number >= 0 or null, own_samples: int >= 0}`);
     return { rank: o.rank as number, own_ms: o.own_ms as number | null, own_samples: o.own_samples as number };
   });
+}
+
+/** A joining node's spec: validated like a launch's, so a bad one is refused before anything is stored. */
+function joinSpec(f: Fields): ElasticSpec | undefined {
+  if (f.spec === undefined || f.spec === null) return undefined;
+  return validateSpec(objectAt(f.spec, 'spec') as unknown as LaunchInput) as ElasticSpec;
 }
 
 function timing(f: Fields): Pick<RdzvConfig, 'joinTimeoutMs' | 'lastCallMs' | 'nodeTimeoutMs'> {
@@ -74,8 +88,22 @@ export function rendezvousRoutes(rdzv: RendezvousService, placement?: NodePlacem
           ...timing(f),
         },
         { nodeId: reqString(f, 'node_id'), host: reqString(f, 'host'), addr: reqString(f, 'addr'), port: reqInt(f, 'port', { min: 1, max: 65535 }) },
+        joinSpec(f),
       );
     }, EDIT_OR_CREATE),
+    post(`${R}/:job_id/checkpoint`, async (f: Fields) =>
+      rdzv.checkpoint(reqString(f, 'job_id'), reqString(f, 'node_id'), { step: reqInt(f, 'step', { min: 0 }), path: reqString(f, 'path'), sha256: reqString(f, 'sha256') }),
+    ),
+    post(`${R}/:job_id/logs`, async (f: Fields) => {
+      const files = (optArray(f, 'files') ?? []).slice(0, 1000).map((x, i) => {
+        const o = objectAt(x, `files[${i}]`) as Fields;
+        const stream = optEnum(o, 'stream', STREAMS);
+        if (!stream) throw new InvalidParameter(`files[${i}].stream must be one of ${STREAMS.join(', ')}`);
+        return { rank: reqInt(o, 'rank', { min: 0 }), stream, artifact_path: reqString(o, 'artifact_path') };
+      });
+      await rdzv.logs(reqString(f, 'job_id'), reqString(f, 'node_id'), reqInt(f, 'round', { min: 0 }), files);
+      return {};
+    }),
     post(`${R}/:job_id/heartbeat`, async (f: Fields) => {
       const workers = optEnum(f, 'workers', WORKERS);
       if (!workers) throw new InvalidParameter(`Missing value for required parameter 'workers' (one of ${WORKERS.join(', ')}).`);

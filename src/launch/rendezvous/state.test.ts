@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { join, leave, newState, report, view, type RdzvConfig, type RdzvState } from './state.js';
+import { cancel, join, leave, newState, report, view, type RdzvConfig, type RdzvState } from './state.js';
 
 const cfg: RdzvConfig = { min: 1, max: 2, nproc: 1, maxRestarts: 3, joinTimeoutMs: 10_000, lastCallMs: 1000, nodeTimeoutMs: 3000 };
 const node = (id: string, port: number) => ({ nodeId: id, host: id, addr: `10.0.0.${port % 250}`, port });
@@ -163,5 +163,18 @@ describe('rendezvous state machine', () => {
     report(u, { nodeId: 'a', round: 1, workers: 'running', ranks: [t(0, 25), t(1, 40), t(9, 900)] }, 100);
     report(u, { nodeId: 'b', round: 1, workers: 'running', ranks: [t(2, 30), t(3, 26)] }, 200);
     expect(u.history.filter((h) => h.kind === 'straggler')).toEqual([]);
+  });
+
+  it('a cancelled job gives no assignment, ignores beats and refuses joins', () => {
+    const c = { ...cfg, lastCallMs: 0 };
+    const s = newState('j', c, 0);
+    join(s, c, node('a', 101), 0);
+    cancel(s, 100);
+    expect(view(s, 'a')).toMatchObject({ phase: 'cancelled', assignment: null, message: 'cancelled' });
+    report(s, { nodeId: 'a', round: 1, workers: 'failed' }, 200);
+    expect(s.phase).toBe('cancelled');
+    expect(s.restartCount).toBe(0);
+    expect(() => join(s, c, node('b', 102), 300)).toThrow('job j has cancelled: cancelled; start a new job id');
+    expect(s.history.at(-1)).toMatchObject({ kind: 'cancelled', round: 1 });
   });
 });

@@ -16,7 +16,7 @@ import { InvalidParameter, InvalidState } from '../../core/errors.js';
 import { detectStragglers } from '../heartbeats.js';
 
 export type NodeStatus = 'waiting' | 'member' | 'stopping' | 'done' | 'left';
-export type Phase = 'joining' | 'running' | 'succeeded' | 'failed';
+export type Phase = 'joining' | 'running' | 'succeeded' | 'failed' | 'cancelled';
 export type EndReason = 'scale-up' | 'worker-failure' | 'hang' | 'node-lost' | 'node-left';
 /** Round ends that are no failure: they use no restart (torchrun counts only failures). */
 const FREE_ENDS: EndReason[] = ['scale-up', 'node-left'];
@@ -46,7 +46,7 @@ export interface RdzvConfig {
 
 export interface HistoryEntry {
   at: number;
-  kind: 'round' | 'end' | 'joined' | 'lost' | 'left' | 'straggler' | 'succeeded' | 'failed';
+  kind: 'round' | 'end' | 'joined' | 'lost' | 'left' | 'straggler' | 'succeeded' | 'failed' | 'cancelled';
   round: number;
   detail: Record<string, unknown>;
 }
@@ -148,7 +148,7 @@ function closeRound(s: RdzvState, now: number): void {
 
 /** The time-driven rules: lost nodes, the join timeout, closing a round. Run on every call. */
 export function advance(s: RdzvState, now: number): void {
-  if (s.phase === 'succeeded' || s.phase === 'failed') return;
+  if (isOver(s)) return;
   for (const n of s.nodes) {
     if (!live(n) || n.status === 'done' || now - n.seenAt <= s.nodeTimeoutMs) continue;
     const wasMember = n.status === 'member';
@@ -180,6 +180,19 @@ export function advance(s: RdzvState, now: number): void {
   }
 }
 
+export function isOver(s: RdzvState): boolean {
+  return s.phase === 'succeeded' || s.phase === 'failed' || s.phase === 'cancelled';
+}
+
+/** Someone cancelled the job (`trainyard jobs cancel`): every node stops its workers and leaves. */
+export function cancel(s: RdzvState, now: number): void {
+  if (isOver(s)) return;
+  s.phase = 'cancelled';
+  s.master = null;
+  s.message = 'cancelled';
+  note(s, now, 'cancelled', {});
+}
+
 function sameConfig(s: RdzvState, cfg: RdzvConfig): void {
   if (s.min !== cfg.min || s.max !== cfg.max) throw new InvalidParameter(`--nnodes ${cfg.min}:${cfg.max} differs from the ${s.min}:${s.max} job ${s.jobId} was started with`);
   if (s.nproc !== cfg.nproc) throw new InvalidParameter(`--nproc-per-node ${cfg.nproc} differs from the ${s.nproc} job ${s.jobId} was started with (every node runs the same number of workers)`);
@@ -195,7 +208,7 @@ export interface JoinInput {
 /** A node (re-)joins: it waits for the next round; below MAX, a running round ends for it. */
 export function join(s: RdzvState, cfg: RdzvConfig, node: JoinInput, now: number): void {
   advance(s, now);
-  if (s.phase === 'succeeded' || s.phase === 'failed') throw new InvalidState(`job ${s.jobId} has ${s.phase}${s.message ? `: ${s.message}` : ''}; start a new job id`);
+  if (isOver(s)) throw new InvalidState(`job ${s.jobId} has ${s.phase}${s.message ? `: ${s.message}` : ''}; start a new job id`);
   sameConfig(s, cfg);
   const existing = s.nodes.find((n) => n.id === node.nodeId);
   const fresh = !existing || existing.status === 'left';
@@ -268,7 +281,7 @@ function flagStragglers(s: RdzvState, n: RdzvNode, ranks: RankTime[], now: numbe
 export function leave(s: RdzvState, nodeId: string, reason: string | undefined, now: number): void {
   advance(s, now);
   const n = s.nodes.find((x) => x.id === nodeId);
-  if (!n || n.status === 'left' || s.phase === 'succeeded' || s.phase === 'failed') return;
+  if (!n || n.status === 'left' || isOver(s)) return;
   const wasMember = n.status === 'member';
   n.status = 'left';
   n.rank = null;
