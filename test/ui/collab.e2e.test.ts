@@ -27,12 +27,22 @@ describe('Comments in Chromium', () => {
 
     const api = await ui().server.call('GET', `/api/v1/runs/${ids[0]}/comments`);
     expect(api.body.comments.map((x: any) => x.author)).toEqual(['ana', 'bo']);
+
     // Raw HTML in a comment is shown, never run.
     const xss = await ui().server.call('POST', `/api/v1/runs/${ids[0]}/comments`, { body: '<img src=x onerror="window.pwned=1">' });
     expect(xss.status).toBe(200);
     await bo.reload();
     await bo.locator('.comment', { hasText: '<img src=x' }).waitFor();
     expect(await bo.evaluate(() => (window as any).pwned)).toBeUndefined();
+    // Who changed what: the run's history tab reads the audit log (auth off: the users are unverified).
+    await bo.goto(`/runs/${ids[0]}?tab=history`);
+    const history = bo.getByRole('table', { name: 'history' });
+    await expect.poll(() => history.locator('tr[data-user="ana"]').count()).toBeGreaterThan(0);
+    const anaRow = await history.locator('tr[data-user="ana"]').first().innerText();
+    expect(anaRow).toMatch(/POST \/api\/v1\/runs\/:run_id\/comments/);
+    expect(anaRow).toMatch(/unverified/);
+    expect(await history.locator('tr[data-user="bo"]').first().innerText()).toMatch(/comments/);
+    await ui().shot(bo, 'run-history');
   });
 
   it('rejects an empty comment and an unknown run with MLflow-style errors', async () => {

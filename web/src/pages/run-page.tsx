@@ -4,13 +4,14 @@ import { num, tagOf, type MetricSummary, type Run } from '../api/types';
 import { ArtifactBrowser } from '../components/artifacts';
 import { ChartGrid } from '../components/chart-grid';
 import { Comments } from '../components/comments';
+import { RunHistory } from '../components/run-history';
 import { duration, ErrorLine, fmtNum, fmtTime, useAsync } from '../components/common';
 import { Markdown } from '../components/markdown';
 import { Link, navigate, useQuery } from '../router';
 
 const NOTE = 'mlflow.note.content';
 
-/** One run: overview (params, metrics, tags, note, datasets, commit, environment), charts, artifacts, comments. */
+/** One run: overview (params, metrics, tags, note, datasets, commit, environment), charts, artifacts, comments, history (the audit). */
 export function RunPage({ runId }: { runId: string }) {
   const [q, setQ] = useQuery();
   const tab = q.get('tab') ?? 'overview';
@@ -21,12 +22,13 @@ export function RunPage({ runId }: { runId: string }) {
       {r && <h1><Link to={`/experiments/${r.info.experiment_id}`}>Runs</Link> / {r.info.run_name} <span className={`status ${r.info.status}`}>{r.info.status}</span></h1>}
       <ErrorLine error={run.error} />
       <div className="tabs">
-        {['overview', 'charts', 'artifacts', 'comments'].map((t) => <button key={t} className={tab === t ? 'on' : ''} onClick={() => setQ({ tab: t === 'overview' ? null : t, path: null })}>{t}</button>)}
+        {['overview', 'charts', 'artifacts', 'comments', 'history'].map((t) => <button key={t} className={tab === t ? 'on' : ''} onClick={() => setQ({ tab: t === 'overview' ? null : t, path: null })}>{t}</button>)}
       </div>
       {r && tab === 'overview' && <Overview run={r} reload={run.reload} />}
       {r && tab === 'charts' && <ChartGrid runs={[r]} metrics={[...new Set((r.data.metrics ?? []).map((m) => m.key))]} />}
       {r && tab === 'artifacts' && <ArtifactBrowser runId={runId} path={q.get('path') ?? ''} onPath={(p) => setQ({ path: p || null })} />}
       {r && tab === 'comments' && <Comments runId={runId} />}
+      {r && tab === 'history' && <RunHistory runId={runId} />}
     </div>
   );
 }
