@@ -20,9 +20,10 @@ it('finishes an optimize across a server kill -9 and restart, with no trial lost
   const ty = new Trainyard({ uri: server.url, capture: false });
   let restarted: Promise<void> | null = null;
   try {
-    // Heartbeats every 1.5 s: a trial in flight survives the 1 s outage (it would be failed after
-    // 3 s of silence, like a dead worker's); an orphan from a lost ask answer does not.
-    const study = await ty.studies.create({ name: 'restart', direction: 'minimize', sampler: 'tpe', heartbeatIntervalMs: 1500, maxRetry: 0 });
+    // Heartbeats every 4 s: a trial in flight survives the outage, the 1 s pause plus the new
+    // server's start-up, which takes several seconds on a loaded CI machine (it would be failed
+    // after 8 s of silence, like a dead worker's); an orphan from a lost ask answer does not.
+    const study = await ty.studies.create({ name: 'restart', direction: 'minimize', sampler: 'tpe', heartbeatIntervalMs: 4000, maxRetry: 0 });
     const told = new Set<number>();
     await study.optimize(async (trial) => {
       const x = trial.suggestFloat('x', -3, 3);
@@ -40,7 +41,7 @@ it('finishes an optimize across a server kill -9 and restart, with no trial lost
     await restarted;
     expect(told.size).toBe(24);
     // Let the sweep (at the next ask) fail any trial orphaned by the kill, then look at the store.
-    await new Promise((r) => setTimeout(r, 3200));
+    await new Promise((r) => setTimeout(r, 8200));
     await (await study.ask()).suggestFloat('x', -3, 3);
     const trials = await study.getTrials();
     expect(trials.map((t) => t.number)).toEqual(trials.map((_, i) => i)); // unique and dense
