@@ -7,18 +7,11 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pidsWithEnv } from '../src/launch/index.js';
-import { rounds, startNode, waitUntil } from './helpers/elastic.js';
+import { rounds, startNode, waitUntil, useRendezvousServer } from './helpers/elastic.js';
 import { checkpointStep, runLaunch, useLaunchHome, waitFor } from './helpers/launch.js';
-import { spawnServer, type ServerProcess } from './helpers/server-process.js';
 
-const { home } = useLaunchHome('ty-elastic-run-');
-let server: ServerProcess;
-beforeAll(async () => {
-  server = await spawnServer([], { TRAINYARD_HOME: home });
-}, 60_000);
-afterAll(() => {
-  server?.child.kill('SIGKILL');
-});
+const server = useRendezvousServer('ty-elastic-run-');
+const { home } = server;
 
 async function api(path: string, init?: RequestInit): Promise<any> {
   const res = await fetch(`${server.url}${path}`, init);

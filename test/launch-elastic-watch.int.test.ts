@@ -9,18 +9,11 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pidsWithEnv } from '../src/launch/index.js';
-import { nodeLog, rendezvous, rounds, startNode, waitUntil } from './helpers/elastic.js';
+import { nodeLog, rendezvous, rounds, startNode, waitUntil, useRendezvousServer } from './helpers/elastic.js';
 import { checkpointStep, useLaunchHome, waitFor } from './helpers/launch.js';
-import { spawnServer, type ServerProcess } from './helpers/server-process.js';
 
-const { home } = useLaunchHome('ty-elastic-watch-');
-let server: ServerProcess;
-beforeAll(async () => {
-  server = await spawnServer([], { TRAINYARD_HOME: home });
-}, 60_000);
-afterAll(() => {
-  server?.child.kill('SIGKILL');
-});
+const server = useRendezvousServer('ty-elastic-watch-');
+const { home } = server;
 
 const history = async (job: string, kind: string) => ((await rendezvous(server.url, job))?.history ?? []).filter((h: any) => h.kind === kind);
 

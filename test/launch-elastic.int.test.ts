@@ -4,18 +4,11 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pidsWithEnv } from '../src/launch/index.js';
-import { nodeLog, rankStepped, rendezvous, rounds, startNode, waitUntil } from './helpers/elastic.js';
+import { nodeLog, rankStepped, rendezvous, rounds, startNode, waitUntil, useRendezvousServer } from './helpers/elastic.js';
 import { checkpointStep, EXAMPLE, runLaunch, useLaunchHome, waitFor } from './helpers/launch.js';
-import { spawnServer, type ServerProcess } from './helpers/server-process.js';
 
-const { home } = useLaunchHome('ty-elastic-');
-let server: ServerProcess;
-beforeAll(async () => {
-  server = await spawnServer([], { TRAINYARD_HOME: home });
-}, 60_000);
-afterAll(() => {
-  server?.child.kill('SIGKILL');
-});
+const server = useRendezvousServer('ty-elastic-');
+const { home } = server;
 
 const train = ['--epochs', '6', '--step-sleep-ms', '60'];
 const fast = ['--node-timeout', '5', '--max-restarts', '3'];

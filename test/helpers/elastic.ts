@@ -1,3 +1,6 @@
+import { afterAll, beforeAll } from 'vitest';
+import { useLaunchHome } from './launch.js';
+import { spawnServer, type ServerProcess } from './server-process.js';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EXAMPLE, startCli, TORCH_PYTHON, type LaunchProcess } from './launch.js';
@@ -53,4 +56,23 @@ export function rankStepped(home: string, jobId: string, node: string, round: nu
   } catch {
     return false;
   }
+}
+
+/** The launch home and the server process holding the rendezvous, one per test file. */
+export function useRendezvousServer(prefix: string): { home: string; readonly url: string } {
+  const { home } = useLaunchHome(prefix);
+  let server: ServerProcess | undefined;
+  beforeAll(async () => {
+    server = await spawnServer([], { TRAINYARD_HOME: home });
+  }, 60_000);
+  afterAll(() => {
+    server?.child.kill('SIGKILL');
+  });
+  return {
+    home,
+    get url() {
+      if (!server) throw new Error('the rendezvous server has not started');
+      return server.url;
+    },
+  };
 }
