@@ -5,7 +5,7 @@
  * `fuzzWritePath` drives writeMetrics with duplicates, NaN, ±Infinity and out-of-order steps.
  */
 import type { Database, Executor } from '../../src/store/index.js';
-import type { RunsService } from '../../src/tracking/index.js';
+import { unpackChunk, type RunsService } from '../../src/tracking/index.js';
 
 interface Row {
   series_id: number;
@@ -58,6 +58,10 @@ export async function checkSummaries(ex: Executor, seriesIds?: number[]): Promis
   const rows = (await ex.all<Row>(`SELECT series_id, step, timestamp, value, is_nan FROM metrics ${where}`)).map((r) => ({
     series_id: Number(r.series_id), step: Number(r.step), timestamp: Number(r.timestamp), value: Number(r.value), is_nan: Number(r.is_nan),
   }));
+  // Points packed in chunks (migration 018) are history too.
+  for (const c of await ex.all<{ series_id: number; points: Uint8Array }>(`SELECT series_id, points FROM metric_chunks ${where}`)) {
+    for (const p of unpackChunk(c.points)) rows.push({ series_id: Number(c.series_id), ...p });
+  }
   const series = new Map<string, Expected>();
   const blocks = new Map<string, Expected>();
   for (const r of rows) {

@@ -27,6 +27,7 @@ export { runArtifactRoutes } from './artifact-routes.js';
 export type { Projection } from './run-loader.js';
 export * from './entities.js';
 export type { MetricPoint } from './metric-writer.js';
+export { unpackChunk } from './metric-chunks.js';
 // Search building blocks other domains (registry) reuse: the filter grammar, keyset pages, SQL comparisons.
 export { afterPosition, decodePageToken, encodePageToken, orderByClause, positionColumns, queryFingerprint, readPosition, type SortKey, type Position } from './keyset.js';
 export { compareColumn, type SqlPart } from './sql-compare.js';

@@ -2,21 +2,22 @@ import { InvalidParameter } from '../core/errors.js';
 import type { Executor } from '../store/index.js';
 import type { Metric } from './entities.js';
 import { decodePageToken, encodePageToken, queryFingerprint } from './keyset.js';
+import { historyPage, seriesPoints, type PointRow } from './metric-chunks.js';
 import { LIMITS } from './validation.js';
 
 export interface HistoryPoint extends Metric {
   run_id?: string;
 }
 
-interface PointRow {
-  step: number;
-  timestamp: number;
-  value: number;
-  is_nan: number;
-}
 
 export function toMetric(key: string, r: PointRow): Metric {
   return { key, value: Number(r.is_nan) ? NaN : Number(r.value), timestamp: Number(r.timestamp), step: Number(r.step) };
+}
+
+/** The series of (run, key) and whether it has packed chunks (metric-chunks.ts), or undefined. */
+export async function seriesInfo(ex: Executor, runId: string, key: string): Promise<{ sid: number; chunked: boolean } | undefined> {
+  const row = await ex.one<{ series_id: number; chunked_to: number | null }>('SELECT series_id, chunked_to FROM latest_metrics WHERE run_uuid = ? AND key = ?', [runId, key]);
+  return row ? { sid: Number(row.series_id), chunked: row.chunked_to !== null && row.chunked_to !== undefined } : undefined;
 }
 
 /** The series id of (run, key), or undefined when nothing was logged under the key. */
@@ -34,10 +35,11 @@ export async function metricHistory(ex: Executor, runId: string, key: string, ma
   if (maxResults < 1 || maxResults > LIMITS.historyPage) {
     throw new InvalidParameter(`Invalid value ${maxResults} for parameter 'max_results': it must be between 1 and ${LIMITS.historyPage}.`);
   }
-  const sid = await seriesId(ex, runId, key);
+  const series = await seriesInfo(ex, runId, key);
   const fp = queryFingerprint(['history', runId, key]);
   const pos = decodePageToken(pageToken, fp);
-  if (sid === undefined) return { metrics: [] as Metric[] };
+  if (series === undefined) return { metrics: [] as Metric[] };
+  const sid = series.sid;
   const params: (number | string)[] = [sid];
   let after = '';
   if (pos) {
@@ -46,10 +48,12 @@ export async function metricHistory(ex: Executor, runId: string, key: string, ma
     after = ' AND (step > ? OR (step = ? AND (timestamp > ? OR (timestamp = ? AND (value > ? OR (value = ? AND is_nan > ?))))))';
     params.push(s!, s!, t!, t!, v!, v!, n!);
   }
-  const rows = await ex.all<PointRow>(
-    `SELECT step, timestamp, value, is_nan FROM metrics WHERE series_id = ?${after} ORDER BY step, timestamp, value, is_nan LIMIT ?`,
-    [...params, maxResults + 1],
-  );
+  const rows = series.chunked
+    ? await historyPage(ex, sid, pos ? { step: params[1] as number, timestamp: params[3] as number, value: params[5] as number, is_nan: params[7] as number } : undefined, maxResults + 1)
+    : await ex.all<PointRow>(
+        `SELECT step, timestamp, value, is_nan FROM metrics WHERE series_id = ?${after} ORDER BY step, timestamp, value, is_nan LIMIT ?`,
+        [...params, maxResults + 1],
+      );
   const page = rows.slice(0, maxResults);
   const metrics = page.map((r) => toMetric(key, r));
   if (rows.length <= maxResults) return { metrics };
@@ -65,9 +69,11 @@ export async function metricHistoryBulk(ex: Executor, runIds: string[], key: str
   if (maxResults < 1 || maxResults > LIMITS.historyPage) throw new InvalidParameter(`Invalid value ${maxResults} for parameter 'max_results': it must be between 1 and ${LIMITS.historyPage}.`);
   const out: HistoryPoint[] = [];
   for (const runId of runIds) {
-    const sid = await seriesId(ex, runId, key);
-    if (sid === undefined) continue;
-    const rows = await ex.all<PointRow>('SELECT step, timestamp, value, is_nan FROM metrics WHERE series_id = ? ORDER BY step, timestamp, value LIMIT ?', [sid, maxResults - out.length]);
+    const series = await seriesInfo(ex, runId, key);
+    if (series === undefined) continue;
+    const rows = series.chunked
+      ? (await seriesPoints(ex, series.sid)).slice(0, maxResults - out.length)
+      : await ex.all<PointRow>('SELECT step, timestamp, value, is_nan FROM metrics WHERE series_id = ? ORDER BY step, timestamp, value LIMIT ?', [series.sid, maxResults - out.length]);
     for (const r of rows) out.push({ ...toMetric(key, r), run_id: runId });
     if (out.length >= maxResults) break;
   }

@@ -1,7 +1,8 @@
 import { InvalidParameter } from '../core/errors.js';
 import type { Executor, SqlValue } from '../store/index.js';
 import { BLOCK_SHIFT } from './metric-writer.js';
-import { seriesId, toMetric, type HistoryPoint } from './metric-history.js';
+import { chunkStepRange, seriesPoints, type PointRow } from './metric-chunks.js';
+import { seriesInfo, toMetric, type HistoryPoint } from './metric-history.js';
 
 /** One chart bucket: the last point in it (MLflow's latest rule), and min, max, count of values. */
 export interface Bucket {
@@ -56,9 +57,10 @@ function add(buckets: Map<number, Agg>, b: number, step: number, ts: number, las
 export async function bucketedSeries(ex: Executor, runId: string, key: string, opts: { buckets: number; startStep?: number; endStep?: number }): Promise<Bucket[]> {
   const n = opts.buckets;
   if (!Number.isInteger(n) || n < 1 || n > 10_000) throw new InvalidParameter(`Invalid value ${n} for parameter 'buckets': it must be an integer between 1 and 10000.`);
-  const sid = await seriesId(ex, runId, key);
-  if (sid === undefined) return [];
-  const range = await stepRange(ex, sid);
+  const series = await seriesInfo(ex, runId, key);
+  if (series === undefined) return [];
+  const { sid, chunked } = series;
+  const range = await stepRange(ex, sid, chunked);
   if (!range) return [];
   const start = Math.max(opts.startStep ?? range.lo, range.lo);
   const end = Math.min(opts.endStep ?? range.hi, range.hi);
@@ -100,15 +102,21 @@ export async function bucketedSeries(ex: Executor, runId: string, key: string, o
       if ((lastBlock + 1) * BLOCK <= end) edges.push([(lastBlock + 1) * BLOCK, end]);
     }
     for (const [lo, hi] of edges) {
-      const rows = await ex.all<{ step: number; timestamp: number; value: number; is_nan: number }>(
-        'SELECT step, timestamp, value, is_nan FROM metrics WHERE series_id = ? AND step BETWEEN ? AND ?',
-        [sid, lo, hi],
-      );
+      const rows = chunked
+        ? await seriesPoints(ex, sid, lo, hi)
+        : await ex.all<PointRow>('SELECT step, timestamp, value, is_nan FROM metrics WHERE series_id = ? AND step BETWEEN ? AND ?', [sid, lo, hi]);
       for (const r of rows) {
         const nan = Number(r.is_nan) === 1;
         const v = nan ? NaN : Number(r.value);
         add(buckets, Math.floor((Number(r.step) - origin) / w), Number(r.step), Number(r.timestamp), v, nan ? null : v, nan ? null : v, 1);
       }
+    }
+  } else if (chunked) {
+    // Points in chunks are not rows SQL can group: the same buckets, aggregated here.
+    for (const p of await seriesPoints(ex, sid, start, end)) {
+      const v = p.is_nan ? NaN : p.value;
+      const nan = p.is_nan === 1;
+      add(buckets, Math.floor((p.step - start) / width), p.step, p.timestamp, v, nan ? null : v, nan ? null : v, 1);
     }
   } else {
     const rows = await ex.all<{ b: number; last_step: number; min_value: number | null; max_value: number | null; count: number }>(
@@ -132,10 +140,14 @@ export async function bucketedSeries(ex: Executor, runId: string, key: string, o
 }
 
 /** First and last step of a series: two index seeks (one query with both min() and max() would scan). */
-async function stepRange(ex: Executor, sid: number): Promise<{ lo: number; hi: number } | undefined> {
+async function stepRange(ex: Executor, sid: number, chunked: boolean): Promise<{ lo: number; hi: number } | undefined> {
   const lo = await ex.one<{ step: number }>('SELECT step FROM metrics WHERE series_id = ? ORDER BY step LIMIT 1', [sid]);
   const hi = await ex.one<{ step: number }>('SELECT step FROM metrics WHERE series_id = ? ORDER BY step DESC LIMIT 1', [sid]);
-  return lo && hi ? { lo: Number(lo.step), hi: Number(hi.step) } : undefined;
+  const rows = lo && hi ? { lo: Number(lo.step), hi: Number(hi.step) } : undefined;
+  const packed = chunked ? await chunkStepRange(ex, sid) : undefined;
+  if (!packed) return rows;
+  if (!rows) return packed;
+  return { lo: Math.min(rows.lo, packed.lo), hi: Math.max(rows.hi, packed.hi) };
 }
 
 function nul(v: number | null): number | null {
@@ -165,15 +177,20 @@ async function latestAtSteps(ex: Executor, sid: number, steps: number[]): Promis
 export async function sampledHistory(ex: Executor, runIds: string[], key: string, opts: { maxResults: number; startStep?: number; endStep?: number }): Promise<HistoryPoint[]> {
   const out: HistoryPoint[] = [];
   for (const runId of runIds) {
-    const sid = await seriesId(ex, runId, key);
-    if (sid === undefined) continue;
-    const range = await stepRange(ex, sid);
+    const series = await seriesInfo(ex, runId, key);
+    if (series === undefined) continue;
+    const { sid, chunked } = series;
+    const range = await stepRange(ex, sid, chunked);
     if (!range) continue;
     const lo = Math.max(opts.startStep ?? range.lo, range.lo);
     const hi = Math.min(opts.endStep ?? range.hi, range.hi);
     if (hi < lo) continue;
-    const steps = new Set<number>();
     const m = opts.maxResults;
+    if (chunked) {
+      for (const p of sampleSteps(await seriesPoints(ex, sid, lo, hi), lo, hi, m)) out.push({ ...toMetric(key, p), run_id: runId });
+      continue;
+    }
+    const steps = new Set<number>();
     // A range holding no more than m steps comes back whole, however its steps are spaced (the
     // seeks below would skip steps that fall between two targets); this reads at most m + 1 steps.
     const few = await ex.all<{ step: number }>('SELECT DISTINCT step FROM metrics WHERE series_id = ? AND step BETWEEN ? AND ? ORDER BY step LIMIT ?', [sid, lo, hi, m + 1]);
@@ -204,4 +221,29 @@ export async function sampledHistory(ex: Executor, runIds: string[], key: string
     }
   }
   return out;
+}
+
+/**
+ * sampledHistory's choice of steps over points already read (a series with chunks): the same
+ * steps the seeks find (the first step at or after each target, and the last step), and every
+ * point at them, in history order.
+ */
+function sampleSteps(points: PointRow[], lo: number, hi: number, m: number): PointRow[] {
+  const distinct: number[] = [];
+  for (const p of points) if (distinct[distinct.length - 1] !== p.step) distinct.push(p.step);
+  if (distinct.length <= m) return points;
+  const chosen = new Set<number>();
+  for (let i = 0; i < m; i++) {
+    const target = m === 1 ? lo : Math.round(lo + ((hi - lo) * i) / (m - 1));
+    let a = 0;
+    let b = distinct.length;
+    while (a < b) {
+      const mid = (a + b) >> 1;
+      if (distinct[mid]! < target) a = mid + 1;
+      else b = mid;
+    }
+    if (a < distinct.length) chosen.add(distinct[a]!);
+  }
+  chosen.add(distinct[distinct.length - 1]!);
+  return points.filter((p) => chosen.has(p.step));
 }

@@ -1,5 +1,6 @@
 import type { MetricColumns } from '../core/metric-batch-binary.js';
 import type { Executor, SqlValue } from '../store/index.js';
+import { chunkPointKeys, insertChunks, packChunk, pointKey, type PackedChunk } from './metric-chunks.js';
 
 /**
  * @module The metric write path: history points plus, in the same transaction, the per-series
@@ -30,6 +31,8 @@ export interface MetricPoint {
 }
 
 export const BLOCK_SHIFT = 8;
+/** The stores whose writer packs chunks (metric-chunks.ts); the others take the row path only. */
+export const CHUNK_DIALECTS: readonly string[] = ['sqlite'];
 const BLOCK = 1 << BLOCK_SHIFT;
 // 5 parameters a row. 200 rows a statement was the fastest of 100/200/500/1000 on the bare table
 // (better-sqlite3 binds from a spread argument list) and stays far below SQLite's 32,766 limit.
@@ -131,18 +134,83 @@ export async function writeMetrics(tx: Executor, runId: string, points: readonly
   if (points.length) await writeMetricColumns(tx, runId, pointsToColumns(points));
 }
 
+/** Writer options; the default reads TRAINYARD_METRIC_CHUNK_MIN (see metric-chunks.ts). */
+export interface WriteOptions {
+  /** Points of one series a batch needs for a packed chunk; Infinity: rows only. */
+  chunkMin?: number;
+}
+
+let envChunkMin: number | undefined;
+/** TRAINYARD_METRIC_CHUNK_MIN: 'off', or the points per series (>= 2) for a chunk; default 32. */
+export function defaultChunkMin(): number {
+  if (envChunkMin === undefined) {
+    const v = process.env.TRAINYARD_METRIC_CHUNK_MIN;
+    envChunkMin = !v ? 32 : v === 'off' ? Infinity : Math.max(2, Number(v));
+  }
+  return envChunkMin;
+}
+
 /** writeMetrics for a batch already in columns (the binary batch: no object per point). */
-export async function writeMetricColumns(tx: Executor, runId: string, cols: MetricColumns): Promise<void> {
+export async function writeMetricColumns(tx: Executor, runId: string, cols: MetricColumns, opts: WriteOptions = {}): Promise<void> {
   const n = cols.values.length;
   if (!n) return;
-  const keySids = await ensureSeries(tx, runId, cols);
-  const sids = new Float64Array(n);
-  for (let i = 0; i < n; i++) sids[i] = keySids[cols.keyIndex[i]!]!;
+  const series = await ensureSeries(tx, runId, cols);
+  const keySids = series.map((s) => s.sid);
   if (tx.dialect === 'postgres') {
+    const sids = new Float64Array(n);
+    for (let i = 0; i < n; i++) sids[i] = keySids[cols.keyIndex[i]!]!;
     await writePostgres(tx, sids, cols.steps, cols.timestamps, cols.values);
     return;
   }
-  const fresh = await insertSqlite(tx, sids, cols);
+  const chunkMin = opts.chunkMin ?? defaultChunkMin();
+  const split = n >= chunkMin ? splitChunks(cols, series, chunkMin) : undefined;
+  let fresh: Fresh;
+  let chunkedTo: Map<number, number> | undefined;
+  if (!split) {
+    const sids = new Float64Array(n);
+    for (let i = 0; i < n; i++) sids[i] = keySids[cols.keyIndex[i]!]!;
+    fresh = await insertRows(tx, sids, cols, series);
+  } else {
+    const { rowIdx, chunkIdx } = split;
+    const m = rowIdx.length;
+    const sids = new Float64Array(m);
+    const sub = { steps: new Float64Array(m), timestamps: new Float64Array(m), values: new Float64Array(m), keyIndex: new Uint32Array(m) };
+    for (let j = 0; j < m; j++) {
+      const i = rowIdx[j]!;
+      sids[j] = keySids[cols.keyIndex[i]!]!;
+      sub.steps[j] = cols.steps[i]!;
+      sub.timestamps[j] = cols.timestamps[i]!;
+      sub.values[j] = cols.values[i]!;
+      sub.keyIndex[j] = cols.keyIndex[i]!;
+    }
+    const rowFresh = m ? await insertRows(tx, sids, sub, series) : { sid: [], step: [], ts: [], value: [] };
+    const chunks: { sid: number; chunk: PackedChunk }[] = [];
+    let total = rowFresh.sid.length;
+    chunkedTo = new Map();
+    for (const [k, idx] of chunkIdx) {
+      const chunk = packChunk(cols.steps, cols.timestamps, cols.values, idx);
+      chunks.push({ sid: keySids[k]!, chunk });
+      chunkedTo.set(keySids[k]!, chunk.lastStep);
+      total += chunk.steps.length;
+    }
+    await insertChunks(tx, chunks);
+    const all = { sid: new Float64Array(total), step: new Float64Array(total), ts: new Float64Array(total), value: new Float64Array(total) };
+    let o = 0;
+    for (let j = 0; j < rowFresh.sid.length; j++, o++) {
+      all.sid[o] = rowFresh.sid[j]!;
+      all.step[o] = rowFresh.step[j]!;
+      all.ts[o] = rowFresh.ts[j]!;
+      all.value[o] = rowFresh.value[j]!;
+    }
+    for (const { sid, chunk } of chunks) {
+      all.sid.fill(sid, o, o + chunk.steps.length);
+      all.step.set(chunk.steps, o);
+      all.ts.set(chunk.timestamps, o);
+      all.value.set(chunk.values, o);
+      o += chunk.steps.length;
+    }
+    fresh = all;
+  }
   if (!fresh.sid.length) return;
 
   const perSeries = new Map<number, Summary>();
@@ -177,7 +245,7 @@ export async function writeMetricColumns(tx: Executor, runId: string, cols: Metr
     if (bSum) absorb(bSum, step, ts, value, nan);
     else blocks!.set(block, (bSum = absorb(undefined, step, ts, value, nan)));
   }
-  await mergeSeries(tx, perSeries);
+  await mergeSeries(tx, perSeries, chunkedTo);
   await mergeBlocks(tx, perBlock);
 }
 
@@ -200,7 +268,90 @@ const insertPointsReturningSql = memo((rows) => `${insertPointsSql(rows)} RETURN
  * RETURNING, which names exactly the new rows. Measured on the bare table: insert ~900k points/s,
  * with the savepoint ~870k, with RETURNING ~350k.
  */
-async function insertSqlite(tx: Executor, sids: Float64Array, cols: MetricColumns): Promise<Fresh> {
+type PointColumns = Pick<MetricColumns, 'steps' | 'timestamps' | 'values' | 'keyIndex'>;
+
+/** A series of the batch: its id, greatest stored step (-Infinity: none) and chunked_to. */
+interface SeriesInfo {
+  sid: number;
+  maxStep: number;
+  chunkedTo: number | null;
+}
+
+/**
+ * Which points go into chunks (see metric-chunks.ts): per key, all of its points when there are
+ * at least `chunkMin` and every step is after the series' greatest stored step. Undefined when no
+ * key qualifies (the batch takes the row path unchanged).
+ */
+function splitChunks(cols: MetricColumns, series: SeriesInfo[], chunkMin: number): { rowIdx: number[]; chunkIdx: Map<number, number[]> } | undefined {
+  const nk = cols.keys.length;
+  const count = new Uint32Array(nk);
+  const appends = new Uint8Array(nk).fill(1);
+  const n = cols.keyIndex.length;
+  for (let i = 0; i < n; i++) {
+    const k = cols.keyIndex[i]!;
+    count[k]!++;
+    if (!(cols.steps[i]! > series[k]!.maxStep)) appends[k] = 0;
+  }
+  let any = false;
+  for (let k = 0; k < nk; k++) if (appends[k] && count[k]! >= chunkMin) any = true;
+  if (!any) return undefined;
+  const chunkIdx = new Map<number, number[]>();
+  const rowIdx: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const k = cols.keyIndex[i]!;
+    if (appends[k] && count[k]! >= chunkMin) {
+      let list = chunkIdx.get(k);
+      if (!list) chunkIdx.set(k, (list = []));
+      list.push(i);
+    } else rowIdx.push(i);
+  }
+  return { rowIdx, chunkIdx };
+}
+
+/**
+ * The row path: points at steps a series' chunks cover are first checked against those chunks
+ * (an exact duplicate of a chunked point is not new), then inserted with today's collapse.
+ */
+async function insertRows(tx: Executor, sids: Float64Array, cols: PointColumns, series: SeriesInfo[]): Promise<Fresh> {
+  const n = sids.length;
+  let covered: Map<number, { lo: number; hi: number }> | undefined;
+  for (let i = 0; i < n; i++) {
+    const s = series[cols.keyIndex[i]!]!;
+    const step = cols.steps[i]!;
+    if (s.chunkedTo !== null && step <= s.chunkedTo) {
+      covered ??= new Map();
+      const r = covered.get(s.sid);
+      if (!r) covered.set(s.sid, { lo: step, hi: step });
+      else {
+        if (step < r.lo) r.lo = step;
+        if (step > r.hi) r.hi = step;
+      }
+    }
+  }
+  if (!covered) return insertSqlite(tx, sids, cols);
+  const known = new Map<number, Set<string>>();
+  for (const [sid, r] of covered) known.set(sid, await chunkPointKeys(tx, sid, r.lo, r.hi));
+  const keep: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const set = known.get(sids[i]!);
+    if (!set || !set.has(pointKey(cols.steps[i]!, cols.timestamps[i]!, cols.values[i]!))) keep.push(i);
+  }
+  if (!keep.length) return { sid: [], step: [], ts: [], value: [] };
+  const m = keep.length;
+  const sub = { steps: new Float64Array(m), timestamps: new Float64Array(m), values: new Float64Array(m), keyIndex: new Uint32Array(m) };
+  const subSids = new Float64Array(m);
+  for (let j = 0; j < m; j++) {
+    const i = keep[j]!;
+    subSids[j] = sids[i]!;
+    sub.steps[j] = cols.steps[i]!;
+    sub.timestamps[j] = cols.timestamps[i]!;
+    sub.values[j] = cols.values[i]!;
+    sub.keyIndex[j] = cols.keyIndex[i]!;
+  }
+  return insertSqlite(tx, subSids, sub);
+}
+
+async function insertSqlite(tx: Executor, sids: Float64Array, cols: PointColumns): Promise<Fresh> {
   const n = sids.length;
   const { steps, timestamps, values } = cols;
   const chunkParams = (from: number, to: number): SqlValue[] => {
@@ -273,8 +424,9 @@ const mergeSeriesSql = memo(
     is_nan = CASE WHEN ${seriesLaterSqlite} THEN v.column5 ELSE m.is_nan END,
     min_value = ${leastSql('sqlite', 'min', 'm.min_value', 'v.column6')},
     max_value = ${leastSql('sqlite', 'max', 'm.max_value', 'v.column7')},
-    count = m.count + v.column8
-  FROM (VALUES ${rowsOf(rows, '(?, ?, ?, ?, ?, ?, ?, ?)')}) AS v
+    count = m.count + v.column8,
+    chunked_to = COALESCE(v.column9, m.chunked_to)
+  FROM (VALUES ${rowsOf(rows, '(?, ?, ?, ?, ?, ?, ?, ?, ?)')}) AS v
   WHERE m.series_id = v.column1`,
 );
 
@@ -282,12 +434,12 @@ const mergeSeriesSql = memo(
  * Merges batch summaries into latest_metrics (SQLite; PostgreSQL does it inside its one
  * statement). A series row created empty for this batch (count 0) takes the batch's summary.
  */
-async function mergeSeries(tx: Executor, perSeries: Map<number, Summary>): Promise<void> {
+async function mergeSeries(tx: Executor, perSeries: Map<number, Summary>, chunkedTo?: Map<number, number>): Promise<void> {
   const entries = [...perSeries];
   for (let i = 0; i < entries.length; i += SUMMARY_CHUNK) {
     const chunk = entries.slice(i, i + SUMMARY_CHUNK);
     const params: SqlValue[] = [];
-    for (const [sid, s] of chunk) params.push(sid, s.step, s.timestamp, s.isNan ? 0 : s.value, s.isNan ? 1 : 0, s.min, s.max, s.count);
+    for (const [sid, s] of chunk) params.push(sid, s.step, s.timestamp, s.isNan ? 0 : s.value, s.isNan ? 1 : 0, s.min, s.max, s.count, chunkedTo?.get(sid) ?? null);
     await tx.run(mergeSeriesSql(chunk.length), params);
   }
 }
@@ -412,7 +564,7 @@ export async function writeSeriesPoints(tx: Executor, sids: number[], points: re
  * DO NOTHING plus a re-read makes two concurrent first batches on PostgreSQL agree on one row
  * instead of one failing with a unique violation.
  */
-async function ensureSeries(tx: Executor, runId: string, cols: MetricColumns): Promise<number[]> {
+async function ensureSeries(tx: Executor, runId: string, cols: MetricColumns): Promise<SeriesInfo[]> {
   // The first point of each key seeds a new series row.
   const firstAt = new Array<number>(cols.keys.length).fill(-1);
   for (let i = 0, left = cols.keys.length; i < cols.keyIndex.length && left; i++) {
@@ -424,13 +576,16 @@ async function ensureSeries(tx: Executor, runId: string, cols: MetricColumns): P
   }
   // Keys the dictionary holds but no point uses (a binary batch may carry them) get no series.
   const keys = cols.keys.filter((_k, i) => firstAt[i] !== -1);
-  const ids = new Map<string, number>();
+  const ids = new Map<string, SeriesInfo>();
   const select = async (list: string[]) => {
-    const rows = await tx.all<{ series_id: number; key: string }>(
-      `SELECT series_id, key FROM latest_metrics WHERE run_uuid = ? AND key IN (${list.map(() => '?').join(',')})`,
+    const rows = await tx.all<{ series_id: number; key: string; step: number; count: number; chunked_to: number | null }>(
+      `SELECT series_id, key, step, count, chunked_to FROM latest_metrics WHERE run_uuid = ? AND key IN (${list.map(() => '?').join(',')})`,
       [runId, ...list],
     );
-    for (const r of rows) ids.set(r.key, Number(r.series_id));
+    for (const r of rows) {
+      const chunkedTo = r.chunked_to === null || r.chunked_to === undefined ? null : Number(r.chunked_to);
+      ids.set(r.key, { sid: Number(r.series_id), maxStep: Number(r.count) > 0 ? Number(r.step) : -Infinity, chunkedTo });
+    }
   };
   await select(keys);
   const missing = keys.filter((k) => !ids.has(k));
@@ -445,8 +600,9 @@ async function ensureSeries(tx: Executor, runId: string, cols: MetricColumns): P
        VALUES ${rowsOf(missing.length, '(?, ?, ?, ?, 0, 0, NULL, NULL, 0)')} ON CONFLICT (run_uuid, key) DO NOTHING RETURNING series_id, key`,
       params,
     );
-    for (const r of created) ids.set(r.key, Number(r.series_id));
+    for (const r of created) ids.set(r.key, { sid: Number(r.series_id), maxStep: -Infinity, chunkedTo: null });
     if (ids.size < keys.length) await select(keys.filter((k) => !ids.has(k)));
   }
-  return cols.keys.map((k) => ids.get(k) ?? -1);
+  const none: SeriesInfo = { sid: -1, maxStep: -Infinity, chunkedTo: null };
+  return cols.keys.map((k) => ids.get(k) ?? none);
 }
