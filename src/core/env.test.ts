@@ -13,6 +13,7 @@ describe("the server's environment variables", () => {
     [{ TRAINYARD_AUTH: 'yes' }, "Invalid environment variable TRAINYARD_AUTH='yes': must be true or false"],
     [{ TRAINYARD_DEFAULT_PERMISSION: 'read' }, "Invalid environment variable TRAINYARD_DEFAULT_PERMISSION='read': must be READ, EDIT, MANAGE or NO_PERMISSIONS"],
     [{ TRAINYARD_METRIC_GROUP_COMMIT: 'no' }, "Invalid environment variable TRAINYARD_METRIC_GROUP_COMMIT='no': must be on or off"],
+    [{ TRAINYARD_METRIC_CHUNK_MIN: '1' }, "Invalid environment variable TRAINYARD_METRIC_CHUNK_MIN='1': must be off or a whole number of at least 2"],
     [{ TRAINYARD_ADMIN_PASSWORD: 'short' }, 'Invalid environment variable TRAINYARD_ADMIN_PASSWORD=(hidden): must be at least 8 characters'],
   ])('names the bad variable %o', (env, message) => {
     expect(() => readServerEnv(env)).toThrow(message);

@@ -22,6 +22,12 @@ export const ServerEnvSchema = z.object({
   TRAINYARD_ADMIN_USERNAME: text.optional(),
   TRAINYARD_ADMIN_PASSWORD: z.string().min(8, 'must be at least 8 characters').optional(),
   TRAINYARD_METRIC_GROUP_COMMIT: z.enum(['on', 'off'], { message: 'must be on or off' }).optional(),
+  // Points of one series a log-batch needs to be stored as one packed chunk (src/tracking/metric-chunks.ts).
+  TRAINYARD_METRIC_CHUNK_MIN: z
+    .string()
+    .regex(/^(off|\d+)$/, 'must be off or a whole number of at least 2')
+    .refine((v) => v === 'off' || Number(v) >= 2, 'must be off or a whole number of at least 2')
+    .optional(),
   TRAINYARD_MODEL_CACHE: text.optional(),
   // Checked in full by the config schema (it names the flag too); here they only need to be read.
   TRAINYARD_PUBLIC_URL: text.optional(),
