@@ -7,7 +7,7 @@ import type { EventEmitter } from 'node:events';
 import { AlreadyExists, InvalidParameter, NotFound } from '../core/errors.js';
 import { LeaseLost, createWorkQueue, type Database, type WorkItem, type WorkQueue } from '../store/index.js';
 import { appendLog, dropLog, readLog, type LogChunk } from './agent-logs.js';
-import { AGENTS_QUEUE, labelsOfQueue, labelsSatisfy, DEFAULT_HEARTBEAT_MS, DEFAULT_LEASE_MS, MAX_CLAIM_WAIT_MS, MAX_LEASE_MS, type AgentJson, type ClaimedTask, type LeaseStatus, type LogLine, type TaskEnvelope } from './protocol.js';
+import { AGENTS_QUEUE, LABELLED_QUEUED, labelsOfQueue, labelsSatisfy, DEFAULT_HEARTBEAT_MS, DEFAULT_LEASE_MS, MAX_CLAIM_WAIT_MS, MAX_LEASE_MS, type AgentJson, type ClaimedTask, type LeaseStatus, type LogLine, type TaskEnvelope } from './protocol.js';
 import { itemEvent, taskEventsFor } from './task-events.js';
 
 interface AgentRow {
@@ -125,7 +125,21 @@ export class AgentsService {
         out.push(...(await this.queue.claim<TaskEnvelope>(queue, { ...o, limit: o.limit - out.length, waitMs: 0 })));
       }
       const left = deadline - Date.now();
-      if (out.length < o.limit) out.push(...(await this.queue.claim<TaskEnvelope>(AGENTS_QUEUE, { ...o, limit: o.limit - out.length, waitMs: out.length ? 0 : Math.max(0, Math.min(left, 1000)) })));
+      if (out.length < o.limit) {
+        // The wait on `agents` ends early when a labelled task is queued in this process (another
+        // server replica's enqueue is seen on the next one-second slice).
+        const slice = new AbortController();
+        const wake = () => slice.abort();
+        const onAbort = () => slice.abort();
+        this.events.once(LABELLED_QUEUED, wake);
+        o.signal.addEventListener('abort', onAbort, { once: true });
+        try {
+          out.push(...(await this.queue.claim<TaskEnvelope>(AGENTS_QUEUE, { ...o, signal: slice.signal, limit: o.limit - out.length, waitMs: out.length ? 0 : Math.max(0, Math.min(left, 1000)) })));
+        } finally {
+          this.events.off(LABELLED_QUEUED, wake);
+          o.signal.removeEventListener('abort', onAbort);
+        }
+      }
       if (out.length || deadline - Date.now() <= 0 || o.signal.aborted) return out;
     }
   }

@@ -6,7 +6,7 @@
  */
 import type { WorkItem } from '../store/index.js';
 import type { AgentsService } from './agents-service.js';
-import { agentsQueueFor, type LogStream, type TaskEnvelope } from './protocol.js';
+import { agentsQueueFor, LABELLED_QUEUED, type LogStream, type TaskEnvelope } from './protocol.js';
 import { itemEvent } from './task-events.js';
 
 const POLL_MS = 500;
@@ -44,7 +44,11 @@ export function dispatchAgentTask(agents: AgentsService, o: DispatchOptions): Ag
   agents.inUse();
   const itemId = agents.queue
     .enqueue<TaskEnvelope>(agentsQueueFor(o.labels), { ...o.payload, kind: o.kind }, { maxAttempts: o.maxAttempts ?? 3, backoffMs: 0, ...(o.dedupeKey ? { dedupeKey: o.dedupeKey } : {}), ...(o.priority !== undefined ? { priority: o.priority } : {}) })
-    .then(({ item }) => item.id);
+    .then(({ item }) => {
+      // Labelled agents wait on `agents`; this wakes them to look at the labelled queues now.
+      if (o.labels && Object.keys(o.labels).length) agents.events.emit(LABELLED_QUEUED);
+      return item.id;
+    });
   const done = itemId.then((id) => follow(agents, id, o, stop.signal));
   return {
     itemId,

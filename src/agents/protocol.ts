@@ -28,6 +28,9 @@ export function labelsSatisfy(have: Record<string, string>, need: Record<string,
   return Object.entries(need).every(([k, v]) => have[k] === v);
 }
 
+/** In-process news: a task went on a labelled queue (labelled agents' claims look again). */
+export const LABELLED_QUEUED = 'agents:labelled-queued';
+
 export const formatLabels = (l: Record<string, string>): string => Object.entries(l).map(([k, v]) => `${k}=${v}`).join(',') || '(none)';
 export const AGENTS_API = '/api/v1/agents';
 
