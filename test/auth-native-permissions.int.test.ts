@@ -24,6 +24,8 @@ describe.each(DIALECTS)('permissions on studies, pipeline runs and jobs (%s)', (
   beforeAll(async () => {
     s = await startAuthServer(dialect, { defaultPermission: 'NO_PERMISSIONS' });
     for (const name of ['alice', 'reader', 'editor', 'teamie', 'outsider']) who[name] = await s.user(name);
+    // Starting a pipeline run needs compute, which only an admin gives.
+    expect((await s.call(s.admin, 'POST', '/api/v1/permissions', { resource: 'compute:server', username: 'alice', permission: 'EDIT' })).status).toBe(200);
     // alice makes one of each; none of them is an admin.
     expect((await s.call(who.alice, 'POST', '/api/v1/studies', { name: study, direction: 'minimize' })).status).toBe(200);
     trial = (await s.call(who.alice, 'POST', `/api/v1/studies/${study}/ask`, {})).body.trial.number;

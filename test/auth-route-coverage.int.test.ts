@@ -149,7 +149,7 @@ describe.each(DIALECTS)('auth route coverage (%s)', (dialect) => {
     const store = new AuthStore(server.db);
     const carol = await store.createUser('carol', 'carol-password-1');
     const { token } = await store.createToken(carol.id, 'coverage');
-    for (const [kind, id] of [['study', 'x'], ['study', FIELDS.name], ['job', 'x'], ['pipeline_run', ids.run!], ['pipeline_schedule', ids.schedule!]] as const) await store.grant(kind, id, carol.id, 'MANAGE');
+    for (const [kind, id] of [['study', 'x'], ['study', FIELDS.name], ['job', 'x'], ['pipeline_run', ids.run!], ['pipeline_schedule', ids.schedule!], ['compute', 'server']] as const) await store.grant(kind, id, carol.id, 'MANAGE');
     const refused: string[] = [];
     // Deletes last: they remove what the other routes are probed on.
     const ordered = [...native.filter((r) => r.method !== 'DELETE'), ...native.filter((r) => r.method === 'DELETE')];
@@ -158,6 +158,11 @@ describe.each(DIALECTS)('auth route coverage (%s)', (dialect) => {
       if (res.status === 401 || res.status === 403 || res.status >= 500) refused.push(`${r.method} ${r.url} -> ${res.status} ${res.text.slice(0, 120)}`);
     }
     expect(refused).toEqual([]);
+  });
+
+  it('asks for the compute grant on exactly the routes that start commands on the executors or agents', () => {
+    const compute = registeredRoutes(server.app).filter((r) => (r.auth as { compute?: boolean } | undefined)?.compute).map((r) => `${r.method} ${r.url}`).sort();
+    expect(compute).toEqual(['POST /api/v1/pipelines/runs', 'POST /api/v1/pipelines/runs/:run/resume', 'POST /api/v1/pipelines/schedules', 'POST /api/v1/rendezvous/:job_id/place']);
   });
 
   it('lets an admin through by Basic', async () => {
@@ -170,6 +175,8 @@ describe.each(DIALECTS)('auth route coverage (%s)', (dialect) => {
 function ruleOf(r: RegisteredRoute): string {
   const auth = r.auth as Record<string, unknown> | undefined;
   if (!auth) return 'none';
+  // Starting commands needs the compute grant on top of the rule: refused to a user without it.
+  if (auth.compute) return 'resource';
   if ('anyUser' in auth) return 'anyUser';
   if ('public' in auth) return 'public';
   if ('admin' in auth) return 'admin';

@@ -75,4 +75,31 @@ describe.each(DIALECTS)('elastic job record on %s', (dialect) => {
       await t.drop();
     }
   }, 60_000);
+
+  it('a job its nodes leave on purpose, below MIN, ends cancelled (its run KILLED), not failed', async () => {
+    const t = await createTestDatabase(dialect);
+    const db = await openDatabase(t.url, t.home);
+    try {
+      await migrate(db);
+      const tracking = createTracking(db);
+      const rdzv = new RendezvousService(db, Date.now, new ElasticJobRecord(db, tracking));
+      const jobs = new JobsService(db);
+      await Promise.all([rdzv.join('bye', cfg, node('n1', 0), spec), rdzv.join('bye', cfg, node('n2', 1), spec)]);
+      expect((await jobs.get('bye')).state).toBe('running');
+      await rdzv.leave('bye', 'n2', 'SIGTERM');
+      const j = await jobs.get('bye');
+      expect(j).toMatchObject({ state: 'cancelled', restarts: 0, ended_at: expect.any(Number) });
+      expect(j.failure ?? null).toBeNull();
+      // The leave ends the round (restarting, no restart used), and the job, in one call.
+      expect(j.events!.filter((e) => e.kind === 'transition').map((e) => e.state)).toEqual(['pending', 'running', 'restarting', 'cancelled']);
+      expect((await tracking.runs.get(j.run_id!)).info.status).toBe('KILLED');
+      // The node left behind hears why on its next beat.
+      const v = await rdzv.report('bye', { nodeId: 'n1', round: 1, workers: 'running' });
+      expect(v.phase).toBe('cancelled');
+      expect(v.message).toMatch(/node n2 left \(SIGTERM\).*on purpose/);
+    } finally {
+      await db.close();
+      await t.drop();
+    }
+  }, 60_000);
 });

@@ -12,7 +12,7 @@ import type { Executor, OrphanTask, StepOutcome, StepTask, TaskEvents, TaskHandl
 import type { WorkItem } from '../store/index.js';
 import type { AgentsService } from './agents-service.js';
 import { dispatchAgentTask, type AgentTaskHandle } from './dispatch.js';
-import { AGENTS_QUEUE, type TaskEnvelope } from './protocol.js';
+import { AGENTS_QUEUE, formatLabels, type TaskEnvelope } from './protocol.js';
 
 export const PIPELINE_STEP_KIND = 'pipeline-step';
 const REATTACH_GRACE_MS = 30_000;
@@ -38,6 +38,7 @@ export class AgentsExecutor implements Executor {
       kind: PIPELINE_STEP_KIND,
       payload: { task },
       dedupeKey: key,
+      ...(task.agentLabels ? { labels: task.agentLabels } : {}),
       onStarted: (worker, attempt) => {
         events.started({ host: worker });
         events.log('system', attempt > 1 ? `re-queued after a lost agent; now on agent ${worker} (claim ${attempt})` : `running on agent ${worker}`);
@@ -45,6 +46,7 @@ export class AgentsExecutor implements Executor {
       onLog: (stream, line) => events.log(stream, line),
     });
     this.live.add(h);
+    if (task.agentLabels) void this.sayWhoCanTake(task.agentLabels, events).catch(() => {});
     const done = h.done.then(
       (item) => outcomeOf(item, cancelReason),
       (e: Error): StepOutcome => ({ status: 'failed', error: `agents executor: ${e.message}`, retryable: true }),
@@ -78,9 +80,20 @@ export class AgentsExecutor implements Executor {
     for (const h of this.live) h.detach();
   }
 
+  /**
+   * A step that needs labels no live agent has stays queued (it is not failed: an agent with them
+   * may start later); its log says so and names the agents that are there.
+   */
+  private async sayWhoCanTake(need: Record<string, string>, events: TaskEvents): Promise<void> {
+    const { able, live } = await this.agents.whoCanTake(need);
+    if (able.length) events.log('system', `queued for an agent with labels ${formatLabels(need)} (${able.map((a) => a.name).join(', ')} can take it)`);
+    else events.log('system', `waiting: no live agent has labels ${formatLabels(need)}; the step stays queued until one does (live agents: ${live.map((a) => `${a.name} [${formatLabels(a.labels)}]`).join(', ') || 'none'})`);
+  }
+
   private async cancelLive(key: string): Promise<void> {
-    // The live item of the step, by its dedupe key (unique among queued and leased items).
-    const row = await this.agents.db.one<{ id: number }>("SELECT id FROM work_items WHERE queue = ? AND dedupe_key = ? AND state IN ('queued', 'leased')", [AGENTS_QUEUE, key]);
+    // The live item of the step, by its dedupe key (unique among queued and leased items), on
+    // `agents` or a labelled agents queue.
+    const row = await this.agents.db.one<{ id: number }>("SELECT id FROM work_items WHERE (queue = ? OR queue LIKE ?) AND dedupe_key = ? AND state IN ('queued', 'leased')", [AGENTS_QUEUE, `${AGENTS_QUEUE}?%`, key]);
     if (row) await this.agents.queue.cancel(Number(row.id));
   }
 }

@@ -7,7 +7,7 @@ import type { EventEmitter } from 'node:events';
 import { AlreadyExists, InvalidParameter, NotFound } from '../core/errors.js';
 import { LeaseLost, createWorkQueue, type Database, type WorkItem, type WorkQueue } from '../store/index.js';
 import { appendLog, dropLog, readLog, type LogChunk } from './agent-logs.js';
-import { AGENTS_QUEUE, DEFAULT_HEARTBEAT_MS, DEFAULT_LEASE_MS, MAX_CLAIM_WAIT_MS, MAX_LEASE_MS, type AgentJson, type ClaimedTask, type LeaseStatus, type LogLine, type TaskEnvelope } from './protocol.js';
+import { AGENTS_QUEUE, LABELLED_QUEUED, labelsOfQueue, labelsSatisfy, DEFAULT_HEARTBEAT_MS, DEFAULT_LEASE_MS, MAX_CLAIM_WAIT_MS, MAX_LEASE_MS, type AgentJson, type ClaimedTask, type LeaseStatus, type LogLine, type TaskEnvelope } from './protocol.js';
 import { itemEvent, taskEventsFor } from './task-events.js';
 
 interface AgentRow {
@@ -88,7 +88,7 @@ export class AgentsService {
     if (!set) this.waiting.set(agentId, (set = new Set()));
     set.add(abort);
     try {
-      const items = await this.queue.claim<TaskEnvelope>(AGENTS_QUEUE, {
+      const items = await this.claimFor(agent, {
         worker: `${agent.name} (${agentId})`,
         leaseMs: clampLease(o.leaseMs),
         limit: Math.max(1, Math.min(o.limit, agent.slots)),
@@ -105,6 +105,49 @@ export class AgentsService {
     } finally {
       set.delete(abort);
     }
+  }
+
+  /**
+   * Claims from `agents` and from every labelled queue (`agents?gpu=a100`) whose labels this
+   * agent has. An agent without labels long-polls `agents` alone; one with labels looks at the
+   * labelled queues first, then waits on `agents` in slices of a second so a labelled task
+   * queued meanwhile is seen within one.
+   */
+  private async claimFor(agent: AgentJson, o: { worker: string; leaseMs: number; limit: number; waitMs: number; signal: AbortSignal }): Promise<WorkItem<TaskEnvelope>[]> {
+    if (!Object.keys(agent.labels).length) return this.queue.claim<TaskEnvelope>(AGENTS_QUEUE, o);
+    const deadline = Date.now() + o.waitMs;
+    for (;;) {
+      const out: WorkItem<TaskEnvelope>[] = [];
+      const rows = await this.db.all<{ queue: string }>("SELECT DISTINCT queue FROM work_items WHERE state = 'queued' AND queue LIKE ?", [`${AGENTS_QUEUE}?%`]);
+      for (const { queue } of rows) {
+        const need = labelsOfQueue(queue);
+        if (!need || !labelsSatisfy(agent.labels, need) || out.length >= o.limit) continue;
+        out.push(...(await this.queue.claim<TaskEnvelope>(queue, { ...o, limit: o.limit - out.length, waitMs: 0 })));
+      }
+      const left = deadline - Date.now();
+      if (out.length < o.limit) {
+        // The wait on `agents` ends early when a labelled task is queued in this process (another
+        // server replica's enqueue is seen on the next one-second slice).
+        const slice = new AbortController();
+        const wake = () => slice.abort();
+        const onAbort = () => slice.abort();
+        this.events.once(LABELLED_QUEUED, wake);
+        o.signal.addEventListener('abort', onAbort, { once: true });
+        try {
+          out.push(...(await this.queue.claim<TaskEnvelope>(AGENTS_QUEUE, { ...o, signal: slice.signal, limit: o.limit - out.length, waitMs: out.length ? 0 : Math.max(0, Math.min(left, 1000)) })));
+        } finally {
+          this.events.off(LABELLED_QUEUED, wake);
+          o.signal.removeEventListener('abort', onAbort);
+        }
+      }
+      if (out.length || deadline - Date.now() <= 0 || o.signal.aborted) return out;
+    }
+  }
+
+  /** Live agents, and whether any of them has every label in `need` (for a task's waiting reason). */
+  async whoCanTake(need: Record<string, string>): Promise<{ able: AgentJson[]; live: AgentJson[] }> {
+    const live = (await this.list()).filter((a) => a.alive);
+    return { able: live.filter((a) => labelsSatisfy(a.labels, need)), live };
   }
 
   /** Extends every lease the agent names; says which to cancel and which it lost. */

@@ -6,7 +6,7 @@
  */
 import type { WorkItem } from '../store/index.js';
 import type { AgentsService } from './agents-service.js';
-import { AGENTS_QUEUE, type LogStream, type TaskEnvelope } from './protocol.js';
+import { agentsQueueFor, LABELLED_QUEUED, type LogStream, type TaskEnvelope } from './protocol.js';
 import { itemEvent } from './task-events.js';
 
 const POLL_MS = 500;
@@ -19,6 +19,8 @@ export interface DispatchOptions {
   /** Claims allowed (an agent that dies costs one); default 3. */
   maxAttempts?: number;
   priority?: number;
+  /** Labels the agent must have: the task goes on that labelled queue (`agentsQueueFor`). */
+  labels?: Record<string, string>;
   /** A worker leased it (again, after a re-queue: `attempt` > 1). */
   onStarted?: (worker: string, attempt: number) => void;
   onLog?: (stream: LogStream, line: string) => void;
@@ -41,8 +43,12 @@ export function dispatchAgentTask(agents: AgentsService, o: DispatchOptions): Ag
   const stop = new AbortController();
   agents.inUse();
   const itemId = agents.queue
-    .enqueue<TaskEnvelope>(AGENTS_QUEUE, { ...o.payload, kind: o.kind }, { maxAttempts: o.maxAttempts ?? 3, backoffMs: 0, ...(o.dedupeKey ? { dedupeKey: o.dedupeKey } : {}), ...(o.priority !== undefined ? { priority: o.priority } : {}) })
-    .then(({ item }) => item.id);
+    .enqueue<TaskEnvelope>(agentsQueueFor(o.labels), { ...o.payload, kind: o.kind }, { maxAttempts: o.maxAttempts ?? 3, backoffMs: 0, ...(o.dedupeKey ? { dedupeKey: o.dedupeKey } : {}), ...(o.priority !== undefined ? { priority: o.priority } : {}) })
+    .then(({ item }) => {
+      // Labelled agents wait on `agents`; this wakes them to look at the labelled queues now.
+      if (o.labels && Object.keys(o.labels).length) agents.events.emit(LABELLED_QUEUED);
+      return item.id;
+    });
   const done = itemId.then((id) => follow(agents, id, o, stop.signal));
   return {
     itemId,

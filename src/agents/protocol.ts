@@ -5,6 +5,33 @@
 
 /** The work queue agents drain. */
 export const AGENTS_QUEUE = 'agents';
+
+/**
+ * A task that needs agent labels goes on its own queue, `agents?gpu=a100&zone=eu` (names sorted,
+ * URL-encoded), so a claim filters by the queue name it may take and the work queue stays the
+ * same contract; tasks needing no label stay on `agents`.
+ */
+export function agentsQueueFor(labels: Record<string, string> | undefined): string {
+  const entries = Object.entries(labels ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return entries.length ? `${AGENTS_QUEUE}?${new URLSearchParams(entries).toString()}` : AGENTS_QUEUE;
+}
+
+/** The labels a queue name requires (none for `agents`); undefined for a queue that is not an agents queue. */
+export function labelsOfQueue(queue: string): Record<string, string> | undefined {
+  if (queue === AGENTS_QUEUE) return {};
+  if (!queue.startsWith(`${AGENTS_QUEUE}?`)) return undefined;
+  return Object.fromEntries(new URLSearchParams(queue.slice(AGENTS_QUEUE.length + 1)));
+}
+
+/** Whether an agent with `have` may take a task that needs `need`: every needed label, same value. */
+export function labelsSatisfy(have: Record<string, string>, need: Record<string, string>): boolean {
+  return Object.entries(need).every(([k, v]) => have[k] === v);
+}
+
+/** In-process news: a task went on a labelled queue (labelled agents' claims look again). */
+export const LABELLED_QUEUED = 'agents:labelled-queued';
+
+export const formatLabels = (l: Record<string, string>): string => Object.entries(l).map(([k, v]) => `${k}=${v}`).join(',') || '(none)';
 export const AGENTS_API = '/api/v1/agents';
 
 /** A work item's payload on the agents queue: `kind` picks the agent's handler. */

@@ -4,7 +4,7 @@ import type { Fields } from '../core/request-fields.js';
 import type { PermissionLevel, RouteAuth } from '../core/route.js';
 import type { AuthStore, StoredPermission, User } from './auth-store.js';
 import { readCookie, SESSION_COOKIE } from './cookies.js';
-import { isNativeKind, nativeResourceExists, pipelineRunTarget } from './native-resources.js';
+import { COMPUTE, isNativeKind, nativeResourceExists, pipelineRunTarget } from './native-resources.js';
 import { sameToken, SessionStore, type Session } from './sessions.js';
 
 const RANK: Record<StoredPermission, number> = { NO_PERMISSIONS: 0, READ: 1, EDIT: 2, MANAGE: 3 };
@@ -175,7 +175,9 @@ export function installAuth(app: FastifyInstance, opts: AuthOptions, fieldsOf: (
     if (user.is_admin) return;
     const level = async (resource: string, id: string): Promise<StoredPermission> => {
       const target = await permissionTarget(opts.store, resource, id);
-      return target ? (await opts.store.effectivePermission(target.kind, target.id, user.id)) ?? opts.defaultPermission : opts.defaultPermission;
+      // Compute is only what was granted: `--default-permission` opens resources to read, never the executors.
+      const fallback = target?.kind === COMPUTE.kind ? 'NO_PERMISSIONS' : opts.defaultPermission;
+      return target ? (await opts.store.effectivePermission(target.kind, target.id, user.id)) ?? fallback : fallback;
     };
     (req as AuthedRequest).readable = async (kind, candidates) => {
       const out = new Set<string>();
@@ -183,6 +185,12 @@ export function installAuth(app: FastifyInstance, opts: AuthOptions, fieldsOf: (
       return out;
     };
     if (!rule || 'admin' in rule) throw new Forbidden(`Permission denied: ${req.method} ${url ?? req.url} is for admins.`);
+    if (('compute' in rule && rule.compute) && RANK[(await opts.store.effectivePermission(COMPUTE.kind, COMPUTE.id, user.id)) ?? 'NO_PERMISSIONS'] < RANK.EDIT) {
+      throw new Forbidden(
+        `Permission denied: user '${user.username}' needs EDIT on compute '${COMPUTE.id}' to start commands on this server's executors or agents (${req.method} ${url ?? req.url}); ` +
+          `an admin grants it: trainyard users grant ${user.username} --compute --permission EDIT, or POST /api/v1/permissions {"resource": "compute:server", "username": "${user.username}", "permission": "EDIT"}.`,
+      );
+    }
     if ('anyUser' in rule) return;
     const targets = ids(rule, fieldsOf(req));
     if (rule.orCreate) {
@@ -199,7 +207,7 @@ export function installAuth(app: FastifyInstance, opts: AuthOptions, fieldsOf: (
     for (const id of targets) {
       // An artifact path no experiment owns belongs to nobody but the admins.
       if (rule.resource === 'artifact_path' && !(await permissionTarget(opts.store, rule.resource, id))) throw new Forbidden(`Permission denied: artifact path '${id.slice(0, 200)}' belongs to no experiment; only admins may touch it.`);
-      if (rule.resource === 'grant_target' && !(await permissionTarget(opts.store, rule.resource, id))) throw new Forbidden(`Permission denied: '${id.slice(0, 200)}' is not a resource this API grants on (kinds: study, pipeline_run, pipeline_schedule, job).`);
+      if (rule.resource === 'grant_target' && !(await permissionTarget(opts.store, rule.resource, id))) throw new Forbidden(`Permission denied: '${id.slice(0, 200)}' is not a resource this API grants on (kinds: study, pipeline_run, pipeline_schedule, job, compute:server).`);
       const has = await level(rule.resource, id);
       if (RANK[has] < RANK[rule.level as PermissionLevel]) throw new Forbidden(`Permission denied: user '${user.username}' needs ${rule.level} on ${rule.resource} '${id}'.`);
     }

@@ -14,4 +14,4 @@ export { authRoutes } from './routes.js';
 export { TeamStore, TEAM_RESOURCE_KINDS, type Team } from './team-store.js';
 export { teamRoutes } from './team-routes.js';
 export { nativePermissionRoutes } from './native-permission-routes.js';
-export { NATIVE_RESOURCE_KINDS } from './native-resources.js';
+export { NATIVE_RESOURCE_KINDS, COMPUTE } from './native-resources.js';

@@ -2,14 +2,14 @@ import { InvalidParameter, NotFound } from '../core/errors.js';
 import { optString, reqString, type Fields } from '../core/request-fields.js';
 import type { JsonRoute } from '../core/route.js';
 import { PERMISSIONS, type AuthStore, type StoredPermission } from './auth-store.js';
-import { isNativeKind, NATIVE_RESOURCE_KINDS, pipelineRunTarget } from './native-resources.js';
+import { COMPUTE, isNativeKind, NATIVE_RESOURCE_KINDS, pipelineRunTarget } from './native-resources.js';
 import type { TeamStore } from './team-store.js';
 
 /**
  * Grants on Trainyard's own resources (studies, pipeline runs, schedules, jobs), for whoever
  * MANAGEs one: MLflow's experiment-permission API has no place for them, so one native route
- * takes `resource: "<kind>:<id>"` (e.g. `study:churn-tpe`, `job:job-3f2a`) and a `username` or a
- * `team`.
+ * takes `resource: "<kind>:<id>"` (e.g. `study:churn-tpe`, `job:job-3f2a`, or `compute:server`,
+ * the right to start runs on this server's executors and agents) and a `username` or a `team`.
  *
  * | Method | Path | Body / query | Answer |
  * |---|---|---|---|
@@ -29,6 +29,7 @@ export function nativePermissionRoutes(users: AuthStore, teams: TeamStore): Json
       throw new InvalidParameter(`Invalid value for parameter 'resource': expected '<kind>:<id>' with kind one of ${NATIVE_RESOURCE_KINDS.join(', ')}.`);
     }
     const id = ref.slice(i + 1);
+    if (kind === COMPUTE.kind && id !== COMPUTE.id) throw new InvalidParameter(`Invalid value for parameter 'resource': compute is granted as 'compute:${COMPUTE.id}' (this server's executors and agents).`);
     return kind === 'pipeline_run' ? pipelineRunTarget(users.db, id) : { kind, id };
   };
   const principal = (f: Fields): { username: string } | { team: string } => {

@@ -6,8 +6,17 @@ import type { Database } from '../store/index.js';
  * own grants in auth_permissions, like an experiment: the creator gets MANAGE, other users READ /
  * EDIT / MANAGE by a grant to them or to a team, else the server's default permission.
  */
-export const NATIVE_RESOURCE_KINDS = ['study', 'pipeline_run', 'pipeline_schedule', 'job'] as const;
+export const NATIVE_RESOURCE_KINDS = ['study', 'pipeline_run', 'pipeline_schedule', 'job', 'compute'] as const;
 export type NativeResourceKind = (typeof NATIVE_RESOURCE_KINDS)[number];
+
+/**
+ * The right to start commands on this server's executors and agents (pipeline runs, resumes,
+ * schedules, elastic jobs placed on agents), like a Kubeflow namespace's edit role or an Airflow
+ * role's "can create DAG runs": EDIT on `compute:server`, granted to a user or a team by an admin
+ * (or by whoever an admin gave MANAGE on it). It never falls back to `--default-permission`:
+ * a server that lets everyone read experiments does not thereby let everyone run commands.
+ */
+export const COMPUTE = { kind: 'compute', id: 'server' } as const;
 
 export const isNativeKind = (kind: string): kind is NativeResourceKind => (NATIVE_RESOURCE_KINDS as readonly string[]).includes(kind);
 
@@ -23,6 +32,8 @@ export async function nativeResourceExists(db: Database, kind: string, id: strin
       return Boolean(await db.one('SELECT 1 AS x FROM pipeline_runs WHERE id = ?', [id]));
     case 'pipeline_schedule':
       return Boolean(await db.one('SELECT 1 AS x FROM pipeline_schedules WHERE id = ?', [id]));
+    case 'compute':
+      return id === COMPUTE.id;
     default:
       return true;
   }

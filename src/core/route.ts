@@ -64,9 +64,12 @@ export type PermissionLevel = 'READ' | 'EDIT' | 'MANAGE';
  *   `creates` grants the creator MANAGE on what the response names (MLflow does the same);
  * - `{ admin: true }`: admins only (the same as declaring nothing);
  * - `{ public: true }`: no credentials (sign-in only).
+ * `compute: true` on a resource or any-user rule: the route starts commands on the server's
+ * executors or agents (a pipeline run, a resume, a schedule, an elastic job's placement), so the
+ * caller also needs EDIT on `compute:server`, granted by an admin (never `--default-permission`).
  */
 export type RouteAuth =
-  | { resource: string; level: PermissionLevel; from?: (fields: Fields) => string | string[] | undefined; orCreate?: { id?: (result: any) => string | undefined } }
-  | { anyUser: true; creates?: { resource: string; id: (result: any) => string | undefined } }
+  | { resource: string; level: PermissionLevel; from?: (fields: Fields) => string | string[] | undefined; orCreate?: { id?: (result: any) => string | undefined }; compute?: true }
+  | { anyUser: true; creates?: { resource: string; id: (result: any) => string | undefined }; compute?: true }
   | { admin: true }
   | { public: true };

@@ -153,9 +153,9 @@ export async function runNode(spec: LaunchSpec, opts: NodeOptions): Promise<Node
           log(`could not tell the rendezvous this node leaves (${e.message}); the others notice after --node-timeout`);
           return undefined;
         });
-        log(`leaving the job${left?.phase === 'failed' && left.message ? ` (${left.message})` : ''}: stopping workers (${spec.graceSeconds} s grace)`);
+        log(`leaving the job${(left?.phase === 'failed' || left?.phase === 'cancelled') && left.message && left.message !== 'cancelled' ? ` (${left.message})` : ''}: stopping workers (${spec.graceSeconds} s grace)`);
         await stop(spec.graceSeconds * 1000);
-        return { state: 'cancelled', nodeId, rounds, message: left?.phase === 'failed' ? (left.message ?? undefined) : undefined };
+        return { state: 'cancelled', nodeId, rounds, message: left?.phase === 'failed' || left?.phase === 'cancelled' ? (left.message ?? undefined) : undefined };
       }
       let workers: WorkersState = 'idle';
       let failure: Failure | undefined;

@@ -41,7 +41,8 @@ function stepsField(f: Fields): string[] | undefined {
  * Who may do what with `--auth` (README, "Permissions on studies, pipelines and jobs"): a run
  * belongs to whoever started it (MANAGE) or to the schedule that fired it; READ to see a run, its
  * logs and lineage, EDIT to cancel or resume it. A schedule: its creator manages it, READ to see
- * it (and the runs it fires), MANAGE to delete it.
+ * it (and the runs it fires), MANAGE to delete it. Starting, resuming or scheduling a run also
+ * needs the compute grant (`compute: true`): its commands run on this server's executors.
  */
 const runRule = (level: 'READ' | 'EDIT'): RouteAuth => ({ resource: 'pipeline_run', level });
 
@@ -52,7 +53,7 @@ export function pipelineRoutes(svc: PipelinesService, schedules: PipelineSchedul
       methods: ['POST'],
       scope: 'absolute',
       path: `${base}/runs`,
-      auth: { anyUser: true, creates: { resource: 'pipeline_run', id: (r) => r?.run?.run_id } },
+      auth: { anyUser: true, compute: true, creates: { resource: 'pipeline_run', id: (r) => r?.run?.run_id } },
       handler: async (f) => {
         const executor = optString(f, 'executor');
         const cache = optBool(f, 'cache');
@@ -89,7 +90,8 @@ export function pipelineRoutes(svc: PipelinesService, schedules: PipelineSchedul
       methods: ['POST'],
       scope: 'absolute',
       path: `${base}/runs/:run/resume`,
-      auth: runRule('EDIT'),
+      // A resume runs steps again: EDIT on the run and compute now (a grant may have been taken back).
+      auth: { ...runRule('EDIT'), compute: true },
       handler: async (f) => {
         const steps = stepsField(f);
         return { run: await svc.resume(reqString(f, 'run'), steps) };
@@ -99,7 +101,7 @@ export function pipelineRoutes(svc: PipelinesService, schedules: PipelineSchedul
       methods: ['POST'],
       scope: 'absolute',
       path: `${base}/schedules`,
-      auth: { anyUser: true, creates: { resource: 'pipeline_schedule', id: (r) => r?.schedule?.schedule_id } },
+      auth: { anyUser: true, compute: true, creates: { resource: 'pipeline_schedule', id: (r) => r?.schedule?.schedule_id } },
       handler: async (f) => {
         const params = paramsField(f);
         const executor = optString(f, 'executor');

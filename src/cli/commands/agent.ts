@@ -43,7 +43,7 @@ export function registerAgentCommand(program: Command): void {
     .description('Run pipeline steps (and other tasks) from a server\'s work queue on this machine')
     .option('--server <url>', 'the Trainyard server (default $TRAINYARD_URI)')
     .option('--slots <n>', 'tasks run at once', '1')
-    .option('--labels <k=v>', 'labels shown with the agent, KEY=VALUE[,KEY=VALUE] (repeatable)', (v: string, prev: string[] = []) => [...prev, v])
+    .option('--labels <k=v>', 'labels of this agent, KEY=VALUE[,KEY=VALUE] (repeatable): a step with agent.labels runs only on an agent that has them all', (v: string, prev: string[] = []) => [...prev, v])
     .option('--name <name>', 'agent name (default HOSTNAME-PID)')
     .option('--token <token>', 'API token when the server runs with --auth (default $TRAINYARD_TOKEN)')
     .option('--lease-ms <ms>', 'lease per task; a silent agent loses its tasks after this long', '10000')

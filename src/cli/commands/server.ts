@@ -32,6 +32,12 @@ export function registerServerCommand(program: Command): void {
       });
       lock?.setUrl(server.url);
       process.stdout.write(`Trainyard server listening on ${server.url} (store: ${server.db.description})\n`);
+      if (config.auth) {
+        // Who may run commands here is worth saying at every start (an upgrade kept the users of before).
+        const held = await server.db.all<{ principal_kind: string; n: number }>("SELECT principal_kind, COUNT(*) AS n FROM auth_permissions WHERE resource_kind = 'compute' AND permission IN ('EDIT', 'MANAGE') GROUP BY principal_kind");
+        const count = (k: string) => Number(held.find((h) => h.principal_kind === k)?.n ?? 0);
+        process.stdout.write(`Compute (pipeline runs, schedules, jobs on agents): admins, ${count('user')} user(s) and ${count('team')} team(s) with a grant (GET /api/v1/permissions?resource=compute:server; trainyard users grant NAME --compute --permission EDIT)\n`);
+      }
       const stop = async () => {
         await server.close().catch(() => {});
         lock?.release();

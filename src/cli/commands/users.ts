@@ -1,6 +1,6 @@
 import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
-import { AuthStore, TeamStore, type StoredPermission } from '../../auth/index.js';
+import { AuthStore, COMPUTE, TeamStore, type StoredPermission } from '../../auth/index.js';
 import { defaultHome } from '../../core/config.js';
 import { openDatabase, type Database } from '../../store/index.js';
 import { fail, formatTime, printJson, printTable } from '../output.js';
@@ -93,6 +93,19 @@ export function registerUserCommands(program: Command): void {
       });
     });
 
+  storeOptions(users.command('grant <username>').description('Grant a user a permission: --compute (start pipeline runs, schedules and agent-placed jobs on this server)'))
+    .option('--compute', "this server's executors and agents (needs EDIT)")
+    .requiredOption('--permission <level>', 'READ, EDIT, MANAGE or NO_PERMISSIONS')
+    .action(async (username: string, f: StoreFlags & { compute?: boolean; permission: string }) => {
+      // Grants on experiments, models, studies, runs and jobs go through their own APIs; this is the one an admin gives by hand.
+      if (!f.compute) fail('name what to grant: --compute');
+      const permission = permissionOf(f.permission);
+      await withStore(f, async (u) => {
+        await u.grant(COMPUTE.kind, COMPUTE.id, (await u.requireUser(username)).id, permission);
+        process.stdout.write(`User '${username}': ${permission} on compute (this server's executors and agents).\n`);
+      });
+    });
+
   const teams = program.command('teams').description('Teams: permissions granted to a group of users at once');
   storeOptions(teams.command('create <team>').description('Create a team')).action(async (team: string, f: StoreFlags) => {
     await withStore(f, async (_u, t) => {
@@ -129,15 +142,16 @@ export function registerUserCommands(program: Command): void {
     .option('--pipeline-run <id>', 'pipeline run id')
     .option('--schedule <id>', 'pipeline schedule id')
     .option('--job <id>', 'training job id')
+    .option('--compute', "this server's executors and agents: EDIT lets members start pipeline runs, schedules and agent-placed jobs")
     .requiredOption('--permission <level>', 'READ, EDIT, MANAGE or NO_PERMISSIONS')
-    .action(async (team: string, f: StoreFlags & { experiment?: string; model?: string; study?: string; pipelineRun?: string; schedule?: string; job?: string; permission: string }) => {
-      const named = ([['experiment', f.experiment], ['model', f.model], ['study', f.study], ['pipeline_run', f.pipelineRun], ['pipeline_schedule', f.schedule], ['job', f.job]] as const).filter(([, v]) => v);
-      if (named.length !== 1) fail('name exactly one of --experiment <id> or --model <name> (or --study, --pipeline-run, --schedule, --job)');
+    .action(async (team: string, f: StoreFlags & { experiment?: string; model?: string; study?: string; pipelineRun?: string; schedule?: string; job?: string; compute?: boolean; permission: string }) => {
+      const named = ([['experiment', f.experiment], ['model', f.model], ['study', f.study], ['pipeline_run', f.pipelineRun], ['pipeline_schedule', f.schedule], ['job', f.job], [COMPUTE.kind, f.compute ? COMPUTE.id : undefined]] as const).filter(([, v]) => v);
+      if (named.length !== 1) fail('name exactly one of --experiment <id> or --model <name> (or --study, --pipeline-run, --schedule, --job, --compute)');
       const [kind, id] = named[0]! as readonly [string, string];
       const permission = permissionOf(f.permission);
       await withStore(f, async (_u, t) => {
         await t.grant(team, kind, id, permission);
-        process.stdout.write(`Team '${team}': ${permission} on ${kind === 'model' ? `model '${id}'` : `${kind.replace('_', ' ')} ${id}`}.\n`);
+        process.stdout.write(`Team '${team}': ${permission} on ${kind === 'model' ? `model '${id}'` : kind === COMPUTE.kind ? "compute (this server's executors and agents)" : `${kind.replace('_', ' ')} ${id}`}.\n`);
       });
     });
 }

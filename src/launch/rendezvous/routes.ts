@@ -72,7 +72,7 @@ export function rendezvousRoutes(rdzv: RendezvousService, placement?: NodePlacem
     post(`${R}/:job_id/place`, async (f: Fields) => {
       const spec = validateSpec((f.spec && typeof f.spec === 'object' ? f.spec : {}) as unknown as LaunchInput);
       return needPlacement().place(reqString(f, 'job_id'), { min: spec.nnodes.min, max: spec.nnodes.max, nproc: spec.nprocPerNode, maxRestarts: spec.maxRestarts, ...timing(f) }, spec);
-    }, EDIT_OR_CREATE),
+    }, { ...EDIT_OR_CREATE, compute: true }),
     post(`${R}/:job_id/release`, async (f: Fields) => ({ cancelled: await needPlacement().release(reqString(f, 'job_id')) })),
     post(`${R}/:job_id/join`, async (f: Fields) => {
       const min = reqInt(f, 'min_nodes', { min: 1 });

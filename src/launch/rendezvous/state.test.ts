@@ -103,7 +103,7 @@ describe('rendezvous state machine', () => {
     expect(s.history.filter((h) => h.kind === 'left')).toHaveLength(1);
   });
 
-  it('a leave that takes a started job below MIN ends it with the reason; before the first round it only drops the node', () => {
+  it('a leave that takes a started job below MIN ends it cancelled with the reason; before the first round it only drops the node', () => {
     const c = { ...cfg, min: 2, max: 3 };
     const s = newState('j', c, 0);
     join(s, c, node('a', 101), 0);
@@ -120,10 +120,28 @@ describe('rendezvous state machine', () => {
     join(s, c, node('c', 106), 160);
     expect(view(s, 'c').assignment).toMatchObject({ round: 2, group_rank: 1, group_world_size: 2, restart_count: 0 });
     leave(s, 'a', 'SIGTERM', 200);
+    // Every node that went, went on purpose: a stop, like `jobs cancel`, not a failure.
+    expect(s.phase).toBe('cancelled');
+    expect(s.message).toBe('node a left (SIGTERM) and 1 node(s) remain, fewer than the 2 of --nnodes 2:3: the job ends: every node that went left on purpose (a lower MIN lets fewer nodes go on)');
+    expect(s.history.at(-1)).toMatchObject({ kind: 'cancelled', detail: { reason: 'nodes-left', node: 'a' } });
+    expect(s.restartCount).toBe(0);
+    expect(view(s, 'c').phase).toBe('cancelled');
+    expect(() => join(s, c, node('a', 107), 300)).toThrow(/has cancelled: node a left/);
+  });
+
+  it('a leave below MIN after a node crashed out of the same round ends the job failed', () => {
+    const c = { ...cfg, min: 2, max: 3, maxRestarts: 3 };
+    const s = newState('j', c, 0);
+    for (const [id, t] of [['a', 0], ['b', 10], ['c', 20]] as const) join(s, c, node(id, 100 + t), t);
+    report(s, { nodeId: 'a', round: 1, workers: 'running' }, 2000);
+    report(s, { nodeId: 'c', round: 1, workers: 'running' }, 2000);
+    expect(s.phase).toBe('running');
+    // b goes silent past the node timeout (lost: a crash), then c leaves on purpose before a new round.
+    report(s, { nodeId: 'a', round: 1, workers: 'running' }, c.nodeTimeoutMs + 500);
+    expect(s.history.some((h) => h.kind === 'lost' && h.detail.node === 'b')).toBe(true);
+    leave(s, 'c', 'SIGTERM', c.nodeTimeoutMs + 600);
     expect(s.phase).toBe('failed');
-    expect(s.message).toBe('node a left (SIGTERM) and 1 node(s) remain, fewer than the 2 of --nnodes 2:3: the job ends (a lower MIN lets fewer nodes go on)');
-    expect(view(s, 'c').phase).toBe('failed');
-    expect(() => join(s, c, node('a', 107), 300)).toThrow(/has failed: node a left/);
+    expect(s.message).toMatch(/^node c left \(SIGTERM\) and 1 node\(s\) remain/);
   });
 
   it('a hung rank ends the round for every node, counts as a failure and names the node and rank', () => {

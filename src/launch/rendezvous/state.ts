@@ -6,7 +6,8 @@
  * round restarts from the checkpoint. A node joining a running round below MAX ends it too
  * (scale-up), without using a restart (torchrun's rule, distributed-anchors.md 1.1). A node that
  * says it leaves (SIGTERM/SIGINT of its launcher) ends the round at once, not after the node
- * timeout, and uses no restart either; a leave that takes the job below MIN ends it. A hung rank
+ * timeout, and uses no restart either; a leave that takes the job below MIN ends it `cancelled`
+ * (`failed` if a node was lost from the same round). A hung rank
  * (its node's launcher watches the heartbeat files) ends the round like a failed one. Nodes also
  * send each rank's own compute time, so a straggler is judged against every rank of the job, not
  * only its node's. Time is a parameter, so each rule is tested without sleeping; the service
@@ -187,10 +188,15 @@ export function isOver(s: RdzvState): boolean {
 /** Someone cancelled the job (`trainyard jobs cancel`): every node stops its workers and leaves. */
 export function cancel(s: RdzvState, now: number): void {
   if (isOver(s)) return;
+  stop(s, now, 'cancelled', {});
+}
+
+/** Ends the job `cancelled`: a deliberate stop (a cancel, or its nodes leaving on purpose). */
+function stop(s: RdzvState, now: number, message: string, detail: Record<string, unknown>): void {
   s.phase = 'cancelled';
   s.master = null;
-  s.message = 'cancelled';
-  note(s, now, 'cancelled', {});
+  s.message = message;
+  note(s, now, 'cancelled', message === 'cancelled' ? detail : { ...detail, message });
 }
 
 function sameConfig(s: RdzvState, cfg: RdzvConfig): void {
@@ -289,7 +295,12 @@ export function leave(s: RdzvState, nodeId: string, reason: string | undefined, 
   if (wasMember && s.phase === 'running') endRound(s, now, 'node-left', { node: n.id });
   const remain = s.nodes.filter(live).length;
   if (s.round > 0 && remain < s.min && (s.phase as Phase) !== 'failed') {
-    fail(s, now, `node ${n.id} left${reason ? ` (${reason})` : ''} and ${remain} node(s) remain, fewer than the ${s.min} of --nnodes ${s.min}:${s.max}: the job ends (a lower MIN lets fewer nodes go on)`);
+    const why = `node ${n.id} left${reason ? ` (${reason})` : ''} and ${remain} node(s) remain, fewer than the ${s.min} of --nnodes ${s.min}:${s.max}: the job ends`;
+    // Leaving is deliberate (torchrun's SIGTERM is a stop, not a failure): a job its nodes walked
+    // away from is cancelled. If a node crashed out of this round, the job broke: that is a failure.
+    const crashed = s.history.some((h) => h.kind === 'lost' && h.round === s.round);
+    if (crashed) fail(s, now, `${why} (a lower MIN lets fewer nodes go on)`);
+    else stop(s, now, `${why}: every node that went left on purpose (a lower MIN lets fewer nodes go on)`, { reason: 'nodes-left', node: n.id });
     return;
   }
   advance(s, now);

@@ -110,6 +110,7 @@ export function compileTypeScript(p: Pipeline, source: { file: string; dir: stri
       cache: o.cache ?? def.cache ?? true,
       env: {},
       ...(o.kubernetes ? { kubernetes: o.kubernetes } : {}),
+      ...(o.agent ? { agent: { labels: { ...o.agent.labels } } } : {}),
     };
     return spec;
   });

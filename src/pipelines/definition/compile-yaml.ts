@@ -73,6 +73,7 @@ const stepSchema = z.strictObject({
   cache: z.boolean().optional(),
   env: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
   kubernetes: kubernetesSchema.optional(),
+  agent: z.strictObject({ labels: z.record(z.string().min(1), z.string()) }).optional(),
 });
 const docSchema = z.strictObject({
   name: z.string().regex(/^[A-Za-z0-9][\w.-]*$/, 'letters, digits, . _ - only'),
@@ -199,6 +200,7 @@ export function compileYaml(text: string, source: { file: string; dir: string; l
       cache: s.cache ?? true,
       env: Object.fromEntries(Object.entries(s.env ?? {}).map(([k, v]) => [k, String(v)])),
       ...(s.kubernetes ? { kubernetes: s.kubernetes as StepSpec['kubernetes'] } : {}),
+      ...(s.agent ? { agent: { labels: s.agent.labels } } : {}),
     };
     (step as StepSpec & { declaredKinds?: unknown }).declaredKinds = declaredKind;
     steps.push(step);

@@ -42,6 +42,8 @@ export interface StepOptions extends RetryPolicy {
   cache?: boolean;
   /** Image, resources, node selector for `--executor kubernetes`. */
   kubernetes?: StepKubernetes;
+  /** `--executor agents`: run only on an agent whose `--labels` include all of these (`{ labels: { gpu: 'a100' } }`). */
+  agent?: { labels: Record<string, string> };
 }
 
 export interface MapOptions extends StepOptions {

@@ -64,6 +64,8 @@ export interface StepSpec {
   /** command: extra environment (values may use placeholders). */
   env: Record<string, string>;
   kubernetes?: StepKubernetes;
+  /** `--executor agents`: only an agent whose `--labels` include every one of these runs the step. */
+  agent?: { labels: Record<string, string> };
 }
 
 export interface PipelineSpec {

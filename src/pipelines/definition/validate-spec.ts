@@ -69,6 +69,11 @@ export function validateSpec(spec: PipelineSpec): void {
     const r = s.retry;
     if (!Number.isInteger(r.retries) || r.retries < 0 || r.retries > 100) throw new PipelineDefinitionError(s.name, 'retries', `must be an integer 0..100, got ${r.retries}.`);
     if (!(r.backoffMs >= 0) || !(r.backoffFactor >= 1) || !(r.maxBackoffMs >= 0)) throw new PipelineDefinitionError(s.name, 'retries', 'backoff must be >= 0 ms with a factor >= 1.');
+    if (s.agent !== undefined) {
+      const labels = s.agent?.labels;
+      const ok = labels && typeof labels === 'object' && !Array.isArray(labels) && Object.entries(labels).every(([k, v]) => k.length > 0 && k.length <= 100 && typeof v === 'string' && v.length <= 200);
+      if (!ok) throw new PipelineDefinitionError(s.name, 'agent.labels', 'must be an object of label name -> string value (e.g. { gpu: "a100" }), names 1..100 and values up to 200 characters.');
+    }
   }
   const cycle = findCycle(spec.steps);
   if (cycle) throw new PipelineDefinitionError(cycle[0], 'needs', `cycle: ${cycle.join(' -> ')}.`);

@@ -23,6 +23,18 @@ describe('pipeline validation before anything runs', () => {
     expect(() => compileYaml(yaml('  a:\n    command: "true"\n', 'params:\n  n: { type: integer, default: "x" }\n'), src)).toThrow("field 'params.n': type mismatch: expected integer");
   });
 
+  it("keeps a step's agent labels (YAML and TypeScript) and refuses labels that are not name -> string", () => {
+    expect(compileYaml(yaml('  a:\n    command: "true"\n    agent: { labels: { gpu: a100 } }\n'), src).steps[0]!.agent).toEqual({ labels: { gpu: 'a100' } });
+    expect(() => compileYaml(yaml('  a:\n    command: "true"\n    agent: { labels: { gpu: [a100] } }\n'), src)).toThrow(/step 'a', field 'agent\.labels\.gpu'/);
+    const s = defineStep({ id: 't.l', version: '1', outputs: {}, async run() { return {}; } });
+    const p = pipeline('p');
+    p.step('a', s({}), { agent: { labels: { gpu: 'a100' } } });
+    expect(compileTypeScript(p, { file: '/p/p.ts', dir: '/p', text: '', lockDigest: 'l' }).steps[0]!.agent).toEqual({ labels: { gpu: 'a100' } });
+    const q = pipeline('q');
+    q.step('a', s({}), { agent: { labels: { gpu: 1 as unknown as string } } });
+    expect(() => compileTypeScript(q, { file: '/p/q.ts', dir: '/p', text: '', lockDigest: 'l' })).toThrow(/step 'a', field 'agent.labels'/);
+  });
+
   it('refuses an unknown step field and an undeclared placeholder', () => {
     expect(() => compileYaml(yaml('  a:\n    command: "true"\n    retires: 3\n'), src)).toThrow("step 'a', field 'retires': unknown field 'retires'");
     expect(() => compileYaml(yaml('  a:\n    command: echo {{params.lr}}\n'), src)).toThrow("step 'a', field 'command': unknown param '{{params.lr}}'");

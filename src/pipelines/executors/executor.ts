@@ -52,6 +52,8 @@ export interface StepTask {
   timeoutMs?: number;
   /** Image, resources... for the Kubernetes executor (the step's `kubernetes` block). */
   kubernetes?: StepKubernetes;
+  /** Labels the agent that runs it must have (the step's `agent.labels`; `--executor agents` only). */
+  agentLabels?: Record<string, string>;
 }
 
 /** Where a started task runs, recorded so a restarted server can find and stop an orphan. */

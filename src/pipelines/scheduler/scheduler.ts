@@ -489,6 +489,7 @@ export class PipelineScheduler extends EventEmitter {
       cwd: st.spec.source.dir,
       ...(s.timeoutMs !== undefined ? { timeoutMs: s.timeoutMs } : {}),
       ...(s.kubernetes ? { kubernetes: s.kubernetes } : {}),
+      ...(s.agent && Object.keys(s.agent.labels).length ? { agentLabels: s.agent.labels } : {}),
     };
     if (s.kind === 'command') {
       const shell = renderCommand(s.command!, { params: st.run.params, inputs: base.inputs, outputs: s.outputs, item: itemValue, workdir });
