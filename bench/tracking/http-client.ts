@@ -19,9 +19,10 @@ export class KeepAliveClient {
   private pending?: { resolve: (r: HttpResponse) => void; reject: (e: Error) => void };
   private readonly hostHeader: string;
 
-  constructor(baseUrl: string) {
+  /** `authorization`: the header's value on every request (a server started with --auth). */
+  constructor(baseUrl: string, authorization?: string) {
     const url = new URL(baseUrl);
-    this.hostHeader = url.host;
+    this.hostHeader = authorization ? `${url.host}\r\nAuthorization: ${authorization}` : url.host;
     this.socket = connect({ host: url.hostname, port: Number(url.port), noDelay: true });
     this.socket.on('data', (chunk) => this.onData(chunk));
     this.socket.on('error', (e) => this.fail(e));

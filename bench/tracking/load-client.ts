@@ -26,6 +26,8 @@ export interface GoMessage {
   startAt: number;
   warmupMs: number;
   durationMs: number;
+  /** Authorization header value for a server with --auth (Bearer token or Basic credentials). */
+  authorization?: string;
 }
 
 export interface ClientResult {
@@ -44,15 +46,16 @@ const bodiesPerRun = (points: number) => Math.max(4, Math.min(200, Math.floor(20
 
 type Send = (method: 'GET' | 'POST', path: string, body?: string | Buffer) => Promise<HttpResponse>;
 
-function sender(base: string, kind: ClientKind): { send: Send; close: () => void } {
+function sender(base: string, kind: ClientKind, authorization?: string): { send: Send; close: () => void } {
   if (kind === 'raw') {
-    const c = new KeepAliveClient(base);
+    const c = new KeepAliveClient(base, authorization);
     return { send: (method, path, body) => c.request(method, path, body, typeof body === 'string' ? 'application/json' : METRICS_BINARY_TYPE), close: () => c.close() };
   }
   return {
     send: async (method, path, body) => {
       const type = typeof body === 'string' ? 'application/json' : METRICS_BINARY_TYPE;
-      const res = await fetch(base + path, body === undefined ? { method } : { method, body: body as string, headers: { 'content-type': type } });
+      const auth: Record<string, string> = authorization ? { authorization } : {};
+      const res = await fetch(base + path, body === undefined ? { method, headers: auth } : { method, body: body as string, headers: { 'content-type': type, ...auth } });
       return { status: res.status, body: await res.text() };
     },
     close: () => undefined,
@@ -104,7 +107,7 @@ function partsOf(keys: number, steps: number, seed: number): { shape: string; li
 async function run(go: GoMessage): Promise<ClientResult> {
   const shape = `${go.keys}x${go.steps}`;
   if ((go.mode === 'batch' || go.mode === 'batch-binary') && parts?.shape !== shape) parts = partsOf(go.keys, go.steps, go.seed);
-  const { send, close } = sender(go.url, go.client);
+  const { send, close } = sender(go.url, go.client, go.authorization);
   let runId = go.mode === 'health' ? '' : await createRun(send, go.seed);
   await send('GET', '/health'); // the connection is open before the clock starts
   const from = go.startAt + go.warmupMs;

@@ -31,6 +31,8 @@ export interface LoadOptions {
   keys?: number;
   steps?: number;
   client?: ClientKind;
+  /** Authorization header of every request (a server with --auth). */
+  authorization?: string;
 }
 
 export class ClientPool {
@@ -66,7 +68,7 @@ export class ClientPool {
         this.children.slice(0, opts.clients).map((c, i) =>
           this.request(c, {
             type: 'go', url: opts.url, mode: opts.mode, keys: opts.keys ?? 10, steps: opts.steps ?? 100, seed: i + 1, client: opts.client ?? 'raw',
-            startAt, warmupMs: opts.warmupMs, durationMs: opts.durationMs,
+            startAt, warmupMs: opts.warmupMs, durationMs: opts.durationMs, ...(opts.authorization ? { authorization: opts.authorization } : {}),
           } satisfies { type: 'go' } & GoMessage),
         ),
       )

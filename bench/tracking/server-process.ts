@@ -17,12 +17,14 @@ export interface ServerProcess {
 
 export const REPO = join(import.meta.dirname, '..', '..');
 
-export async function startServer(opts: { home: string; db?: string; cpuProfDir?: string; env?: Record<string, string> }): Promise<ServerProcess> {
+/** `entry`: the CLI's script, another build of the server (an A/B against an earlier commit); default bin/trainyard.js. */
+export async function startServer(opts: { home: string; db?: string; cpuProfDir?: string; env?: Record<string, string>; entry?: string; args?: string[] }): Promise<ServerProcess> {
   const args = [
     ...(opts.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${opts.cpuProfDir}`] : []),
-    join(REPO, 'bin', 'trainyard.js'),
+    opts.entry ?? join(REPO, 'bin', 'trainyard.js'),
     'server', '--host', '127.0.0.1', '--port', '0', '--home', opts.home,
     ...(opts.db ? ['--db', opts.db] : []),
+    ...(opts.args ?? []),
   ];
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...opts.env, TRAINYARD_HOME: opts.home } });
   let stderr = '';

@@ -82,7 +82,7 @@ async function authenticate(req: FastifyRequest, store: AuthStore, sessions: Ses
       const byToken = await store.checkToken(password);
       if (byToken && byToken.username === username) return byToken;
     }
-    return store.checkPassword(username, password);
+    return store.checkRequestPassword(username, password);
   }
   return undefined;
 }

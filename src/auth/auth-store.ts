@@ -1,4 +1,4 @@
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { createHash, createHmac, randomBytes, randomUUID } from 'node:crypto';
 import { AlreadyExists, InvalidParameter, NotFound } from '../core/errors.js';
 import type { PermissionLevel } from '../core/route.js';
 import { isUniqueViolation, type Database } from '../store/index.js';
@@ -16,8 +16,17 @@ export const PERMISSIONS: readonly StoredPermission[] = ['READ', 'EDIT', 'MANAGE
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 const toUser = (r: { id: number; username: string; is_admin: number | boolean }): User => ({ id: Number(r.id), username: r.username, is_admin: Boolean(Number(r.is_admin)) });
 
+/** A token's or credential's last use is kept to the minute: one write a minute, not one per request. */
+const LAST_USED_RESOLUTION_MS = 60_000;
+/** Basic credentials remembered as verified (see checkRequestPassword); the oldest goes first past this. */
+const MAX_VERIFIED = 1_000;
+
 /** Users, API tokens and permission grants, on either dialect. */
 export class AuthStore {
+  /** HMAC(credential) -> the password hash it was verified against, this process only. */
+  private readonly verified = new Map<string, string>();
+  private readonly verifiedKey = randomBytes(32);
+
   constructor(readonly db: Database) {}
 
   async createUser(username: string, password: string, isAdmin = false): Promise<User> {
@@ -62,6 +71,27 @@ export class AuthStore {
     return (await verifyPassword(password, row.password_hash)) ? toUser(row) : undefined;
   }
 
+  /**
+   * checkPassword for a credential sent with every request (HTTP Basic, as MLflow's clients send
+   * MLFLOW_TRACKING_USERNAME/PASSWORD): scrypt (~50 ms of CPU) runs once per credential, and later
+   * requests check that the user's stored hash is still the one the credential was verified
+   * against. The user row is read on every request as before, so a changed password (a new salted
+   * hash), a deleted user or a changed admin flag counts from the next request, on this server or
+   * any other on the same database. Only successes are remembered, by an HMAC under a key of this
+   * process, never the password.
+   */
+  async checkRequestPassword(username: string, password: string): Promise<User | undefined> {
+    const row = await this.db.one<{ id: number; username: string; is_admin: number; password_hash: string }>(
+      'SELECT id, username, is_admin, password_hash FROM auth_users WHERE username = ?', [username]);
+    if (!row) return undefined;
+    const key = createHmac('sha256', this.verifiedKey).update(`${username.length}:${username}:${password}`).digest('base64');
+    if (this.verified.get(key) === row.password_hash) return toUser(row);
+    if (!(await verifyPassword(password, row.password_hash))) return undefined;
+    if (this.verified.size >= MAX_VERIFIED) this.verified.delete(this.verified.keys().next().value!);
+    this.verified.set(key, row.password_hash);
+    return toUser(row);
+  }
+
   /** A new personal API token; the secret is returned once and only its hash is kept. */
   async createToken(userId: number, name: string, ttlDays?: number): Promise<{ id: string; token: string; expires_at: number | null }> {
     const token = `ty_${randomBytes(32).toString('base64url')}`;
@@ -71,12 +101,19 @@ export class AuthStore {
     return { id, token, expires_at: expiresAt };
   }
 
-  /** The user a live token belongs to; records its last use. */
+  /**
+   * The user a live token belongs to (read on every request, so a revoke counts at once); records
+   * its last use to the minute. Writing it on every request made each request with a token a
+   * write transaction of its own: one more commit (a WAL flush on PostgreSQL) per request.
+   */
   async checkToken(token: string): Promise<User | undefined> {
-    const row = await this.db.one<{ tid: string; id: number; username: string; is_admin: number; expires_at: number | null; revoked_at: number | null }>(
-      'SELECT t.id AS tid, u.id, u.username, u.is_admin, t.expires_at, t.revoked_at FROM auth_tokens t JOIN auth_users u ON u.id = t.user_id WHERE t.token_hash = ?', [sha256(token)]);
-    if (!row || row.revoked_at !== null || (row.expires_at !== null && Number(row.expires_at) < Date.now())) return undefined;
-    await this.db.run('UPDATE auth_tokens SET last_used_at = ? WHERE id = ?', [Date.now(), row.tid]);
+    const row = await this.db.one<{ tid: string; id: number; username: string; is_admin: number; expires_at: number | null; revoked_at: number | null; last_used_at: number | null }>(
+      'SELECT t.id AS tid, u.id, u.username, u.is_admin, t.expires_at, t.revoked_at, t.last_used_at FROM auth_tokens t JOIN auth_users u ON u.id = t.user_id WHERE t.token_hash = ?', [sha256(token)]);
+    const now = Date.now();
+    if (!row || row.revoked_at !== null || (row.expires_at !== null && Number(row.expires_at) < now)) return undefined;
+    if (row.last_used_at === null || now - Number(row.last_used_at) >= LAST_USED_RESOLUTION_MS) {
+      await this.db.run('UPDATE auth_tokens SET last_used_at = ? WHERE id = ?', [now, row.tid]);
+    }
     return toUser(row);
   }
 

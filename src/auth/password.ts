@@ -2,8 +2,9 @@ import { randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
 
 /**
  * @module Password hashes: scrypt from node:crypto (salted, memory-hard, no dependency).
- * N=16384, r=8 costs ~16 MB and ~50 ms per check on these machines, which is why the auth hook
- * caches a verified Basic credential briefly instead of re-hashing on every request.
+ * N=16384, r=8 costs ~16 MB and ~50 ms per check on these machines, which is why a Basic
+ * credential sent with every request is hashed once and then checked against the stored hash
+ * (AuthStore.checkRequestPassword).
  */
 const N = 16384;
 const R = 8;

@@ -3,7 +3,7 @@ import { InvalidParameter, isAppError } from '../core/errors.js';
 import type { JsonRoute } from '../core/route.js';
 import { VERSION } from '../core/version.js';
 import { installAuth, type AuthOptions } from '../auth/index.js';
-import { bindJsonRoutes, contextOf, fieldsOf } from './bind-routes.js';
+import { actingUser, bindJsonRoutes, fieldsOf } from './bind-routes.js';
 import { installRequestGuards, type RequestGuardOptions } from './request-guards.js';
 import { installHttpAudit } from '../audit/index.js';
 import type { Database } from '../store/index.js';
@@ -69,8 +69,11 @@ export async function buildApp(parts: AppParts): Promise<FastifyInstance> {
       return typeof given === 'string' && /^[\w.:-]{1,128}$/.test(given) ? given : randomUUID();
     },
   });
-  app.addHook('onRequest', async (req, reply) => {
+  // Hooks on every request are callback-style, not async: an async hook costs a promise and a
+  // microtask turn per request, and with AsyncLocalStorage on (src/audit) every promise pays its hooks.
+  app.addHook('onRequest', (req, reply, done) => {
     reply.header('x-request-id', req.id);
+    done();
   });
 
   // Bodies arrive as raw buffers whatever their Content-Type (curl's -d sends form encoding);
@@ -100,7 +103,7 @@ export async function buildApp(parts: AppParts): Promise<FastifyInstance> {
   // the rest of the body is read and dropped, so a client that sends it all before reading the
   // answer (requests, urllib) gets the answer instead of a stalled socket or a broken pipe. Past
   // DRAIN_LIMIT the connection is closed instead.
-  app.addHook('onSend', async (req, reply, payload) => {
+  app.addHook('onSend', (req, reply, payload, done) => {
     const raw = req.raw;
     if (reply.statusCode >= 400 && !raw.complete && !raw.destroyed) {
       // Fastify closes the connection after a body error; a body we can drain keeps it open instead.
@@ -112,7 +115,7 @@ export async function buildApp(parts: AppParts): Promise<FastifyInstance> {
       });
       raw.resume();
     }
-    return payload;
+    done(null, payload);
   });
 
   app.setNotFoundHandler((req, reply) => {
@@ -147,7 +150,7 @@ export async function buildApp(parts: AppParts): Promise<FastifyInstance> {
     }
   });
 
-  if (parts.audit) installHttpAudit(app, { db: parts.audit.db, who: (req) => { const c = contextOf(req, Boolean(parts.auth)); return { user: c.user, verified: Boolean(c.authenticated) }; } });
+  if (parts.audit) installHttpAudit(app, { db: parts.audit.db, who: (req) => { const c = actingUser(req, Boolean(parts.auth)); return { user: c.user, verified: c.authenticated }; } });
 
   app.get('/health', async (_req, reply) => reply.type('text/plain').send('OK'));
   app.get('/version', async (_req, reply) => reply.type('text/plain').send(VERSION));

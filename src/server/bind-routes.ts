@@ -32,27 +32,53 @@ function parseBody(text: string): unknown {
   }
 }
 
+/** The fields of a request, parsed once (the auth hook reads them before the handler does). */
+const FIELDS = Symbol('trainyard.fields');
+type ParsedRequest = FastifyRequest & { [FIELDS]?: Fields };
+
 export function fieldsOf(req: FastifyRequest): Fields {
+  return ((req as ParsedRequest)[FIELDS] ??= parseFields(req));
+}
+
+function parseFields(req: FastifyRequest): Fields {
   const params = (req.params ?? {}) as Fields;
   if (req.method === 'GET') return { ...(req.query as Fields), ...params };
   // A binary metric batch is not JSON: the route that reads it (log-batch) finds the buffer under
   // BINARY_BODY, its other fields (run_id) in the query string.
   if (isMetricsBinary(req.headers['content-type']) && Buffer.isBuffer(req.body)) return { ...(req.query as Fields), ...params, [BINARY_BODY]: req.body };
   // Query-string fields also count on other methods (the UI sends some that way); the body wins.
-  return { ...(req.query as Fields), ...bodyFields(req.body), ...params };
+  // The common case, a JSON body alone (an SDK's write), is the parsed object itself: it is ours.
+  const body = bodyFields(req.body);
+  if (isEmpty(req.query) && isEmpty(params)) return body;
+  return { ...(req.query as Fields), ...body, ...params };
 }
 
-export function contextOf(req: FastifyRequest, authOn = false): RequestContext {
-  const baseUrl = `${req.protocol}://${req.host}`;
-  // With auth on the acting user is only ever the authenticated one (set by src/auth's hook).
+function isEmpty(o: unknown): boolean {
+  if (!o) return true;
+  for (const _ in o as object) return false;
+  return true;
+}
+
+/** The acting user of a request: with auth on only ever the authenticated one (set by src/auth's hook). */
+export function actingUser(req: FastifyRequest, authOn = false): { user?: string; authenticated: boolean } {
   if (authOn) {
-    const r = req as FastifyRequest & { user?: string; authUser?: { is_admin?: boolean }; readable?: RequestContext['readable'] };
-    return { user: r.user, authenticated: r.user !== undefined, isAdmin: Boolean(r.authUser?.is_admin), ...(r.readable ? { readable: r.readable } : {}), baseUrl };
+    const user = (req as FastifyRequest & { user?: string }).user;
+    return { user, authenticated: user !== undefined };
   }
   // Auth off: X-Trainyard-User names the caller (registry reviews need two people), unverified.
   const header = req.headers['x-trainyard-user'];
   const user = typeof header === 'string' && header.trim() ? header.trim() : undefined;
-  return { user, authenticated: false, baseUrl };
+  return { user, authenticated: false };
+}
+
+export function contextOf(req: FastifyRequest, authOn = false): RequestContext {
+  const baseUrl = `${req.protocol}://${req.host}`;
+  const { user, authenticated } = actingUser(req, authOn);
+  if (authOn) {
+    const r = req as FastifyRequest & { authUser?: { is_admin?: boolean }; readable?: RequestContext['readable'] };
+    return { user, authenticated, isAdmin: Boolean(r.authUser?.is_admin), ...(r.readable ? { readable: r.readable } : {}), baseUrl };
+  }
+  return { user, authenticated, baseUrl };
 }
 
 /**
@@ -81,9 +107,35 @@ function disconnectSignal(req: FastifyRequest, reply: FastifyReply): AbortSignal
   return ac.signal;
 }
 
+/**
+ * The route's context with `signal` made on first use. A class with the getter on its prototype:
+ * defining an accessor on each request's object (as before) cost ~5 µs a request.
+ */
+class HttpRequestContext implements RequestContext {
+  user?: string;
+  authenticated?: boolean;
+  isAdmin?: boolean;
+  readable?: RequestContext['readable'];
+  baseUrl: string;
+  #signal?: AbortSignal;
+  readonly #req: FastifyRequest;
+  readonly #reply: FastifyReply;
+  constructor(ctx: RequestContext, req: FastifyRequest, reply: FastifyReply) {
+    this.user = ctx.user;
+    this.authenticated = ctx.authenticated;
+    if (ctx.isAdmin !== undefined) this.isAdmin = ctx.isAdmin;
+    if (ctx.readable) this.readable = ctx.readable;
+    this.baseUrl = ctx.baseUrl;
+    this.#req = req;
+    this.#reply = reply;
+  }
+  get signal(): AbortSignal {
+    return (this.#signal ??= disconnectSignal(this.#req, this.#reply));
+  }
+}
+
 function withSignal(ctx: RequestContext, req: FastifyRequest, reply: FastifyReply): RequestContext {
-  let signal: AbortSignal | undefined;
-  return Object.defineProperty(ctx, 'signal', { get: () => (signal ??= disconnectSignal(req, reply)), enumerable: false });
+  return new HttpRequestContext(ctx, req, reply);
 }
 
 /** Registers JSON routes; MLflow-scoped ones under both of MLflow's prefixes. */

@@ -53,20 +53,21 @@ const deny = (reply: FastifyReply, status: number, code: string, message: string
 export function installRequestGuards(app: FastifyInstance, opts: RequestGuardOptions): void {
   const allowed = opts.allowedHosts ? new Set(opts.allowedHosts.map((h) => h.toLowerCase())) : undefined;
   const origins = new Set((opts.corsOrigins ?? []).map((o) => o.replace(/\/+$/, '')));
-  app.addHook('onRequest', async (req, reply) => {
+  // Callback-style (no promise per request); a refusal answers and does not call done().
+  app.addHook('onRequest', (req, reply, done) => {
     // DNS rebinding: a page on evil.example whose name now resolves to 127.0.0.1 still sends
     // `Host: evil.example`; answering only known names keeps it out.
     if (allowed) {
       const host = hostOf(req.headers.host);
       if (!hostAllowed(host, allowed)) {
-        return deny(reply, 403, 'PERMISSION_DENIED', `Host '${host.slice(0, 100)}' is not allowed: start the server with --allowed-hosts ${host.slice(0, 100) || '<name>'} (or --public-url) if clients reach it by that name.`);
+        return void deny(reply, 403, 'PERMISSION_DENIED', `Host '${host.slice(0, 100)}' is not allowed: start the server with --allowed-hosts ${host.slice(0, 100) || '<name>'} (or --public-url) if clients reach it by that name.`);
       }
     }
     const origin = typeof req.headers.origin === 'string' ? req.headers.origin : undefined;
     if (origin && origins.has(origin)) {
       reply.header('access-control-allow-origin', origin).header('vary', 'Origin').header('access-control-allow-credentials', 'true');
       if (req.method === 'OPTIONS' && req.headers['access-control-request-method']) {
-        return reply
+        return void reply
           .status(204)
           .header('access-control-allow-methods', 'GET, POST, PUT, PATCH, DELETE')
           .header('access-control-allow-headers', 'authorization, content-type, x-trainyard-csrf')
@@ -81,8 +82,9 @@ export function installRequestGuards(app: FastifyInstance, opts: RequestGuardOpt
     if (req.method === 'POST' && fromBrowser && req.headers['x-trainyard-csrf'] === undefined) {
       const type = String(req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
       if (SIMPLE_TYPES.has(type)) {
-        return deny(reply, 415, 'BAD_REQUEST', `Refusing a browser POST with Content-Type '${type || 'none'}': send JSON (Content-Type: application/json) or the X-Trainyard-CSRF header.`);
+        return void deny(reply, 415, 'BAD_REQUEST', `Refusing a browser POST with Content-Type '${type || 'none'}': send JSON (Content-Type: application/json) or the X-Trainyard-CSRF header.`);
       }
     }
+    done();
   });
 }
