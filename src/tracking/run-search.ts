@@ -4,6 +4,7 @@ import type { Run, ViewType } from './entities.js';
 import { parseExperimentId } from './experiments-service.js';
 import { afterPosition, decodePageToken, encodePageToken, orderByClause, positionColumns, queryFingerprint, readPosition, type Position, type SortKey } from './keyset.js';
 import { loadRuns, type Projection, type RunRow } from './run-loader.js';
+import { loadRunsJson } from './run-page-json.js';
 import { RUN_ATTRIBUTE_COLUMNS, runFilterTerms, type FilterTerm } from './run-filter-sql.js';
 import { parseOrderBy, RUNS_GRAMMAR } from './search/index.js';
 import type { SqlPart } from './sql-compare.js';
@@ -69,11 +70,29 @@ interface PageQuery {
  * test/search-plans.int.test.ts checks every choice gives the same pages.
  */
 export async function searchRuns(db: Executor, input: RunSearchInput, projection?: Projection, opts: SearchPlanOptions = {}): Promise<{ runs: Run[]; next_page_token?: string }> {
+  const { page, next } = await searchPage(db, input, opts);
+  const runs = await loadRuns(db, page, projection);
+  return next ? { runs, next_page_token: next } : { runs };
+}
+
+/**
+ * The same page as searchRuns, as the response body's JSON text `{"runs":[...],"next_page_token":...}`
+ * (what `{ runs: runs.map(runJson), next_page_token }` stringifies to, up to the spelling of
+ * doubles): the databases serialize each run's metrics, params and tags (run-page-json.ts).
+ */
+export async function searchRunsJson(db: Executor, input: RunSearchInput, projection?: Projection, opts: SearchPlanOptions = {}): Promise<string> {
+  const { page, next } = await searchPage(db, input, opts);
+  const runs = await loadRunsJson(db, page, projection);
+  return `{"runs":[${runs.join(',')}]${next ? `,"next_page_token":${JSON.stringify(next)}` : ''}}`;
+}
+
+/** The page's `runs` rows (with their positions) and the next page's token, by whichever plan answers. */
+async function searchPage(db: Executor, input: RunSearchInput, opts: SearchPlanOptions): Promise<{ page: Row[]; next?: string }> {
   const max = input.maxResults ?? 1000;
   if (max < 1 || max > LIMITS.searchMaxResults) {
     throw new InvalidParameter(`Invalid value ${max} for parameter 'max_results' supplied: it must be between 1 and ${LIMITS.searchMaxResults}.`);
   }
-  if (!input.experimentIds.length) return { runs: [] };
+  if (!input.experimentIds.length) return { page: [] };
   const expIds = input.experimentIds.map((id) => parseExperimentId(id, 'experiment_ids'));
   const joins: (SqlPart | undefined)[] = [];
   const keys: SortKey[] = [];
@@ -129,9 +148,8 @@ export async function searchRuns(db: Executor, input: RunSearchInput, projection
   }
   rows ??= await drivenPage(q);
   const page = rows.slice(0, max);
-  const runs = await loadRuns(db, page, projection);
   const next = rows.length > max ? encodePageToken(readPosition(page[page.length - 1]!, keys.length), fp) : undefined;
-  return next ? { runs, next_page_token: next } : { runs };
+  return { page, next };
 }
 
 type Row = RunRow & Record<string, unknown>;
