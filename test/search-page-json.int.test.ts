@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, type Database } from '../src/store/index.js';
 import { createTracking, runJson, searchRuns, searchRunsJson, type RunSearchInput } from '../src/tracking/index.js';
+import type { SearchPlanOptions } from '../src/tracking/run-search.js';
 import type { Projection } from '../src/tracking/run-loader.js';
 import { createTestDatabase, DIALECTS, type TestDatabase } from './helpers/databases.js';
 
@@ -80,14 +81,14 @@ describe.each(DIALECTS)('search pages as database-written JSON on %s', (dialect)
   });
 
   /** Every page both ways; returns how many runs were compared. */
-  async function compare(q: Omit<RunSearchInput, 'experimentIds' | 'pageToken'>, projection?: Projection): Promise<number> {
+  async function compare(q: Omit<RunSearchInput, 'experimentIds' | 'pageToken'>, projection?: Projection, opts: SearchPlanOptions = {}): Promise<number> {
     let token: string | undefined;
     let n = 0;
     do {
       const input = { experimentIds: [exp], ...q, pageToken: token };
       const objects = await searchRuns(db, input, projection);
       const expected = JSON.stringify({ runs: objects.runs.map(runJson), ...(objects.next_page_token ? { next_page_token: objects.next_page_token } : {}) });
-      const text = await searchRunsJson(db, input, projection);
+      const text = await searchRunsJson(db, input, projection, opts);
       expect(JSON.stringify(JSON.parse(text))).toBe(expected);
       for (const run of objects.runs) {
         // (PostgreSQL writes `"key" : "x"` with spaces; the strings themselves are spelled as JSON.stringify spells them.)
@@ -103,6 +104,14 @@ describe.each(DIALECTS)('search pages as database-written JSON on %s', (dialect)
     expect(await compare({ orderBy: ['metrics.order DESC'], maxResults: 7 })).toBeGreaterThan(40);
     expect(await compare({ filter: "params.p0 = 'plain'", maxResults: 1000 })).toBeGreaterThan(2);
     expect(await compare({ orderBy: ['attributes.run_name ASC'], maxResults: 25, viewType: 'ALL' })).toBe(60);
+  });
+
+  it('every plan (walk, driven, selective equality first) carries the same JSON, tokens included', async () => {
+    // On PostgreSQL the families' JSON is read in the page's own statement, whichever plan it is.
+    for (const plan of ['walk', 'driven', 'auto'] as const) {
+      expect(await compare({ filter: "metrics.r0 > -1e300 AND params.p1 = ''", orderBy: ['metrics.order ASC'], maxResults: 6 }, undefined, { plan }), plan).toBeGreaterThan(20);
+      expect(await compare({ filter: "params.p2 = 'say \"hi\"'", orderBy: ['metrics.order DESC'], maxResults: 4 }, { metrics: ['order'], params: 'all', tags: 'all' }, { plan }), plan).toBeGreaterThan(20);
+    }
   });
 
   it('projected runs (native search columns), missing keys and empty families', async () => {

@@ -20,15 +20,15 @@ import { keySelection, loadInputs, runInfo, type Projection, type RunRow } from 
 // Larger than any finite double: a stored value beyond it is ±Infinity (SQLite has no isinf()).
 const MAX_DOUBLE = '1.7976931348623157e308';
 
-/** SQL for one run's metrics/params/tags as a JSON array text (never NULL), for run `l`. */
-export function familyJsonColumns(dialect: Executor['dialect'], projection: Projection): { sql: string[]; params: SqlValue[]; names: ('metrics' | 'params' | 'tags')[] } {
+/** SQL for one run's metrics/params/tags as a JSON array text (never NULL), for the `runs` row aliased `alias`. */
+export function familyJsonColumns(dialect: Executor['dialect'], projection: Projection, alias = 'l'): { sql: string[]; params: SqlValue[]; names: ('metrics' | 'params' | 'tags')[] } {
   const sql: string[] = [];
   const params: SqlValue[] = [];
   const names: ('metrics' | 'params' | 'tags')[] = [];
   const pg = dialect === 'postgres';
   const m = keySelection(projection.metrics);
   if (m) {
-    const where = `x.run_uuid = l.run_uuid AND x.count > 0${m.sql.replace(/ key IN/, ' x.key IN')}`;
+    const where = `x.run_uuid = ${alias}.run_uuid AND x.count > 0${m.sql.replace(/ key IN/, ' x.key IN')}`;
     sql.push(pg
       // to_json of a float8 writes ±Infinity as the strings MLflow uses; NaN is stored as is_nan.
       ? `COALESCE((SELECT json_agg(json_build_object('key', x.key, 'value', CASE WHEN x.is_nan = 1 THEN to_json('NaN'::text) ELSE to_json(x.value) END, 'timestamp', x.timestamp, 'step', x.step) ORDER BY x.key) FROM latest_metrics x WHERE ${where})::text, '[]') AS metrics_json`
@@ -39,7 +39,7 @@ export function familyJsonColumns(dialect: Executor['dialect'], projection: Proj
   for (const table of ['params', 'tags'] as const) {
     const s = keySelection(projection[table]);
     if (!s) continue;
-    const where = `x.run_uuid = l.run_uuid${s.sql.replace(/ key IN/, ' x.key IN')}`;
+    const where = `x.run_uuid = ${alias}.run_uuid${s.sql.replace(/ key IN/, ' x.key IN')}`;
     sql.push(pg
       ? `COALESCE((SELECT json_agg(json_build_object('key', x.key, 'value', x.value) ORDER BY x.key) FROM ${table} x WHERE ${where})::text, '[]') AS ${table}_json`
       : `(SELECT json_group_array(json_object('key', x.key, 'value', x.value) ORDER BY x.key) FROM ${table} x WHERE ${where}) AS ${table}_json`);
