@@ -17,10 +17,11 @@ export interface ServerProcess {
 
 export const REPO = join(import.meta.dirname, '..', '..');
 
-export async function startServer(opts: { home: string; db?: string; cpuProfDir?: string; env?: Record<string, string> }): Promise<ServerProcess> {
+/** `root`: the package folder whose bin/trainyard.js runs (default this checkout; a baseline build elsewhere for an A/B). */
+export async function startServer(opts: { home: string; db?: string; cpuProfDir?: string; env?: Record<string, string>; root?: string }): Promise<ServerProcess> {
   const args = [
     ...(opts.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${opts.cpuProfDir}`] : []),
-    join(REPO, 'bin', 'trainyard.js'),
+    join(opts.root ?? REPO, 'bin', 'trainyard.js'),
     'server', '--host', '127.0.0.1', '--port', '0', '--home', opts.home,
     ...(opts.db ? ['--db', opts.db] : []),
   ];

@@ -14,7 +14,8 @@ import { keySelection, loadInputs, runInfo, type Projection, type RunRow } from 
  * escapes them (both databases escape `"`, `\` and control characters the same way; their text
  * holds no lone surrogates), NaN and ±Infinity become MLflow's "NaN"/"Infinity"/"-Infinity"
  * strings. Doubles may be spelled differently (SQLite writes 17 significant digits where needed,
- * PostgreSQL `1e-07` where JS writes `1e-7`) but read back as the same double.
+ * PostgreSQL `1e-07` where JS writes `1e-7`) but read back as the same double. PostgreSQL writes
+ * `[{...}, \n {...}]` between array elements: valid JSON, a few bytes more.
  */
 
 // Larger than any finite double: a stored value beyond it is ±Infinity (SQLite has no isinf()).
@@ -31,7 +32,9 @@ export function familyJsonColumns(dialect: Executor['dialect'], projection: Proj
     const where = `x.run_uuid = ${alias}.run_uuid AND x.count > 0${m.sql.replace(/ key IN/, ' x.key IN')}`;
     sql.push(pg
       // to_json of a float8 writes ±Infinity as the strings MLflow uses; NaN is stored as is_nan.
-      ? `COALESCE((SELECT json_agg(json_build_object('key', x.key, 'value', CASE WHEN x.is_nan = 1 THEN to_json('NaN'::text) ELSE to_json(x.value) END, 'timestamp', x.timestamp, 'step', x.step) ORDER BY x.key) FROM latest_metrics x WHERE ${where})::text, '[]') AS metrics_json`
+      // json_agg of rows (row_to_json): 20 ms against 27 ms for json_build_object per element on
+      // the benchmark page (in-process, same run), whose per-call argument typing is the cost.
+      ? `COALESCE((SELECT json_agg(x ORDER BY x.key) FROM (SELECT x.key, CASE WHEN x.is_nan = 1 THEN to_json('NaN'::text) ELSE to_json(x.value) END AS value, x.timestamp, x.step FROM latest_metrics x WHERE ${where}) x)::text, '[]') AS metrics_json`
       : `(SELECT json_group_array(json_object('key', x.key, 'value', CASE WHEN x.is_nan = 1 THEN 'NaN' WHEN x.value > ${MAX_DOUBLE} THEN 'Infinity' WHEN x.value < -${MAX_DOUBLE} THEN '-Infinity' ELSE x.value END, 'timestamp', x.timestamp, 'step', x.step) ORDER BY x.key) FROM latest_metrics x WHERE ${where}) AS metrics_json`);
     params.push(...m.params);
     names.push('metrics');
@@ -41,7 +44,7 @@ export function familyJsonColumns(dialect: Executor['dialect'], projection: Proj
     if (!s) continue;
     const where = `x.run_uuid = ${alias}.run_uuid${s.sql.replace(/ key IN/, ' x.key IN')}`;
     sql.push(pg
-      ? `COALESCE((SELECT json_agg(json_build_object('key', x.key, 'value', x.value) ORDER BY x.key) FROM ${table} x WHERE ${where})::text, '[]') AS ${table}_json`
+      ? `COALESCE((SELECT json_agg(x ORDER BY x.key) FROM (SELECT x.key, x.value FROM ${table} x WHERE ${where}) x)::text, '[]') AS ${table}_json`
       : `(SELECT json_group_array(json_object('key', x.key, 'value', x.value) ORDER BY x.key) FROM ${table} x WHERE ${where}) AS ${table}_json`);
     params.push(...s.params);
     names.push(table);
