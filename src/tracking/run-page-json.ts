@@ -22,10 +22,10 @@ import { keySelection, loadInputs, runInfo, type Projection, type RunRow } from 
 const MAX_DOUBLE = '1.7976931348623157e308';
 
 /** SQL for one run's metrics/params/tags as a JSON array text (never NULL), for the `runs` row aliased `alias`. */
-export function familyJsonColumns(dialect: Executor['dialect'], projection: Projection, alias = 'l'): { sql: string[]; params: SqlValue[]; names: ('metrics' | 'params' | 'tags')[] } {
+export function familyJsonColumns(dialect: Executor['dialect'], projection: Projection, alias = 'l'): { sql: string[]; params: SqlValue[]; names: ('metrics' | 'params' | 'tags' | 'inputs')[] } {
   const sql: string[] = [];
   const params: SqlValue[] = [];
-  const names: ('metrics' | 'params' | 'tags')[] = [];
+  const names: ('metrics' | 'params' | 'tags' | 'inputs')[] = [];
   const pg = dialect === 'postgres';
   const m = keySelection(projection.metrics);
   if (m) {
@@ -49,10 +49,18 @@ export function familyJsonColumns(dialect: Executor['dialect'], projection: Proj
     params.push(...s.params);
     names.push(table);
   }
+  if (pg && projection.inputs) {
+    // PostgreSQL: the dataset inputs too (one round trip fewer), as loadInputs orders and shapes
+    // them: by dataset name and digest, each with its tags by key; schema/profile only when set.
+    sql.push(`COALESCE((SELECT json_agg(json_build_object('tags', COALESCE((SELECT json_agg(t ORDER BY t.key) FROM (SELECT t.key, t.value FROM run_input_tags t WHERE t.run_uuid = ri.run_uuid AND t.dataset_uuid = ri.dataset_uuid) t), '[]'::json),
+      'dataset', json_strip_nulls(json_build_object('name', d.name, 'digest', d.digest, 'source_type', d.source_type, 'source', d.source, 'schema', d.schema, 'profile', d.profile))) ORDER BY d.name, d.digest)
+      FROM run_inputs ri JOIN datasets d ON d.dataset_uuid = ri.dataset_uuid WHERE ri.run_uuid = ${alias}.run_uuid)::text, '[]') AS inputs_json`);
+    names.push('inputs');
+  }
   return { sql, params, names };
 }
 
-export type FamilyJson = { metrics_json?: string; params_json?: string; tags_json?: string };
+export type FamilyJson = { metrics_json?: string; params_json?: string; tags_json?: string; inputs_json?: string };
 
 const ALL: Projection = { metrics: 'all', params: 'all', tags: 'all', inputs: true };
 const ID_CHUNK = 500;
@@ -66,9 +74,10 @@ export async function loadRunsJson(ex: Executor, rows: RunRow[], projection: Pro
   const ids = rows.map((r) => r.run_uuid);
   const cols = familyJsonColumns(ex.dialect, projection);
   const json = families ?? new Map<string, FamilyJson>();
-  // Dataset inputs are few and rare: the object path's loader, then JSON.stringify.
+  // SQLite: dataset inputs are few and rare: the object path's loader, then JSON.stringify.
   const inputs = new Map<string, Run>();
-  if (projection.inputs) for (const id of ids) inputs.set(id, { inputs: { dataset_inputs: [], model_inputs: [] } } as unknown as Run);
+  const readInputs = projection.inputs && !cols.names.includes('inputs');
+  if (readInputs) for (const id of ids) inputs.set(id, { inputs: { dataset_inputs: [], model_inputs: [] } } as unknown as Run);
   for (let i = 0; i < ids.length; i += ID_CHUNK) {
     const chunk = ids.slice(i, i + ID_CHUNK);
     const reads: Promise<void>[] = [];
@@ -81,12 +90,12 @@ export async function loadRunsJson(ex: Executor, rows: RunRow[], projection: Pro
         for (const f of found) json.set(f.run_uuid, f);
       })());
     }
-    if (projection.inputs) reads.push(loadInputs(ex, chunk, inputs));
+    if (readInputs) reads.push(loadInputs(ex, chunk, inputs));
     await Promise.all(reads);
   }
   return rows.map((r) => {
     const f = json.get(r.run_uuid) ?? {};
-    const datasets = projection.inputs ? JSON.stringify(inputs.get(r.run_uuid)!.inputs.dataset_inputs) : '[]';
+    const datasets = readInputs ? JSON.stringify(inputs.get(r.run_uuid)!.inputs.dataset_inputs) : (f.inputs_json ?? '[]');
     return `{"info":${JSON.stringify(runInfo(r))},"data":{"metrics":${f.metrics_json ?? '[]'},"params":${f.params_json ?? '[]'},"tags":${f.tags_json ?? '[]'}},"inputs":{"dataset_inputs":${datasets},"model_inputs":[]},"outputs":{"model_outputs":[]}}`;
   });
 }
