@@ -47,18 +47,32 @@ export class KeepAliveClient {
     this.socket.destroy();
   }
 
+  // A large answer (a 275 kB search page) arrives in many chunks: they are kept in a list and
+  // joined once it is complete, not concatenated chunk by chunk.
+  private chunks: Buffer[] = [];
+  private have = 0;
+  private need = -1;
+
   private onData(chunk: Buffer): void {
-    this.buf = this.buf.length ? Buffer.concat([this.buf, chunk]) : chunk;
+    this.chunks.push(chunk);
+    this.have += chunk.length;
+    if (this.need >= 0 && this.have < this.need) return;
+    this.buf = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks);
+    this.chunks = [this.buf];
     const end = this.buf.indexOf('\r\n\r\n');
     if (end < 0 || !this.pending) return;
     const head = this.buf.subarray(0, end).toString('latin1');
     const m = /\r\ncontent-length:\s*(\d+)/i.exec(head);
     if (!m) return this.fail(new Error(`response without Content-Length: ${head.slice(0, 200)}`));
     const total = end + 4 + Number(m[1]);
+    this.need = total;
     if (this.buf.length < total) return;
     const status = Number(head.slice(9, 12));
     const body = this.buf.subarray(end + 4, total).toString('utf8');
     this.buf = this.buf.subarray(total);
+    this.chunks = this.buf.length ? [this.buf] : [];
+    this.have = this.buf.length;
+    this.need = -1;
     const p = this.pending;
     this.pending = undefined;
     p.resolve({ status, body });

@@ -4,8 +4,8 @@
  * `npx tsx bench/tracking/search-profile.ts sqlite|postgres [RUNS] [REPS]` (the data set must
  * exist: bench/tracking/prepare-read-data.ts).
  */
-import { openDatabase, type Database, type Executor } from '../../src/store/index.js';
-import { runJson, searchRuns } from '../../src/tracking/index.js';
+import { openDatabase, withQueryLimits, type Database, type Executor } from '../../src/store/index.js';
+import { runJson, searchRuns, searchRunsJson } from '../../src/tracking/index.js';
 import { NATIVE_COLUMNS, SEARCH_QUERY } from './read-bench.js';
 import { loadRuns, type RunRow } from '../../src/tracking/run-loader.js';
 import { readDatabase } from './read-data-cache.js';
@@ -88,6 +88,31 @@ async function main(): Promise<void> {
         ]),
       );
     }
+    // The answer's body, object path (what the routes did before: loadRuns, runJson, JSON.stringify)
+    // against the database-written JSON (searchRunsJson), wall time and this process's CPU.
+    const cpu: Record<string, number[]> = {};
+    const body = async (name: string, fn: () => Promise<string>) => {
+      const c0 = process.cpuUsage();
+      await rec(name, fn);
+      const c = process.cpuUsage(c0);
+      (cpu[name] ??= []).push((c.user + c.system) / 1000);
+    };
+    const nativeProjection = { metrics: ['m00', 'm01'], params: ['p00'], tags: ['team'], inputs: false };
+    // As the routes run them: in one read-only transaction on one connection (PostgreSQL), so the
+    // statements follow one another as they do in the server.
+    const limited = <T>(fn: (ex: Executor) => Promise<T>) => withQueryLimits(db, { timeoutMs: 30_000 }, fn);
+    const stringified = (p?: typeof nativeProjection) => limited(async (ex) => {
+      const res = await searchRuns(ex, input, p);
+      return JSON.stringify({ runs: res.runs.map(runJson), ...(res.next_page_token ? { next_page_token: res.next_page_token } : {}) });
+    });
+    for (let i = 0; i < reps; i++) {
+      await body('body: MLflow page, objects + JSON.stringify (before)', () => stringified());
+      await body('body: MLflow page, database-written JSON (after)', () => limited((ex) => searchRunsJson(ex, input)));
+      await body('body: native page, objects + JSON.stringify (before)', () => stringified(nativeProjection));
+      await body('body: native page, database-written JSON (after)', () => limited((ex) => searchRunsJson(ex, input, nativeProjection)));
+    }
+    for (const [name, xs] of Object.entries(cpu)) console.log(`CPU ${dialect} ${runs}: ${median(xs).toFixed(2).padStart(7)} ms of this process  ${name}`);
+    console.log(`load average ${(await import('node:os')).loadavg().map((x) => x.toFixed(2)).join(' ')}`);
     for (const [name, xs] of Object.entries(ab)) console.log(`A/B ${dialect} ${runs}: ${median(xs).toFixed(2).padStart(7)} ms  ${name}`);
   } finally {
     await db.close();

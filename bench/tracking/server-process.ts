@@ -17,11 +17,15 @@ export interface ServerProcess {
 
 export const REPO = join(import.meta.dirname, '..', '..');
 
-/** `entry`: the CLI's script, another build of the server (an A/B against an earlier commit); default bin/trainyard.js. */
-export async function startServer(opts: { home: string; db?: string; cpuProfDir?: string; env?: Record<string, string>; entry?: string; args?: string[] }): Promise<ServerProcess> {
+/**
+ * `entry`: the CLI's script of another build of the server (an A/B against an earlier commit);
+ * `root`: the package folder whose bin/trainyard.js runs (a baseline build elsewhere); default
+ * this checkout's bin/trainyard.js.
+ */
+export async function startServer(opts: { home: string; db?: string; cpuProfDir?: string; env?: Record<string, string>; entry?: string; root?: string; args?: string[] }): Promise<ServerProcess> {
   const args = [
     ...(opts.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${opts.cpuProfDir}`] : []),
-    opts.entry ?? join(REPO, 'bin', 'trainyard.js'),
+    opts.entry ?? join(opts.root ?? REPO, 'bin', 'trainyard.js'),
     'server', '--host', '127.0.0.1', '--port', '0', '--home', opts.home,
     ...(opts.db ? ['--db', opts.db] : []),
     ...(opts.args ?? []),

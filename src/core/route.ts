@@ -49,6 +49,14 @@ export interface JsonRoute {
  */
 export const BINARY_BODY = '$binary';
 
+/**
+ * A handler's answer already serialized as JSON (a search page whose runs the database wrote as
+ * JSON): sent as is, as `application/json`, instead of through JSON.stringify.
+ */
+export class JsonText {
+  constructor(readonly text: string) {}
+}
+
 export const MLFLOW_PREFIXES = ['/api/2.0/mlflow', '/ajax-api/2.0/mlflow'] as const;
 
 /** MLflow's permission levels, weakest first (NO_PERMISSIONS grants nothing). */

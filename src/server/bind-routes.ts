@@ -4,7 +4,7 @@ import { InvalidParameter } from '../core/errors.js';
 import { jsonDepth, MAX_JSON_DEPTH } from '../core/json-text.js';
 import { isMetricsBinary } from '../core/metric-batch-binary.js';
 import type { Fields } from '../core/request-fields.js';
-import { BINARY_BODY, MLFLOW_PREFIXES, type JsonRoute, type RequestContext } from '../core/route.js';
+import { BINARY_BODY, JsonText, MLFLOW_PREFIXES, type JsonRoute, type RequestContext } from '../core/route.js';
 
 /**
  * The request body as fields, by MLflow's rules (reference §2) with one difference: malformed
@@ -154,6 +154,7 @@ export function bindJsonRoutes(app: FastifyInstance, routes: JsonRoute[], opts: 
           const result = await route.handler(fields, withSignal(contextOf(req, opts.authOn), req, reply));
           noteAuditResult(result);
           if (typeof result === 'string') return reply.type('text/plain; charset=utf-8').send(result);
+          if (result instanceof JsonText) return reply.type('application/json; charset=utf-8').send(result.text);
           return reply.send(result);
         },
       });

@@ -201,8 +201,8 @@ export class PostgresDatabase implements Database {
     limits.signal?.addEventListener('abort', cancel, { once: true });
     try {
       if (limits.signal?.aborted) throw new AppError('BAD_REQUEST', 'The client disconnected before the query ran.');
-      await client.query('BEGIN READ ONLY');
-      await client.query(`SET LOCAL statement_timeout = ${Math.max(1, Math.floor(limits.timeoutMs))}`);
+      // One round trip for both (a simple query may hold several statements; no parameters here).
+      await client.query(`BEGIN READ ONLY; SET LOCAL statement_timeout = ${Math.max(1, Math.floor(limits.timeoutMs))}`);
       const result = await fn(new PostgresExecutor(client));
       await client.query('COMMIT');
       return result;

@@ -19,7 +19,7 @@ export function createTracking(db: Database, opts: { artifactRoots?: ArtifactRoo
 }
 
 export { ExperimentsService, RunsService, InputsService };
-export { searchRuns, type RunSearchInput } from './run-search.js';
+export { searchRuns, searchRunsJson, type RunSearchInput } from './run-search.js';
 export { metricHistory, metricHistoryBulk } from './metric-history.js';
 export { bucketedSeries, sampledHistory, type Bucket } from './metric-series.js';
 export { trackingRoutes } from './routes.js';

@@ -143,14 +143,14 @@ async function loadPagePostgres(ex: Executor, chunk: string[], runs: Map<string,
   await Promise.all(reads);
 }
 
-function keySelection(what: Projection['metrics']): { sql: string; params: string[] } | null {
+export function keySelection(what: Projection['metrics']): { sql: string; params: string[] } | null {
   if (what === undefined || what === 'none') return null;
   if (what === 'all') return { sql: '', params: [] };
   if (!what.length) return null;
   return { sql: ` AND key IN (${what.map(() => '?').join(',')})`, params: what };
 }
 
-async function loadInputs(ex: Executor, ids: string[], runs: Map<string, Run>): Promise<void> {
+export async function loadInputs(ex: Executor, ids: string[], runs: Map<string, Run>): Promise<void> {
   const inIds = ids.map(() => '?').join(',');
   const rows = await ex.all<{ run_uuid: string; dataset_uuid: string; name: string; digest: string; source_type: string; source: string; schema: string | null; profile: string | null }>(
     `SELECT ri.run_uuid, d.dataset_uuid, d.name, d.digest, d.source_type, d.source, d.schema, d.profile

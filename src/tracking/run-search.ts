@@ -4,6 +4,9 @@ import type { Run, ViewType } from './entities.js';
 import { parseExperimentId } from './experiments-service.js';
 import { afterPosition, decodePageToken, encodePageToken, orderByClause, positionColumns, queryFingerprint, readPosition, type Position, type SortKey } from './keyset.js';
 import { loadRuns, type Projection, type RunRow } from './run-loader.js';
+import { familyJsonColumns, loadRunsJson, type FamilyJson } from './run-page-json.js';
+
+const ALL_FAMILIES: Projection = { metrics: 'all', params: 'all', tags: 'all', inputs: true };
 import { RUN_ATTRIBUTE_COLUMNS, runFilterTerms, type FilterTerm } from './run-filter-sql.js';
 import { parseOrderBy, RUNS_GRAMMAR } from './search/index.js';
 import type { SqlPart } from './sql-compare.js';
@@ -31,6 +34,9 @@ export interface SearchPlanOptions {
   passSlack?: number;
 }
 
+/** searchPage's extra: SELECT-list expressions on the page's `runs` row `r`, read with it. */
+type PageColumns = SqlPart | undefined;
+
 /** A page's query, in parts, so each plan below can assemble it its own way. */
 interface PageQuery {
   db: Executor;
@@ -49,6 +55,8 @@ interface PageQuery {
   limit: number;
   /** Runs let through the walk beyond the page (PASS_SLACK). */
   slack: number;
+  /** More SELECT-list expressions on `r` for each page row (with their parameters, which come first). */
+  columns?: SqlPart;
 }
 
 /**
@@ -69,11 +77,34 @@ interface PageQuery {
  * test/search-plans.int.test.ts checks every choice gives the same pages.
  */
 export async function searchRuns(db: Executor, input: RunSearchInput, projection?: Projection, opts: SearchPlanOptions = {}): Promise<{ runs: Run[]; next_page_token?: string }> {
+  const { page, next } = await searchPage(db, input, opts);
+  const runs = await loadRuns(db, page, projection);
+  return next ? { runs, next_page_token: next } : { runs };
+}
+
+/**
+ * The same page as searchRuns, as the response body's JSON text `{"runs":[...],"next_page_token":...}`
+ * (what `{ runs: runs.map(runJson), next_page_token }` stringifies to, up to the spelling of
+ * doubles): the databases serialize each run's metrics, params and tags (run-page-json.ts).
+ */
+export async function searchRunsJson(db: Executor, input: RunSearchInput, projection?: Projection, opts: SearchPlanOptions = {}): Promise<string> {
+  // PostgreSQL: the families' JSON comes in the page's own statement (one round trip fewer; the
+  // planner evaluates these subqueries only for the rows left after the ORDER BY ... LIMIT).
+  // SQLite: its own statement (in-process, no round trip; SQLite would evaluate them for every
+  // sorted row of the driven plan).
+  const inline = db.dialect === 'postgres' ? familyJsonColumns(db.dialect, projection ?? ALL_FAMILIES, 'r') : undefined;
+  const { page, next } = await searchPage(db, input, opts, inline?.sql.length ? { sql: inline.sql.join(', '), params: inline.params } : undefined);
+  const runs = await loadRunsJson(db, page, projection, inline ? new Map(page.map((r) => [r.run_uuid, r as FamilyJson])) : undefined);
+  return `{"runs":[${runs.join(',')}]${next ? `,"next_page_token":${JSON.stringify(next)}` : ''}}`;
+}
+
+/** The page's `runs` rows (with their positions) and the next page's token, by whichever plan answers. */
+async function searchPage(db: Executor, input: RunSearchInput, opts: SearchPlanOptions, columns?: PageColumns): Promise<{ page: Row[]; next?: string }> {
   const max = input.maxResults ?? 1000;
   if (max < 1 || max > LIMITS.searchMaxResults) {
     throw new InvalidParameter(`Invalid value ${max} for parameter 'max_results' supplied: it must be between 1 and ${LIMITS.searchMaxResults}.`);
   }
-  if (!input.experimentIds.length) return { runs: [] };
+  if (!input.experimentIds.length) return { page: [] };
   const expIds = input.experimentIds.map((id) => parseExperimentId(id, 'experiment_ids'));
   const joins: (SqlPart | undefined)[] = [];
   const keys: SortKey[] = [];
@@ -112,6 +143,7 @@ export async function searchRuns(db: Executor, input: RunSearchInput, projection
     after: pos ? afterPosition(keys, pos) : undefined,
     limit: max + 1,
     slack: opts.passSlack ?? PASS_SLACK,
+    columns,
   };
   const plan = opts.plan ?? 'auto';
   let rows: Row[] | undefined;
@@ -129,9 +161,8 @@ export async function searchRuns(db: Executor, input: RunSearchInput, projection
   }
   rows ??= await drivenPage(q);
   const page = rows.slice(0, max);
-  const runs = await loadRuns(db, page, projection);
   const next = rows.length > max ? encodePageToken(readPosition(page[page.length - 1]!, keys.length), fp) : undefined;
-  return next ? { runs, next_page_token: next } : { runs };
+  return { page, next };
 }
 
 type Row = RunRow & Record<string, unknown>;
@@ -146,7 +177,8 @@ function byCost(terms: FilterTerm[]): FilterTerm[] {
   return [...terms].sort((a, b) => rank(a) - rank(b));
 }
 
-const select = (q: PageQuery) => `SELECT r.*, ${positionColumns(q.keys)}`;
+const select = (q: PageQuery) => `SELECT r.*, ${positionColumns(q.keys)}${q.columns ? `, ${q.columns.sql}` : ''}`;
+const selectParams = (q: PageQuery) => q.columns?.params ?? [];
 const orderLimit = (q: PageQuery) => `ORDER BY ${orderByClause(q.keys)} LIMIT ?`;
 // SQLite plans joins in the written order after CROSS JOIN, so the chosen starting set really is
 // read first; PostgreSQL has no CROSS JOIN ... ON, and plans the order itself from its statistics.
@@ -216,7 +248,7 @@ async function walkedPage(q: PageQuery): Promise<Row[] | undefined> {
        (SELECT count(*) FROM passed) AS pass_n, (SELECT ${edge}(value) FROM passed) AS pass_edge
      FROM passed p ${j} latest_metrics o0 ON o0.run_uuid = p.run_uuid AND o0.key = ? ${j} runs r ON r.run_uuid = p.run_uuid ${rest.map((x) => x.sql).join(' ')}
      ${q.after ? `WHERE ${q.after.sql}` : ''} ${orderLimit(q)}`,
-    [m.key, ...from.params, budget, ...passedParams, m.key, ...rest.flatMap((x) => x.params), ...(q.after?.params ?? []), q.limit],
+    [m.key, ...from.params, budget, ...passedParams, ...selectParams(q), m.key, ...rest.flatMap((x) => x.params), ...(q.after?.params ?? []), q.limit],
   );
   if (rows.length < q.limit) return undefined;
   const first = rows[0]!;
@@ -267,12 +299,12 @@ async function drivenPage(q: PageQuery, chosen?: { term: FilterTerm; n: number }
   const joinParams = joins.flatMap((j) => j.params);
   if (!best) {
     const where = whereOf(q, q.terms);
-    return q.db.all<Row>(`${select(q)} FROM runs r ${joinSql} WHERE ${where.sql} ${orderLimit(q)}`, [...joinParams, ...where.params, q.limit]);
+    return q.db.all<Row>(`${select(q)} FROM runs r ${joinSql} WHERE ${where.sql} ${orderLimit(q)}`, [...selectParams(q), ...joinParams, ...where.params, q.limit]);
   }
   const driver = best.term.driver!;
   const where = whereOf(q, q.terms.filter((t) => t !== best!.term));
   return q.db.all<Row>(
     `${select(q)} FROM (${driver.sql}) d ${joinKeyword(q.db)} runs r ON r.run_uuid = d.run_uuid ${joinSql} WHERE ${where.sql} ${orderLimit(q)}`,
-    [...driver.params, ...joinParams, ...where.params, q.limit],
+    [...selectParams(q), ...driver.params, ...joinParams, ...where.params, q.limit],
   );
 }
