@@ -559,6 +559,20 @@ export async function writeSeriesPoints(tx: Executor, sids: number[], points: re
   await writePostgres(tx, sids, c.steps, c.timestamps, c.values);
 }
 
+const createSeriesPostgres = memo(
+  (rows) => `INSERT INTO latest_metrics (run_uuid, key, step, timestamp, value, is_nan, min_value, max_value, count)
+   VALUES ${rowsOf(rows, '(?, ?, ?, ?, 0, 0, NULL, NULL, 0)')} ON CONFLICT (run_uuid, key) DO NOTHING RETURNING series_id, key`,
+);
+// SQLite's latest_metrics is clustered by (run_uuid, key) (migration 019), so series_id is not a
+// rowid: new series take max + 1, + 2, ... as the rowid did (one writer at a time: no race).
+// `WHERE true` lets ON CONFLICT follow a SELECT.
+const createSeriesSqlite = memo(
+  (rows) => `INSERT INTO latest_metrics (series_id, run_uuid, key, step, timestamp, value, is_nan, min_value, max_value, count)
+   SELECT (SELECT ifnull(max(series_id), 0) FROM latest_metrics) + v.column1, v.column2, v.column3, v.column4, v.column5, 0, 0, NULL, NULL, 0
+   FROM (VALUES ${rowsOf(rows, '(?, ?, ?, ?, ?)')}) AS v WHERE true
+   ON CONFLICT (run_uuid, key) DO NOTHING RETURNING series_id, key`,
+);
+
 /**
  * Series ids for the batch's keys, creating empty series rows (count 0) for new keys. ON CONFLICT
  * DO NOTHING plus a re-read makes two concurrent first batches on PostgreSQL agree on one row
@@ -591,15 +605,13 @@ async function ensureSeries(tx: Executor, runId: string, cols: MetricColumns): P
   const missing = keys.filter((k) => !ids.has(k));
   if (missing.length) {
     const params: SqlValue[] = [];
-    for (const key of missing) {
+    const sqlite = tx.dialect === 'sqlite';
+    missing.forEach((key, i) => {
       const at = firstAt[cols.keys.indexOf(key)]!;
+      if (sqlite) params.push(i + 1);
       params.push(runId, key, cols.steps[at]!, cols.timestamps[at]!);
-    }
-    const created = await tx.all<{ series_id: number; key: string }>(
-      `INSERT INTO latest_metrics (run_uuid, key, step, timestamp, value, is_nan, min_value, max_value, count)
-       VALUES ${rowsOf(missing.length, '(?, ?, ?, ?, 0, 0, NULL, NULL, 0)')} ON CONFLICT (run_uuid, key) DO NOTHING RETURNING series_id, key`,
-      params,
-    );
+    });
+    const created = await tx.all<{ series_id: number; key: string }>(sqlite ? createSeriesSqlite(missing.length) : createSeriesPostgres(missing.length), params);
     for (const r of created) ids.set(r.key, { sid: Number(r.series_id), maxStep: -Infinity, chunkedTo: null });
     if (ids.size < keys.length) await select(keys.filter((k) => !ids.has(k)));
   }

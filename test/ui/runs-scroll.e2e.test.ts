@@ -24,7 +24,10 @@ describe('Runs table scrolling in Chromium', () => {
       }
       await tx.runMany('INSERT INTO runs (run_uuid, name, experiment_id, user_id, status, start_time, end_time, artifact_uri) VALUES (?, ?, ?, ?, ?, ?, ?, ?)', runs as any);
       await tx.runMany('INSERT INTO params (run_uuid, key, value) VALUES (?, ?, ?)', params as any);
-      await tx.runMany('INSERT INTO latest_metrics (run_uuid, key, step, timestamp, value, is_nan, min_value, max_value, count) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)', metrics as any);
+      await tx.runMany(tx.dialect === 'sqlite'
+        // SQLite's series_id is not a rowid (migration 019): max + 1, as the writer assigns it.
+        ? 'INSERT INTO latest_metrics (series_id, run_uuid, key, step, timestamp, value, is_nan, min_value, max_value, count) VALUES ((SELECT ifnull(max(series_id), 0) + 1 FROM latest_metrics), ?, ?, ?, ?, ?, ?, ?, ?, ?)'
+        : 'INSERT INTO latest_metrics (run_uuid, key, step, timestamp, value, is_nan, min_value, max_value, count) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)', metrics as any);
     });
 
     const page = await ui().page();

@@ -16,8 +16,9 @@ import { migration015 } from './015-schedule-cache.js';
 import { migration016 } from './016-elastic-jobs.js';
 import { migration017 } from './017-sign-in-failures.js';
 import { migration018 } from './018-metric-chunks.js';
+import { migration019 } from './019-small-write.js';
 import { migration021 } from './021-compute-grants.js';
 
 /** Every migration, in order. Append only. */
-export const MIGRATIONS: readonly Migration[] = [migration001, migration002, migration003, migration004, migration005, migration006, migration007, migration008, migration009, migration010, migration012, migration013, migration014, migration015, migration016, migration017, migration018, migration021];
+export const MIGRATIONS: readonly Migration[] = [migration001, migration002, migration003, migration004, migration005, migration006, migration007, migration008, migration009, migration010, migration012, migration013, migration014, migration015, migration016, migration017, migration018, migration019, migration021];
 export type { Migration };
