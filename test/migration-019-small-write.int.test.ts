@@ -33,7 +33,8 @@ describe.each(DIALECTS)('migration 019 (small write) on an existing %s database'
     expect(before.records).toHaveLength(6);
     expect(seriesBefore).toHaveLength(2);
 
-    expect(await migrate(db)).toEqual([19]);
+    expect(await migrate(db, MIGRATIONS.filter((m) => m.version <= 19))).toEqual([19]);
+    await migrate(db);
     expect(await listAuditRecords(db, { target: `run:${run}` })).toEqual(before);
     expect(await db.all('SELECT key, series_id FROM latest_metrics WHERE run_uuid = ? ORDER BY key', [run])).toEqual(seriesBefore);
     // Look-ups by request id still answer (without their index now).
