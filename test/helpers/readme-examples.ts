@@ -52,7 +52,7 @@ export function readmeFile(): string {
 export function describeReadmeGroup(group: ReadmeGroup): void {
   const sections = new Set<string>(README_GROUPS[group]);
   const blocks = readmeBlocks(readmeFile()).filter((b) => sections.has(b.section));
-  describeBlocks(`README.md examples (${group}: ${README_GROUPS[group].join(', ')}), run as written in a fresh user project`, blocks);
+  describeBlocks(`README.md examples (${group} sections), run as written in a fresh user project`, blocks);
 }
 
 function describeBlocks(title: string, blocks: ReadmeBlock[]): void {
