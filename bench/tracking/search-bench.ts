@@ -11,7 +11,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { pgAdmin, type Dialect } from './databases.js';
-import { NATIVE_COLUMNS, SEARCH_QUERY } from './read-bench.js';
+import { benchSearches, LATER_PAGE, NATIVE_COLUMNS, SEARCH_QUERY } from './read-bench.js';
 import { readDatabase } from './read-data-cache.js';
 import { REPO, startServer } from './server-process.js';
 import { http, summarize, type Latency } from './stats.js';
@@ -23,7 +23,6 @@ const value = (name: string) => {
 };
 const sizes = (value('--runs') ?? '100000,1000000').split(',').map(Number);
 const samples = Number(value('--samples') ?? 20);
-const LATER_PAGE = 10;
 const started = Date.now();
 const log = (s: string) => process.stdout.write(`[${((Date.now() - started) / 1000).toFixed(0).padStart(5)} s] ${s}\n`);
 const CASES = ['health', 'mlflow page 1', `mlflow page ${LATER_PAGE}`, 'native page 1', `native page ${LATER_PAGE}`] as const;
@@ -41,15 +40,7 @@ async function measure(dialect: Dialect, runs: number): Promise<CaseResult> {
   const { db, data, cached } = await readDatabase(dialect, runs, 1_000_000, false, log);
   const server = await startServer({ home: db.home, db: db.url });
   try {
-    const body = { experiment_ids: [data.experimentId], ...SEARCH_QUERY };
-    const mlflow = (extra: object) => http('POST', `${server.url}/api/2.0/mlflow/runs/search`, { ...body, ...extra });
-    const native = (extra: object) => http('POST', `${server.url}/api/v1/runs/search`, { ...body, columns: NATIVE_COLUMNS, ...extra });
-    const tokenFor = async (call: (x: object) => Promise<any>) => {
-      let token: string | undefined;
-      for (let p = 1; p < LATER_PAGE; p++) token = (await call(token ? { page_token: token } : {})).next_page_token;
-      if (!token) throw new Error('the search has fewer pages than the benchmark walks');
-      return token;
-    };
+    const { mlflow, native, tokenFor } = benchSearches(server.url, data.experimentId);
     const [mt, nt] = [await tokenFor(mlflow), await tokenFor(native)];
     const calls: Record<(typeof CASES)[number], () => Promise<unknown>> = {
       health: () => http('GET', `${server.url}/health`),
