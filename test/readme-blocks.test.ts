@@ -1,5 +1,9 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import { readmeBlocks } from './helpers/readme-blocks.js';
+import { README_GROUPS, readmeFile } from './helpers/readme-examples.js';
+import { REPO } from './helpers/user-project.js';
 
 it('reads runnable blocks, files, fragments and skips as the README test documents them', () => {
   const md = [
@@ -20,4 +24,24 @@ it('reads runnable blocks, files, fragments and skips as the README test documen
     [19, 'python', 'python', undefined, undefined],
   ]);
   expect(blocks[0]!.code).toBe('echo hi\n');
+});
+
+it('puts every README section with a block in exactly one README-examples group, each with its own test file', () => {
+  const inGroups = Object.entries(README_GROUPS).flatMap(([group, sections]) => sections.map((s) => [s, group] as const));
+  const owners = new Map<string, string[]>();
+  for (const [section, group] of inGroups) owners.set(section, [...(owners.get(section) ?? []), group]);
+  expect([...owners].filter(([, groups]) => groups.length > 1)).toEqual([]);
+
+  const blocks = readmeBlocks(readmeFile());
+  const orphans = blocks.filter((b) => !owners.has(b.section)).map((b) => `README.md:${b.line} in "${b.section}"`);
+  expect(orphans, 'add the section to README_GROUPS in test/helpers/readme-examples.ts').toEqual([]);
+
+  // A group naming a section the README no longer has would silently run nothing for it.
+  const headings = new Set(readmeFile().split('\n').map((l) => /^#{1,2}\s+(.+?)\s*$/.exec(l)?.[1]).filter(Boolean));
+  expect([...owners.keys()].filter((s) => !headings.has(s))).toEqual([]);
+
+  for (const group of Object.keys(README_GROUPS)) {
+    const file = join(REPO, 'test', `readme-examples-${group}.slow.test.ts`);
+    expect(existsSync(file) && readFileSync(file, 'utf8').includes(`describeReadmeGroup('${group}')`), file).toBe(true);
+  }
 });

@@ -9,28 +9,38 @@
  *
  * Needs a built server (`npm run build`); PostgreSQL at TRAINYARD_BENCH_PG_URL (default the test
  * server on 127.0.0.1:55432). Prints one markdown table with the medians, server CPU per point and
- * the ratios, plus the load average before and after.
+ * the ratios, plus the load average before and after. bench/tracking/run.ts runs the same
+ * measurement (`measureBatchFormats`) for its issue-14 rows.
  */
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { postgresBare, sqliteBare } from './bare-insert.js';
 import { createBenchDatabase, type Dialect } from './databases.js';
 import { ClientPool, type LoadResult } from './load.js';
 import { startServer } from './server-process.js';
 
-const { values: args } = parseArgs({
-  options: { reps: { type: 'string', default: '3' }, seconds: { type: 'string', default: '4' }, dialects: { type: 'string', default: 'sqlite,postgres' } },
-});
-const reps = Number(args.reps);
-const seconds = Number(args.seconds);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)]!;
 const load = () => loadavg().map((x) => x.toFixed(1)).join(' / ');
 
 /** `big`: the binary format with 10,000-point batches (10 keys x 1,000 steps), which JSON cannot send. */
-interface Row { json: LoadResult[]; binary: LoadResult[]; big: LoadResult[]; bare: number[] }
+export interface Row { json: LoadResult[]; binary: LoadResult[]; big: LoadResult[]; bare: number[] }
 
-async function measure(dialect: Dialect, pool: ClientPool): Promise<Row> {
+/** The median repetition of each format, and the bare insert's median. */
+export interface BatchFormats { dialect: Dialect; json: LoadResult; binary: LoadResult; big: LoadResult; bare: number }
+
+export function medians(dialect: Dialect, r: Row): BatchFormats {
+  const pick = (xs: LoadResult[]) => xs.find((x) => x.pointsPerSec === median(xs.map((y) => y.pointsPerSec)))!;
+  return { dialect, json: pick(r.json), binary: pick(r.binary), big: pick(r.big), bare: median(r.bare) };
+}
+
+/** Every format and the bare insert, interleaved in each of `reps` repetitions of `seconds`. */
+export async function measureBatchFormats(dialect: Dialect, pool: ClientPool, reps: number, seconds: number): Promise<BatchFormats> {
+  return medians(dialect, await measure(dialect, pool, reps, seconds));
+}
+
+async function measure(dialect: Dialect, pool: ClientPool, reps: number, seconds: number): Promise<Row> {
   const db = await createBenchDatabase(dialect, `formats-${dialect}`);
   const bareDb = await createBenchDatabase(dialect, `formats-bare-${dialect}`);
   const server = await startServer({ home: db.home, db: db.url });
@@ -55,6 +65,11 @@ async function measure(dialect: Dialect, pool: ClientPool): Promise<Row> {
 }
 
 async function main(): Promise<void> {
+  const { values: args } = parseArgs({
+    options: { reps: { type: 'string', default: '3' }, seconds: { type: 'string', default: '4' }, dialects: { type: 'string', default: 'sqlite,postgres' } },
+  });
+  const reps = Number(args.reps);
+  const seconds = Number(args.seconds);
   const before = load();
   const pool = await ClientPool.start(8);
   const lines = [
@@ -63,12 +78,7 @@ async function main(): Promise<void> {
   ];
   try {
     for (const dialect of args.dialects!.split(',') as Dialect[]) {
-      const r = await measure(dialect, pool);
-      const pick = (xs: LoadResult[]) => xs.find((x) => x.pointsPerSec === median(xs.map((y) => y.pointsPerSec)))!;
-      const j = pick(r.json);
-      const b = pick(r.binary);
-      const g = pick(r.big);
-      const bare = median(r.bare);
+      const { json: j, binary: b, big: g, bare } = await measureBatchFormats(dialect, pool, reps, seconds);
       const f = (x: LoadResult) => `${x.pointsPerSec.toLocaleString('en')} (${x.serverUsPerUnit})`;
       lines.push(`| ${dialect} | ${f(j)} | ${f(b)} | ${f(g)} | ${bare.toLocaleString('en')} | ${(b.pointsPerSec / j.pointsPerSec).toFixed(2)} | ${(b.pointsPerSec / bare).toFixed(2)} | ${(g.pointsPerSec / bare).toFixed(2)} |`);
     }
@@ -79,7 +89,9 @@ async function main(): Promise<void> {
   console.log(`\n${reps} interleaved repetitions of ${seconds} s, medians; load average (1/5/15 min) before ${before}, after ${load()}.`);
 }
 
-main().catch((e) => {
-  console.error(e);
-  process.exit(1);
-});
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main().catch((e) => {
+    console.error(e);
+    process.exit(1);
+  });
+}

@@ -31,7 +31,24 @@ export const SEARCH_QUERY = {
   max_results: 100,
 };
 export const NATIVE_COLUMNS = ['metrics.m00', 'metrics.m01', 'params.p00', 'tags.team'];
-const LATER_PAGE = 10;
+export const LATER_PAGE = 10;
+
+/**
+ * The benchmark's search, as MLflow's runs/search and as the native projected search, each with
+ * `extra` fields (a page_token); `tokenFor` walks to page LATER_PAGE once, untimed, for its token.
+ */
+export function benchSearches(serverUrl: string, experimentId: string) {
+  const body = { experiment_ids: [experimentId], ...SEARCH_QUERY };
+  const mlflow = (extra: object) => http('POST', `${serverUrl}/api/2.0/mlflow/runs/search`, { ...body, ...extra });
+  const native = (extra: object) => http('POST', `${serverUrl}/api/v1/runs/search`, { ...body, columns: NATIVE_COLUMNS, ...extra });
+  const tokenFor = async (call: (x: object) => Promise<any>) => {
+    let token: string | undefined;
+    for (let p = 1; p < LATER_PAGE; p++) token = (await call(token ? { page_token: token } : {})).next_page_token;
+    if (!token) throw new Error('the search has fewer pages than the benchmark walks');
+    return token;
+  };
+  return { body, mlflow, native, tokenFor };
+}
 
 export async function readBench(opts: { dialect: Dialect; runs: number; seriesPoints: number; samples: number; fresh: boolean; log: (s: string) => void }): Promise<ReadResults> {
   const { dialect, log } = opts;
@@ -41,16 +58,7 @@ export async function readBench(opts: { dialect: Dialect; runs: number; seriesPo
     const n = opts.samples;
     const health = await sampleLatency(n, 5, () => http('GET', `${server.url}/health`));
 
-    const body = { experiment_ids: [data.experimentId], ...SEARCH_QUERY };
-    const mlflow = (extra: object) => http('POST', `${server.url}/api/2.0/mlflow/runs/search`, { ...body, ...extra });
-    const native = (extra: object) => http('POST', `${server.url}/api/v1/runs/search`, { ...body, columns: NATIVE_COLUMNS, ...extra });
-    // Walk to the later page once (untimed) to get its token; count the matches on the way.
-    const tokenFor = async (call: (x: object) => Promise<any>) => {
-      let token: string | undefined;
-      for (let p = 1; p < LATER_PAGE; p++) token = (await call(token ? { page_token: token } : {})).next_page_token;
-      if (!token) throw new Error('the search has fewer pages than the benchmark walks');
-      return token;
-    };
+    const { body, mlflow, native, tokenFor } = benchSearches(server.url, data.experimentId);
     const mlflowToken = await tokenFor(mlflow);
     const nativeToken = await tokenFor(native);
     let matches = 0;

@@ -1,5 +1,5 @@
 /**
- * Tracking server benchmarks (issue 2). `npx tsx bench/tracking/run.ts [--quick]`; see
+ * Tracking server benchmarks (issue 2; targets of issue 14). `npx tsx bench/tracking/run.ts [--quick]`; see
  * bench/README.md. Writes bench/results/tracking.json and bench/results/tracking.md.
  *
  * Flags: --quick (1 repetition of 2 s windows, 10 samples), --no-postgres, --only ingest|read,
@@ -9,6 +9,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
+import { measureBatchFormats, type BatchFormats } from './batch-formats.js';
 import { pgAdmin, type Dialect } from './databases.js';
 import { ingestBench, type IngestResults } from './ingest-bench.js';
 import { ClientPool } from './load.js';
@@ -48,12 +49,17 @@ async function main(): Promise<void> {
   const loadStart = loadavg().map((x) => x.toFixed(2)).join(' ');
   const ingest: IngestResults[] = [];
   const read: ReadResults[] = [];
+  const batchFormats: BatchFormats[] = [];
   if (only !== 'read') {
     const pool = await ClientPool.start(8);
     try {
       for (const dialect of dialects) {
         log(`ingest: ${dialect}`);
         ingest.push(await ingestBench({ dialect, pool, reps, seconds, log }));
+        // Issue 14's batch formats: MLflow JSON, binary 1,000- and 10,000-point batches and the bare
+        // insert, interleaved (bench/tracking/batch-formats.ts; at least 3 repetitions for a median).
+        log(`batch formats: ${dialect}`);
+        batchFormats.push(await measureBatchFormats(dialect, pool, Math.max(reps, 3), seconds));
       }
     } finally {
       await pool.stop();
@@ -90,7 +96,7 @@ async function main(): Promise<void> {
   };
   const resultsDir = join(REPO, 'bench', 'results');
   mkdirSync(resultsDir, { recursive: true });
-  const report = { meta, ingest, read, targets: targetChecks(ingest, read) };
+  const report = { meta, ingest, read, batchFormats, targets: targetChecks(ingest, read, batchFormats) };
   writeReport(report, join(resultsDir, 'tracking.json'), join(resultsDir, 'tracking.md'));
   log(`wrote bench/results/tracking.json and tracking.md (${meta.durationSeconds} s)`);
   for (const t of report.targets) log(`  ${t.met ? 'met   ' : 'MISSED'} ${t.target} [${t.store}]: ${t.measured}`);

@@ -11,7 +11,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { pgAdmin, type Dialect } from './databases.js';
-import { NATIVE_COLUMNS, SEARCH_QUERY } from './read-bench.js';
+import { LATER_PAGE, NATIVE_COLUMNS, SEARCH_QUERY } from './read-bench.js';
 import { readDatabase } from './read-data-cache.js';
 import { KeepAliveClient } from './http-client.js';
 import { REPO, startServer, type ServerProcess } from './server-process.js';
@@ -26,7 +26,6 @@ const sizes = (value('--runs') ?? '100000,1000000').split(',').map(Number);
 const samples = Number(value('--samples') ?? 20);
 // --baseline DIR: a package folder (bin/ + dist/) of an earlier build, measured beside this one.
 const baseline = value('--baseline');
-const LATER_PAGE = 10;
 const started = Date.now();
 const log = (s: string) => process.stdout.write(`[${((Date.now() - started) / 1000).toFixed(0).padStart(5)} s] ${s}\n`);
 const CASES = ['health', 'mlflow page 1', `mlflow page ${LATER_PAGE}`, 'native page 1', `native page ${LATER_PAGE}`] as const;

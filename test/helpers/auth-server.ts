@@ -1,6 +1,7 @@
 import { AuthStore, type StoredPermission } from '../../src/auth/index.js';
 import { startServer, type RunningServer } from '../../src/server/start-server.js';
 import { createTestDatabase, type TestDatabase, type TestDialect } from './databases.js';
+import { jsonRequest } from './json-request.js';
 
 export const ADMIN = { username: 'root', password: 'root-password-1' };
 
@@ -39,29 +40,9 @@ export async function startAuthServer(dialect: TestDialect, opts: { defaultPermi
     delete process.env.TRAINYARD_ADMIN_PASSWORD;
   }
   const store = new AuthStore(server.db);
-  const call: AuthServer['call'] = async (auth, method, path, body) => {
-    const headers: Record<string, string> = {};
-    if (auth) headers.authorization = auth;
-    let url = server.url + path;
-    const init: RequestInit = { method, headers };
-    if (body && (method === 'GET' || method === 'DELETE')) {
-      const qs = new URLSearchParams();
-      for (const [k, v] of Object.entries(body)) for (const x of [v].flat()) if (x !== undefined) qs.append(k, String(x));
-      url += `?${qs}`;
-    } else if (body) {
-      headers['content-type'] = 'application/json';
-      init.body = JSON.stringify(body);
-    }
-    const res = await fetch(url, init);
-    const text = await res.text();
-    let parsed: unknown = text;
-    try {
-      parsed = JSON.parse(text);
-    } catch {
-      /* not JSON: keep the text */
-    }
-    return { status: res.status, body: parsed as any };
-  };
+  // A body on DELETE goes in the query too: the native routes read their DELETE arguments there.
+  const call: AuthServer['call'] = (auth, method, path, body) =>
+    jsonRequest(server.url, method, path, body, { headers: auth ? { authorization: auth } : {}, queryMethods: ['GET', 'DELETE'] });
   return {
     db,
     server,

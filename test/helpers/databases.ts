@@ -1,6 +1,6 @@
+import { tempDir } from './temp-dirs.js';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
 
@@ -23,7 +23,7 @@ export interface TestDatabase {
 }
 
 export async function createTestDatabase(dialect: TestDialect): Promise<TestDatabase> {
-  const home = mkdtempSync(join(tmpdir(), 'trainyard-test-'));
+  const home = tempDir('trainyard-test-');
   if (dialect === 'sqlite') {
     return { url: join(home, 'trainyard.db'), home, drop: async () => rmSync(home, { recursive: true, force: true }) };
   }

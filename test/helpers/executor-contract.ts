@@ -1,5 +1,5 @@
-import { existsSync, mkdtempSync, readFileSync, realpathSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { tempDir } from './temp-dirs.js';
+import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Executor, OutputSpec, StartedInfo, StepOutcome, StepTask } from '../../src/pipelines/index.js';
@@ -29,7 +29,7 @@ export function describeExecutorContract(name: string, setup: () => Promise<Exec
     let ex: ExecutorUnderTest;
     let dir: string;
     beforeAll(async () => {
-      dir = realpathSync(mkdtempSync(join(tmpdir(), `ty-exec-${name}-`)));
+      dir = realpathSync(tempDir(`ty-exec-${name}-`));
       ex = await setup();
     });
     afterAll(async () => ex?.close());

@@ -8,8 +8,9 @@
  * (BackoffLimitExceeded), past activeDeadlineSeconds -> Failed (DeadlineExceeded). No cluster
  * runs: this is what the executor is tested against.
  */
+import { tempDir } from './temp-dirs.js';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -179,7 +180,7 @@ export async function startFakeKube(): Promise<FakeKube> {
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
   const url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
-  const kubeconfig = join(mkdtempSync(join(tmpdir(), 'ty-kubeconfig-')), 'config');
+  const kubeconfig = join(tempDir('ty-kubeconfig-'), 'config');
   writeFileSync(kubeconfig, JSON.stringify({ apiVersion: 'v1', kind: 'Config', clusters: [{ name: 'fake', cluster: { server: url, 'insecure-skip-tls-verify': true } }], users: [{ name: 'u', user: { token: 'test-token' } }], contexts: [{ name: 'fake', context: { cluster: 'fake', user: 'u', namespace: 'default' } }], 'current-context': 'fake' }));
   return {
     url,

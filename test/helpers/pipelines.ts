@@ -1,5 +1,5 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { tempDir } from './temp-dirs.js';
+import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { migrate, openDatabase, type Database } from '../../src/store/index.js';
 import { createTestDatabase, type TestDialect } from './databases.js';
@@ -26,7 +26,7 @@ export async function pipelineFixture(dialect: TestDialect, opts: { concurrency?
   const db = await openDatabase(t.url, t.home);
   await migrate(db);
   const store = new PipelineStore(db);
-  const dir = mkdtempSync(join(tmpdir(), 'ty-pipe-project-'));
+  const dir = tempDir('ty-pipe-project-');
   const schedulers: PipelineScheduler[] = [];
   const newScheduler = (o: { leaseMs?: number } = {}) => {
     const s = new PipelineScheduler({ store, home: t.home, concurrency: opts.concurrency ?? 4, leaseMs: o.leaseMs ?? opts.leaseMs ?? 15_000 });

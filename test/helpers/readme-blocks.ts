@@ -24,6 +24,8 @@ export interface ReadmeBlock {
   file?: string;
   /** Set when the README marks the block as not runnable, with the README's reason. */
   skip?: string;
+  /** The nearest `#` or `##` heading above the block (outside code), without its hashes; '' before any. */
+  section: string;
 }
 
 const KINDS: Record<string, BlockKind> = {
@@ -36,14 +38,17 @@ const SKIP_COMMENT = /^<!--\s*readme-test:\s*skip\b\s*(.*?)\s*-->$/;
 export function readmeBlocks(markdown: string): ReadmeBlock[] {
   const lines = markdown.split('\n');
   const blocks: ReadmeBlock[] = [];
+  let section = '';
   for (let i = 0; i < lines.length; i++) {
+    const heading = /^#{1,2}\s+(.+?)\s*$/.exec(lines[i]!);
+    if (heading) section = heading[1]!;
     const open = /^(\s*)(```+)\s*([\w-]*)\s*(.*)$/.exec(lines[i]!);
     if (!open) continue;
     const [, indent, fence, lang, info] = open as unknown as [string, string, string, string, string];
     const body: string[] = [];
     let j = i + 1;
     while (j < lines.length && !new RegExp(`^\\s*${fence}\\s*$`).test(lines[j]!)) body.push(lines[j++]!.slice(indent.length));
-    const block: ReadmeBlock = { line: i + 1, lang, code: body.join('\n') + '\n', kind: KINDS[lang.toLowerCase()] };
+    const block: ReadmeBlock = { line: i + 1, lang, code: body.join('\n') + '\n', kind: KINDS[lang.toLowerCase()], section };
     const fileMatch = FILE_COMMENT.exec(body[0]?.trim() ?? '');
     if (fileMatch) block.file = fileMatch[1];
     const fragment = /^fragment\b[:\s]*(.*)$/.exec(info.trim());

@@ -1,5 +1,6 @@
 import { startServer, type RunningServer } from '../../src/server/start-server.js';
 import { createTestDatabase, type TestDialect } from './databases.js';
+import { jsonRequest } from './json-request.js';
 
 export interface TestServer {
   url: string;
@@ -15,29 +16,7 @@ export interface TestServer {
 export async function startTestServer(dialect: TestDialect): Promise<TestServer> {
   const db = await createTestDatabase(dialect);
   const server = await startServer({ host: '127.0.0.1', port: 0, home: db.home, db: db.url });
-  const call = async (method: string, path: string, body?: unknown) => {
-    let url = server.url + path;
-    const init: RequestInit = { method };
-    if (method === 'GET' && body && typeof body === 'object') {
-      const qs = new URLSearchParams();
-      for (const [k, v] of Object.entries(body as Record<string, unknown>)) {
-        for (const item of Array.isArray(v) ? v : [v]) if (item !== undefined) qs.append(k, String(item));
-      }
-      url += `?${qs}`;
-    } else if (body !== undefined) {
-      init.body = typeof body === 'string' ? body : JSON.stringify(body);
-      init.headers = { 'content-type': 'application/json' };
-    }
-    const res = await fetch(url, init);
-    const text = await res.text();
-    let parsed: unknown = text;
-    try {
-      parsed = JSON.parse(text);
-    } catch {
-      /* text */
-    }
-    return { status: res.status, body: parsed as any };
-  };
+  const call = (method: string, path: string, body?: unknown) => jsonRequest(server.url, method, path, body);
   return {
     url: server.url,
     server,
