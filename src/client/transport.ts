@@ -3,7 +3,7 @@ import https from 'node:https';
 import { AppError, type ErrorCode, ERROR_STATUS } from '../core/errors.js';
 import type { Fields } from '../core/request-fields.js';
 import type { HttpMethod, JsonRoute } from '../core/route.js';
-import { MLFLOW_PREFIXES } from '../core/route.js';
+import { JsonText, MLFLOW_PREFIXES } from '../core/route.js';
 
 /**
  * @module How the SDK and CLI reach Trainyard: over HTTP to a server, or embedded (the same route
@@ -146,6 +146,8 @@ export class InProcessTransport implements Transport {
       const params: Fields = {};
       r.names.forEach((n, i) => (params[n] = decodeURIComponent(m[i + 1]!)));
       const result = await r.handler({ ...JSON.parse(JSON.stringify(fields)), ...params }, { baseUrl: 'embedded:' });
+      // A route may answer with JSON text the database wrote (runs/search): parsed as a client would.
+      if (result instanceof JsonText) return JSON.parse(result.text) as T;
       return (typeof result === 'string' ? result : JSON.parse(JSON.stringify(result))) as T;
     }
     throw new AppError('ENDPOINT_NOT_FOUND', `No endpoint ${method} ${path}`);
