@@ -132,4 +132,24 @@ describe.each(DIALECTS)('metric chunks on %s', (dialect) => {
     if (CHUNK_DIALECTS.includes(dialect)) expect(await chunkRows(chunkRun)).toBeGreaterThanOrEqual(3 * KEYS.length);
     expect(await checkSummaries(db)).toEqual([]);
   }, 60_000);
+
+  it('samples a series held only in chunks (get-history-bulk-interval) as it samples rows, decoding only the chunks it needs', async () => {
+    const r = prng(41);
+    const a = (await tracking.runs.create({})).info.run_id;
+    const b = (await tracking.runs.create({})).info.run_id;
+    // Appends only: every chunk run's points stay in chunks, none in rows.
+    for (let from = 0; from < 3000; from += 250) {
+      const points = batch(r, from, from + 249, { perStep: 3, specials: true });
+      await db.transaction((tx) => writeMetricColumns(tx, a, pointsToColumns(points), { chunkMin: Infinity }));
+      await db.transaction((tx) => writeMetricColumns(tx, b, pointsToColumns(points), { chunkMin: 2 }));
+    }
+    if (CHUNK_DIALECTS.includes(dialect)) expect(await chunkRows(b)).toBe(12 * KEYS.length);
+    for (const key of KEYS) {
+      for (const q of [{ maxResults: 10 }, { maxResults: 1 }, { maxResults: 2 }, { maxResults: 320 }, { maxResults: 77, startStep: 249, endStep: 2251 }, { maxResults: 5, startStep: 250, endStep: 250 }, { maxResults: 33, startStep: -10, endStep: 1000 }, { maxResults: 3000 }]) {
+        const rowsAnswer = (await sampledHistory(db, [a], key, q)).map(({ run_id: _r, ...p }) => p);
+        const chunkAnswer = (await sampledHistory(db, [b], key, q)).map(({ run_id: _r, ...p }) => p);
+        expect({ key, q, answer: chunkAnswer }).toEqual({ key, q, answer: rowsAnswer });
+      }
+    }
+  }, 60_000);
 });

@@ -1,7 +1,7 @@
 import { InvalidParameter } from '../core/errors.js';
 import type { Executor, SqlValue } from '../store/index.js';
 import { BLOCK_SHIFT } from './metric-writer.js';
-import { chunkStepRange, seriesPoints, type PointRow } from './metric-chunks.js';
+import { chunkStepRange, sampledChunkPoints, seriesPoints, type PointRow } from './metric-chunks.js';
 import { seriesInfo, toMetric, type HistoryPoint } from './metric-history.js';
 
 /** One chart bucket: the last point in it (MLflow's latest rule), and min, max, count of values. */
@@ -187,7 +187,12 @@ export async function sampledHistory(ex: Executor, runIds: string[], key: string
     if (hi < lo) continue;
     const m = opts.maxResults;
     if (chunked) {
-      for (const p of sampleSteps(await seriesPoints(ex, sid, lo, hi), lo, hi, m)) out.push({ ...toMetric(key, p), run_id: runId });
+      // Only chunks in the range (no rows there): seek the targets in the chunks' step ranges.
+      const targets: number[] = [];
+      for (let i = 0; i < m; i++) targets.push(m === 1 ? lo : Math.round(lo + ((hi - lo) * i) / (m - 1)));
+      const rowsThere = await ex.one('SELECT 1 AS x FROM metrics WHERE series_id = ? AND step BETWEEN ? AND ? LIMIT 1', [sid, lo, hi]);
+      const sampled = rowsThere ? undefined : await sampledChunkPoints(ex, sid, lo, hi, targets);
+      for (const p of sampled ?? sampleSteps(await seriesPoints(ex, sid, lo, hi), lo, hi, m)) out.push({ ...toMetric(key, p), run_id: runId });
       continue;
     }
     const steps = new Set<number>();
