@@ -234,7 +234,7 @@ function chunkSteps(blob: Uint8Array): Float64Array {
 }
 
 /** Index of the first element >= t in a sorted array (length when none). */
-function lowerBound(a: ArrayLike<number>, t: number): number {
+export function lowerBound(a: ArrayLike<number>, t: number): number {
   let lo = 0;
   let hi = a.length;
   while (lo < hi) {

@@ -1,7 +1,7 @@
 import { InvalidParameter } from '../core/errors.js';
 import type { Executor, SqlValue } from '../store/index.js';
 import { BLOCK_SHIFT } from './metric-writer.js';
-import { chunkStepRange, sampledChunkPoints, seriesPoints, type PointRow } from './metric-chunks.js';
+import { chunkStepRange, lowerBound, sampledChunkPoints, seriesPoints, type PointRow } from './metric-chunks.js';
 import { seriesInfo, toMetric, type HistoryPoint } from './metric-history.js';
 
 /** One chart bucket: the last point in it (MLflow's latest rule), and min, max, count of values. */
@@ -240,13 +240,7 @@ function sampleSteps(points: PointRow[], lo: number, hi: number, m: number): Poi
   const chosen = new Set<number>();
   for (let i = 0; i < m; i++) {
     const target = m === 1 ? lo : Math.round(lo + ((hi - lo) * i) / (m - 1));
-    let a = 0;
-    let b = distinct.length;
-    while (a < b) {
-      const mid = (a + b) >> 1;
-      if (distinct[mid]! < target) a = mid + 1;
-      else b = mid;
-    }
+    const a = lowerBound(distinct, target);
     if (a < distinct.length) chosen.add(distinct[a]!);
   }
   chosen.add(distinct[distinct.length - 1]!);
