@@ -97,8 +97,11 @@ export class MetricGroupWriter {
    * The steady state (every run active, every series exists) in ONE statement, committed on its
    * own (a single statement is atomic): the run check, the series lookup, the points, both
    * summaries and every member's audit record. One round trip and one WAL flush for the group,
-   * whatever its size. When any point's run or series does not match, the statement writes
-   * nothing and answers false; the group then takes the general path.
+   * whatever its size. When any point's run or series does not match, or a point's step is one
+   * the series' packed chunks cover (it may duplicate a chunked point: the general path checks),
+   * the statement writes nothing and answers false; the group then takes the general path. The
+   * series rows are locked in series order before chunked_to is read, so a chunk append that
+   * commits meanwhile is seen (READ COMMITTED re-reads a row it waited for).
    */
   private async writeSteady(group: GroupJob[]): Promise<boolean> {
     const runs: string[] = [];
@@ -202,11 +205,12 @@ function steadySql(audited: boolean): string {
        SELECT * FROM unnest(?::text[], ?::text[], ?::bigint[], ?::bigint[], ?::float8[], ?::int[]) AS u(r, k, step, timestamp, value, is_nan)
      ),
      j AS (
-       SELECT m.series_id, u.step, u.timestamp, u.value, u.is_nan FROM u
+       SELECT m.series_id, u.step, u.timestamp, u.value, u.is_nan, m.chunked_to FROM u
        JOIN runs x ON x.run_uuid = u.r AND x.lifecycle_stage = 'active'
        JOIN latest_metrics m ON m.run_uuid = u.r AND m.key = u.k
+       ORDER BY m.series_id FOR UPDATE OF m
      ),
-     ok AS (SELECT count(*) = ?::int AS ok FROM j),
+     ok AS (SELECT count(*) = ?::int AND bool_and(j.chunked_to IS NULL OR j.step > j.chunked_to) AS ok FROM j),
      ins AS (
        INSERT INTO metrics (series_id, step, timestamp, value, is_nan)
        SELECT series_id, step, timestamp, value, is_nan FROM j WHERE (SELECT ok FROM ok)

@@ -32,7 +32,7 @@ export interface MetricPoint {
 
 export const BLOCK_SHIFT = 8;
 /** The stores whose writer packs chunks (metric-chunks.ts); the others take the row path only. */
-export const CHUNK_DIALECTS: readonly string[] = ['sqlite'];
+export const CHUNK_DIALECTS: readonly string[] = ['sqlite', 'postgres'];
 const BLOCK = 1 << BLOCK_SHIFT;
 // 5 parameters a row. 200 rows a statement was the fastest of 100/200/500/1000 on the bare table
 // (better-sqlite3 binds from a spread argument list) and stays far below SQLite's 32,766 limit.
@@ -156,24 +156,15 @@ export async function writeMetricColumns(tx: Executor, runId: string, cols: Metr
   if (!n) return;
   const series = await ensureSeries(tx, runId, cols);
   const keySids = series.map((s) => s.sid);
-  if (tx.dialect === 'postgres') {
-    const sids = new Float64Array(n);
-    for (let i = 0; i < n; i++) sids[i] = keySids[cols.keyIndex[i]!]!;
-    await writePostgres(tx, sids, cols.steps, cols.timestamps, cols.values);
-    return;
-  }
   const chunkMin = opts.chunkMin ?? defaultChunkMin();
   const split = n >= chunkMin ? splitChunks(cols, series, chunkMin) : undefined;
-  let fresh: Fresh;
-  let chunkedTo: Map<number, number> | undefined;
-  if (!split) {
-    const sids = new Float64Array(n);
-    for (let i = 0; i < n; i++) sids[i] = keySids[cols.keyIndex[i]!]!;
-    fresh = await insertRows(tx, sids, cols, series);
-  } else {
-    const { rowIdx, chunkIdx } = split;
-    const m = rowIdx.length;
-    const sids = new Float64Array(m);
+  const rowIdx = split?.rowIdx;
+  const m = rowIdx ? rowIdx.length : n;
+  // The row path's points (all of them without chunks), with their series ids.
+  const sids = new Float64Array(m);
+  let rowCols: PointColumns = cols;
+  if (!rowIdx) for (let i = 0; i < n; i++) sids[i] = keySids[cols.keyIndex[i]!]!;
+  else {
     const sub = { steps: new Float64Array(m), timestamps: new Float64Array(m), values: new Float64Array(m), keyIndex: new Uint32Array(m) };
     for (let j = 0; j < m; j++) {
       const i = rowIdx[j]!;
@@ -183,36 +174,51 @@ export async function writeMetricColumns(tx: Executor, runId: string, cols: Metr
       sub.values[j] = cols.values[i]!;
       sub.keyIndex[j] = cols.keyIndex[i]!;
     }
-    const rowFresh = m ? await insertRows(tx, sids, sub, series) : { sid: [], step: [], ts: [], value: [] };
-    const chunks: { sid: number; chunk: PackedChunk }[] = [];
-    let total = rowFresh.sid.length;
-    chunkedTo = new Map();
-    for (const [k, idx] of chunkIdx) {
-      const chunk = packChunk(cols.steps, cols.timestamps, cols.values, idx);
-      chunks.push({ sid: keySids[k]!, chunk });
-      chunkedTo.set(keySids[k]!, chunk.lastStep);
-      total += chunk.steps.length;
-    }
-    await insertChunks(tx, chunks);
-    const all = { sid: new Float64Array(total), step: new Float64Array(total), ts: new Float64Array(total), value: new Float64Array(total) };
-    let o = 0;
+    rowCols = sub;
+  }
+  const rowFresh = m ? await insertRows(tx, sids, rowCols, series) : NO_POINTS;
+  if (!split) {
+    // PostgreSQL's row statement merged its own summaries in SQL.
+    if (tx.dialect !== 'postgres') await mergeFresh(tx, rowFresh);
+    return;
+  }
+  const chunks: { sid: number; chunk: PackedChunk }[] = [];
+  let total = tx.dialect === 'postgres' ? 0 : rowFresh.sid.length;
+  const chunkedTo = new Map<number, number>();
+  for (const [k, idx] of split.chunkIdx) {
+    const chunk = packChunk(cols.steps, cols.timestamps, cols.values, idx);
+    chunks.push({ sid: keySids[k]!, chunk });
+    chunkedTo.set(keySids[k]!, chunk.lastStep);
+    total += chunk.steps.length;
+  }
+  await insertChunks(tx, chunks);
+  // Every chunk point is new (see splitChunks), so all of them feed the summaries, with the row
+  // path's new points on SQLite (PostgreSQL's row statement merged those already).
+  const all = { sid: new Float64Array(total), step: new Float64Array(total), ts: new Float64Array(total), value: new Float64Array(total) };
+  let o = 0;
+  if (tx.dialect !== 'postgres') {
     for (let j = 0; j < rowFresh.sid.length; j++, o++) {
       all.sid[o] = rowFresh.sid[j]!;
       all.step[o] = rowFresh.step[j]!;
       all.ts[o] = rowFresh.ts[j]!;
       all.value[o] = rowFresh.value[j]!;
     }
-    for (const { sid, chunk } of chunks) {
-      all.sid.fill(sid, o, o + chunk.steps.length);
-      all.step.set(chunk.steps, o);
-      all.ts.set(chunk.timestamps, o);
-      all.value.set(chunk.values, o);
-      o += chunk.steps.length;
-    }
-    fresh = all;
   }
-  if (!fresh.sid.length) return;
+  for (const { sid, chunk } of chunks) {
+    all.sid.fill(sid, o, o + chunk.steps.length);
+    all.step.set(chunk.steps, o);
+    all.ts.set(chunk.timestamps, o);
+    all.value.set(chunk.values, o);
+    o += chunk.steps.length;
+  }
+  await mergeFresh(tx, all, chunkedTo);
+}
 
+const NO_POINTS: Fresh = { sid: [], step: [], ts: [], value: [] };
+
+/** Folds new points into per-series and per-block summaries and merges those into the stored rows. */
+async function mergeFresh(tx: Executor, fresh: Fresh, chunkedTo?: Map<number, number>): Promise<void> {
+  if (!fresh.sid.length) return;
   const perSeries = new Map<number, Summary>();
   const perBlock = new Map<number, Map<number, Summary>>();
   // Points usually arrive grouped by key and step, so the previous point's summaries are the
@@ -245,6 +251,7 @@ export async function writeMetricColumns(tx: Executor, runId: string, cols: Metr
     if (bSum) absorb(bSum, step, ts, value, nan);
     else blocks!.set(block, (bSum = absorb(undefined, step, ts, value, nan)));
   }
+  if (tx.dialect === 'postgres') return mergeSummariesPostgres(tx, perSeries, perBlock, chunkedTo);
   await mergeSeries(tx, perSeries, chunkedTo);
   await mergeBlocks(tx, perBlock);
 }
@@ -310,25 +317,44 @@ function splitChunks(cols: MetricColumns, series: SeriesInfo[], chunkMin: number
 
 /**
  * The row path: points at steps a series' chunks cover are first checked against those chunks
- * (an exact duplicate of a chunked point is not new), then inserted with today's collapse.
+ * (an exact duplicate of a chunked point is not new), then inserted with today's collapse. On
+ * PostgreSQL the insert statement merges the new points' summaries itself and nothing is returned.
  */
 async function insertRows(tx: Executor, sids: Float64Array, cols: PointColumns, series: SeriesInfo[]): Promise<Fresh> {
+  const left = await dropChunked(tx, sids, cols, (i) => series[cols.keyIndex[i]!]!.chunkedTo);
+  if (!left.sids.length) return NO_POINTS;
+  if (tx.dialect !== 'postgres') return insertSqlite(tx, left.sids, left.cols);
+  await writePostgres(tx, left.sids, left.cols.steps, left.cols.timestamps, left.cols.values);
+  return NO_POINTS;
+}
+
+/**
+ * Drops the points that are exact duplicates of points already in their series' chunks. Only
+ * points at a step <= the series' chunked_to can be (`chunkedToOf(i)`: point i's; null: the
+ * series has no chunks), so a series without chunks costs no read.
+ */
+async function dropChunked(
+  tx: Executor,
+  sids: Float64Array,
+  cols: PointColumns,
+  chunkedToOf: (i: number) => number | null,
+): Promise<{ sids: Float64Array; cols: PointColumns }> {
   const n = sids.length;
   let covered: Map<number, { lo: number; hi: number }> | undefined;
   for (let i = 0; i < n; i++) {
-    const s = series[cols.keyIndex[i]!]!;
+    const chunkedTo = chunkedToOf(i);
     const step = cols.steps[i]!;
-    if (s.chunkedTo !== null && step <= s.chunkedTo) {
+    if (chunkedTo !== null && step <= chunkedTo) {
       covered ??= new Map();
-      const r = covered.get(s.sid);
-      if (!r) covered.set(s.sid, { lo: step, hi: step });
+      const r = covered.get(sids[i]!);
+      if (!r) covered.set(sids[i]!, { lo: step, hi: step });
       else {
         if (step < r.lo) r.lo = step;
         if (step > r.hi) r.hi = step;
       }
     }
   }
-  if (!covered) return insertSqlite(tx, sids, cols);
+  if (!covered) return { sids, cols };
   const known = new Map<number, Set<string>>();
   for (const [sid, r] of covered) known.set(sid, await chunkPointKeys(tx, sid, r.lo, r.hi));
   const keep: number[] = [];
@@ -336,7 +362,7 @@ async function insertRows(tx: Executor, sids: Float64Array, cols: PointColumns, 
     const set = known.get(sids[i]!);
     if (!set || !set.has(pointKey(cols.steps[i]!, cols.timestamps[i]!, cols.values[i]!))) keep.push(i);
   }
-  if (!keep.length) return { sid: [], step: [], ts: [], value: [] };
+  if (keep.length === n) return { sids, cols };
   const m = keep.length;
   const sub = { steps: new Float64Array(m), timestamps: new Float64Array(m), values: new Float64Array(m), keyIndex: new Uint32Array(m) };
   const subSids = new Float64Array(m);
@@ -348,7 +374,7 @@ async function insertRows(tx: Executor, sids: Float64Array, cols: PointColumns, 
     sub.values[j] = cols.values[i]!;
     sub.keyIndex[j] = cols.keyIndex[i]!;
   }
-  return insertSqlite(tx, subSids, sub);
+  return { sids: subSids, cols: sub };
 }
 
 async function insertSqlite(tx: Executor, sids: Float64Array, cols: PointColumns): Promise<Fresh> {
@@ -548,15 +574,85 @@ async function writePostgres(tx: Executor, sids: Column, steps: Column, timestam
   await tx.run(PG_WRITE_SQL, [lit(sids), lit(steps), lit(timestamps), lit(val), lit(nan)]);
 }
 
+const PG_MERGE_SUMMARIES_SQL = `WITH a AS (
+       SELECT * FROM unnest(?::bigint[], ?::bigint[], ?::bigint[], ?::float8[], ?::int[], ?::float8[], ?::float8[], ?::bigint[], ?::bigint[])
+         AS a(series_id, step, timestamp, value, is_nan, lo, hi, n, chunked_to)
+     ),
+     upd AS (
+       UPDATE latest_metrics AS m SET
+         step = CASE WHEN ${PG_SERIES_LATER} THEN a.step ELSE m.step END,
+         timestamp = CASE WHEN ${PG_SERIES_LATER} THEN a.timestamp ELSE m.timestamp END,
+         value = CASE WHEN ${PG_SERIES_LATER} THEN a.value ELSE m.value END,
+         is_nan = CASE WHEN ${PG_SERIES_LATER} THEN a.is_nan ELSE m.is_nan END,
+         min_value = LEAST(m.min_value, a.lo), max_value = GREATEST(m.max_value, a.hi), count = m.count + a.n,
+         chunked_to = COALESCE(a.chunked_to, m.chunked_to)
+       FROM a WHERE m.series_id = a.series_id
+       RETURNING 1
+     ),
+     blk AS (
+       INSERT INTO metric_blocks AS b (series_id, block, last_step, last_timestamp, last_value, last_is_nan, min_value, max_value, count)
+       SELECT * FROM unnest(?::bigint[], ?::bigint[], ?::bigint[], ?::bigint[], ?::float8[], ?::int[], ?::float8[], ?::float8[], ?::bigint[])
+         AS v(series_id, block, step, timestamp, value, is_nan, lo, hi, n)
+       ORDER BY series_id, block
+       ON CONFLICT (series_id, block) DO UPDATE SET
+         last_step = CASE WHEN ${PG_BLOCK_LATER} THEN excluded.last_step ELSE b.last_step END,
+         last_timestamp = CASE WHEN ${PG_BLOCK_LATER} THEN excluded.last_timestamp ELSE b.last_timestamp END,
+         last_value = CASE WHEN ${PG_BLOCK_LATER} THEN excluded.last_value ELSE b.last_value END,
+         last_is_nan = CASE WHEN ${PG_BLOCK_LATER} THEN excluded.last_is_nan ELSE b.last_is_nan END,
+         min_value = LEAST(b.min_value, excluded.min_value), max_value = GREATEST(b.max_value, excluded.max_value),
+         count = b.count + excluded.count
+       RETURNING 1
+     )
+     SELECT (SELECT count(*) FROM upd) AS series, (SELECT count(*) FROM blk) AS blocks`;
+
+/**
+ * PostgreSQL: summaries computed here (the chunk path's points, which no INSERT ... RETURNING
+ * hands to SQL) merged into latest_metrics and metric_blocks in one statement, one array per
+ * column: a 10,000-point batch of 10 keys sends ~10 series and ~40 block summaries, not its points.
+ */
+async function mergeSummariesPostgres(
+  tx: Executor,
+  perSeries: Map<number, Summary>,
+  perBlock: Map<number, Map<number, Summary>>,
+  chunkedTo?: Map<number, number>,
+): Promise<void> {
+  const lit = (a: (number | null)[]) => `{${a.map((v) => (v === null ? 'NULL' : String(v))).join(',')}}`;
+  const s: (number | null)[][] = [[], [], [], [], [], [], [], [], []];
+  for (const [sid, x] of perSeries) {
+    const row = [sid, x.step, x.timestamp, x.isNan ? 0 : x.value, x.isNan ? 1 : 0, x.min, x.max, x.count, chunkedTo?.get(sid) ?? null];
+    row.forEach((v, i) => s[i]!.push(v));
+  }
+  const b: (number | null)[][] = [[], [], [], [], [], [], [], [], []];
+  for (const [sid, blocks] of perBlock) {
+    for (const [block, x] of blocks) {
+      const row = [sid, block, x.step, x.timestamp, x.isNan ? 0 : x.value, x.isNan ? 1 : 0, x.min, x.max, x.count];
+      row.forEach((v, i) => b[i]!.push(v));
+    }
+  }
+  await tx.run(PG_MERGE_SUMMARIES_SQL, [...s.map(lit), ...b.map(lit)]);
+}
+
 /**
  * PostgreSQL: points whose series ids are already known (several runs' points at once: the group
- * commit of MetricGroupWriter), inserted and merged into the summaries in one statement.
+ * commit of MetricGroupWriter), inserted and merged into the summaries in one statement. The
+ * series rows are locked first (in series order, as every writer here locks them), so chunked_to
+ * is read after any concurrent chunk append on the same series has committed: a point at a
+ * chunked step is then checked against the chunks like on the row path of writeMetricColumns.
  */
 export async function writeSeriesPoints(tx: Executor, sids: number[], points: readonly MetricPoint[]): Promise<void> {
   if (tx.dialect !== 'postgres') throw new Error('writeSeriesPoints is the PostgreSQL group path');
   if (!points.length) return;
   const c = pointsToColumns(points);
-  await writePostgres(tx, sids, c.steps, c.timestamps, c.values);
+  const ids = Float64Array.from(sids);
+  const distinct = [...new Set(sids)];
+  const rows = await tx.all<{ series_id: number; chunked_to: number | null }>(
+    `SELECT series_id, chunked_to FROM latest_metrics WHERE series_id = ANY(?::bigint[]) ORDER BY series_id FOR UPDATE`,
+    [`{${distinct.join(',')}}`],
+  );
+  const chunked = new Map<number, number>();
+  for (const r of rows) if (r.chunked_to !== null && r.chunked_to !== undefined) chunked.set(Number(r.series_id), Number(r.chunked_to));
+  const left = chunked.size ? await dropChunked(tx, ids, c, (i) => chunked.get(ids[i]!) ?? null) : { sids: ids, cols: c };
+  if (left.sids.length) await writePostgres(tx, left.sids, left.cols.steps, left.cols.timestamps, left.cols.values);
 }
 
 const createSeriesPostgres = memo(
@@ -591,9 +687,15 @@ async function ensureSeries(tx: Executor, runId: string, cols: MetricColumns): P
   // Keys the dictionary holds but no point uses (a binary batch may carry them) get no series.
   const keys = cols.keys.filter((_k, i) => firstAt[i] !== -1);
   const ids = new Map<string, SeriesInfo>();
+  // PostgreSQL: the series rows are locked (in series order, as every writer here locks them)
+  // before their step and chunked_to are read, so the chunk rule (every step after the greatest
+  // stored one) and the duplicate check against chunks see what a concurrent batch on the same
+  // series committed: READ COMMITTED's FOR UPDATE waits for it and returns the committed row.
+  // SQLite has one writer at a time.
+  const lock = tx.dialect === 'postgres' ? ' ORDER BY series_id FOR UPDATE' : '';
   const select = async (list: string[]) => {
     const rows = await tx.all<{ series_id: number; key: string; step: number; count: number; chunked_to: number | null }>(
-      `SELECT series_id, key, step, count, chunked_to FROM latest_metrics WHERE run_uuid = ? AND key IN (${list.map(() => '?').join(',')})`,
+      `SELECT series_id, key, step, count, chunked_to FROM latest_metrics WHERE run_uuid = ? AND key IN (${list.map(() => '?').join(',')})${lock}`,
       [runId, ...list],
     );
     for (const r of rows) {
@@ -602,7 +704,8 @@ async function ensureSeries(tx: Executor, runId: string, cols: MetricColumns): P
     }
   };
   await select(keys);
-  const missing = keys.filter((k) => !ids.has(k));
+  // Sorted, so two batches creating the same series wait on each other in one order.
+  const missing = keys.filter((k) => !ids.has(k)).sort();
   if (missing.length) {
     const params: SqlValue[] = [];
     const sqlite = tx.dialect === 'sqlite';
