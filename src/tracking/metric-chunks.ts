@@ -27,6 +27,12 @@ import type { Executor, SqlValue } from '../store/index.js';
  * never exact in this server anyway. 24 bytes a point, against ~30-40 for a row plus its b-tree
  * cell; the win is fewer b-tree inserts, not bytes.
  *
+ * Both stores pack (2026-12-04: PostgreSQL too). With concurrent writers (PostgreSQL), every writer
+ * locks the series' latest_metrics rows, in series order, before it reads their step and
+ * chunked_to, so the rule above and the duplicate check see what a concurrent batch committed;
+ * the group commit's one statement locks them the same way and leaves a point at a chunked step
+ * to the general path, which checks it against the chunks.
+ *
  * Reads merge the chunk points with the rows of the same range in that order, so every read API
  * answers exactly as if every point were a row (test/metric-chunks.int.test.ts checks each).
  */
