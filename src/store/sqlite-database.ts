@@ -4,6 +4,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { Database, Executor, RunResult, SqlValue } from './database.js';
 import { Mutex } from '../core/mutex.js';
+import { CHECKPOINTER_DEFAULTS, WalCheckpointer, type CheckpointerOptions } from './sqlite-checkpointer.js';
 
 type Statement = BetterSqlite3.Statement;
 
@@ -115,10 +116,12 @@ export class SqliteDatabase implements Database {
   private readonly writer: SqliteExecutor;
   private readonly reader: SqliteExecutor;
   private readonly writeLock: Mutex;
+  /** WAL checkpoints off the event loop (sqlite-checkpointer.ts); none for an in-memory database. */
+  private readonly checkpointer?: WalCheckpointer;
   private readonly queue: Job[] = [];
   private draining = false;
 
-  constructor(readonly file: string) {
+  constructor(readonly file: string, options: { checkpoint?: Partial<CheckpointerOptions> } = {}) {
     if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
     this.description = `sqlite:${file}`;
     this.writeLock = writeLockFor(file);
@@ -136,6 +139,7 @@ export class SqliteDatabase implements Database {
     this.writer = new SqliteExecutor(open());
     // An in-memory database is private to its connection, so it cannot have a second reader.
     this.reader = file === ':memory:' ? this.writer : new SqliteExecutor(open());
+    if (file !== ':memory:') this.checkpointer = new WalCheckpointer(file, this.writer.conn, { ...CHECKPOINTER_DEFAULTS, ...options.checkpoint });
   }
 
   all<T>(sql: string, params?: readonly SqlValue[]): Promise<T[]> {
@@ -201,6 +205,7 @@ export class SqliteDatabase implements Database {
         const result = await marked(this.writeLock, job.fn, this.writer);
         conn.exec('COMMIT');
         job.resolve(result);
+        this.checkpointer?.afterCommit();
       } catch (e) {
         if (conn.inTransaction) conn.exec('ROLLBACK');
         job.reject(e);
@@ -238,6 +243,12 @@ export class SqliteDatabase implements Database {
       return;
     }
     for (const [job, result] of done) job.resolve(result);
+    this.checkpointer?.afterCommit();
+  }
+
+  /** What the WAL checkpointer has done (tests, benchmarks). */
+  checkpointStats(): { workerCheckpoints: number; inlineCheckpoints: number } | undefined {
+    return this.checkpointer?.stats();
   }
 
   async exec(sql: string): Promise<void> {
@@ -254,6 +265,7 @@ export class SqliteDatabase implements Database {
     if (nested(this.writeLock)) throw new NestedTransactionError('db.close()');
     // Let transactions already queued finish first, as the FIFO lock used to.
     await this.transaction(async () => undefined).catch(() => {});
+    await this.checkpointer?.close();
     const release = await this.writeLock.acquire();
     try {
       if (this.reader !== this.writer) this.reader.conn.close();
