@@ -65,6 +65,29 @@ describe('SQLite WAL checkpoints off the event loop', () => {
     await db.close();
   });
 
+  it('lets the process live through close() and what follows it once the worker is running', async () => {
+    const file = tempFile();
+    // The worker thread is unreferenced while it serves; if close() awaited it that way, Node
+    // would find nothing keeping the process alive and exit with status 0 before the last line.
+    const script = `
+      import { SqliteDatabase } from ${JSON.stringify(join(import.meta.dirname, '../src/store/sqlite-database.ts'))};
+      const db = new SqliteDatabase(process.argv[1], { checkpoint: { startAfterCommits: 5, maxFrames: 1000, minIntervalMs: 1 } });
+      await db.exec('CREATE TABLE t (id INTEGER PRIMARY KEY)');
+      for (let i = 0; db.checkpointStats().workerCheckpoints < 3; i++) {
+        await new Promise(setImmediate);
+        await db.run('INSERT INTO t (id) VALUES (?)', [i]);
+      }
+      await db.close();
+      process.stdout.write('closed');
+    `;
+    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script, file], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout!.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    expect(out).toBe('closed');
+    expect(code).toBe(0);
+  }, 60_000);
+
   it('loses no acknowledged commit when the process is killed with SIGKILL while the worker checkpoints', async () => {
     const file = tempFile();
     const script = `

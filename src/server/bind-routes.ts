@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { noteAuditFields, noteAuditResult } from '../audit/index.js';
 import { InvalidParameter } from '../core/errors.js';
-import { jsonDepth, MAX_JSON_DEPTH } from '../core/json-text.js';
+import { MAX_JSON_DEPTH, valueDepth } from '../core/json-text.js';
 import { isMetricsBinary } from '../core/metric-batch-binary.js';
 import type { Fields } from '../core/request-fields.js';
 import { BINARY_BODY, JsonText, MLFLOW_PREFIXES, type JsonRoute, type RequestContext } from '../core/route.js';
@@ -24,12 +24,15 @@ export function bodyFields(body: unknown): Fields {
 }
 
 function parseBody(text: string): unknown {
-  if (jsonDepth(text) > MAX_JSON_DEPTH) throw new InvalidParameter(`Malformed JSON request body: it is nested more than ${MAX_JSON_DEPTH} levels deep.`);
+  let value: unknown;
   try {
-    return JSON.parse(text);
+    value = JSON.parse(text);
   } catch (e) {
     throw new InvalidParameter(`Malformed JSON request body: ${(e as Error).message.slice(0, 200)}`);
   }
+  // A double-encoded body (a JSON string) is checked when its inner text is parsed.
+  if (valueDepth(value) > MAX_JSON_DEPTH) throw new InvalidParameter(`Malformed JSON request body: it is nested more than ${MAX_JSON_DEPTH} levels deep.`);
+  return value;
 }
 
 /** The fields of a request, parsed once (the auth hook reads them before the handler does). */

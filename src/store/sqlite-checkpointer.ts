@@ -187,6 +187,10 @@ export class WalCheckpointer {
     if (this.timer) clearTimeout(this.timer);
     this.worker = undefined;
     if (!worker) return;
+    // Referenced again while it finishes: a close awaited on an unreferenced thread (say one still
+    // in a long checkpoint after a bulk load) left Node's event loop empty, and the process
+    // exited with status 0 in the middle of its caller's shutdown.
+    worker.ref();
     await new Promise<void>((resolve) => {
       worker.once('exit', () => resolve());
       worker.postMessage('close');

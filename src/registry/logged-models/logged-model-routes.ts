@@ -83,7 +83,15 @@ function modelMetrics(path: string, f: Fields): ModelMetric[] {
     };
   };
   if (path === '/runs/log-metric') return [one(f, '')].filter((x): x is ModelMetric => !!x);
-  return (optArray(f, 'metrics') ?? []).map((m, i) => one(objectAt(m, `metrics[${i}]`), `metrics[${i}].`)).filter((x): x is ModelMetric => !!x);
+  const out: ModelMetric[] = [];
+  (optArray(f, 'metrics') ?? []).forEach((m, i) => {
+    // Almost no point names a model: those are skipped before their place is spelled out. A
+    // malformed point is left to log-batch's own reading, which names it the same way.
+    if (m === null || typeof m !== 'object' || (m as Fields).model_id === undefined) return;
+    const point = one(objectAt(m, `metrics[${i}]`), `metrics[${i}].`);
+    if (point) out.push(point);
+  });
+  return out;
 }
 
 /**
