@@ -1,6 +1,6 @@
 /**
  * runs/search at scale (issue 14), one command:
- *   npx tsx bench/tracking/search-bench.ts [--runs 100000,1000000] [--no-postgres] [--samples N] [--no-build] [--baseline DIR]
+ *   npx tsx bench/tracking/search-bench.ts [--runs 100000,1000000] [--no-postgres] [--no-sqlite] [--samples N] [--no-build] [--baseline DIR]
  * For each store and run count: the cached data set (built by the bulk loader on first use:
  * bench/tracking/prepare-read-data.ts builds one ahead), a server process, and in interleaved
  * rounds GET /health (the HTTP floor of the same moment), MLflow runs/search page 1 and page 10,
@@ -134,7 +134,7 @@ async function main(): Promise<void> {
     log('building (tsc -p tsconfig.build.json)');
     spawnSync(process.execPath, [join(REPO, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'], { cwd: REPO, stdio: 'inherit' });
   }
-  const dialects: Dialect[] = ['sqlite'];
+  const dialects: Dialect[] = argv.includes('--no-sqlite') ? [] : ['sqlite'];
   if (!argv.includes('--no-postgres')) {
     await pgAdmin(async () => undefined);
     dialects.push('postgres');
