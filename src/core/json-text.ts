@@ -13,37 +13,28 @@ export const MAX_JSON_DEPTH = 64;
 
 /** The deepest nesting of arrays and objects in a parsed JSON value (a scalar is 0), stopping once past `limit`. */
 export function valueDepth(root: unknown, limit = MAX_JSON_DEPTH): number {
-  if (root === null || typeof root !== 'object') return 0;
-  const stack: object[] = [root];
-  const depths: number[] = [1];
-  let max = 0;
-  while (stack.length) {
-    const v = stack.pop()!;
-    const d = depths.pop()!;
-    if (d > max) {
-      max = d;
-      if (max > limit) return max;
-    }
-    if (Array.isArray(v)) {
-      for (let i = 0; i < v.length; i++) {
-        const c: unknown = v[i];
-        if (c !== null && typeof c === 'object') {
-          stack.push(c);
-          depths.push(d + 1);
-        }
-      }
-    } else {
-      for (const k in v) {
-        const c: unknown = (v as Record<string, unknown>)[k];
-        if (c !== null && typeof c === 'object') {
-          stack.push(c);
-          depths.push(d + 1);
+  // Level by level: the containers at one depth, then the containers inside them.
+  let level: object[] = isContainer(root) ? [root] : [];
+  let depth = 0;
+  while (level.length) {
+    if (++depth > limit) return depth;
+    const next: object[] = [];
+    for (const v of level) {
+      if (Array.isArray(v)) {
+        for (const c of v) if (isContainer(c)) next.push(c);
+      } else {
+        for (const k in v) {
+          const c = (v as Record<string, unknown>)[k];
+          if (isContainer(c)) next.push(c);
         }
       }
     }
+    level = next;
   }
-  return max;
+  return depth;
 }
+
+const isContainer = (v: unknown): v is object => v !== null && typeof v === 'object';
 
 /** JSON.parse with the nesting limit; `what` names the field or body in the 400. */
 export function parseClientJson(text: string, what: string): unknown {

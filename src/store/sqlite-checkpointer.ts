@@ -41,8 +41,8 @@ const SQLITE_AUTOCHECKPOINT = 1000;
 
 interface WorkerReport {
   ready?: true;
+  /** The WAL's length in frames when the checkpoint ran. */
   log?: number;
-  checkpointed?: number;
   error?: string;
 }
 
@@ -57,7 +57,7 @@ parentPort.on('message', (m) => {
   if (m === 'close') { db.close(); parentPort.close(); return; }
   try {
     const r = checkpoint.get();
-    parentPort.postMessage({ log: r.log, checkpointed: r.checkpointed });
+    parentPort.postMessage({ log: r.log });
   } catch (e) {
     parentPort.postMessage({ error: String(e && e.message || e) });
   }
@@ -102,7 +102,14 @@ export class WalCheckpointer {
     const driver = createRequire(import.meta.url).resolve('better-sqlite3');
     // execArgv: [] so the parent's flags (a loader, --input-type=module) do not change how the
     // CommonJS source is read, nor slow the thread's start.
-    const worker = new Worker(WORKER_SOURCE, { eval: true, execArgv: [], workerData: { file: this.file, driver } });
+    let worker: Worker;
+    try {
+      worker = new Worker(WORKER_SOURCE, { eval: true, execArgv: [], workerData: { file: this.file, driver } });
+    } catch {
+      // No thread to be had (resource limits): SQLite's own autocheckpoint stays, as before.
+      this.fail();
+      return;
+    }
     // The thread must not keep a process alive that is otherwise done (a CLI, a test).
     worker.unref();
     worker.on('message', (m: WorkerReport) => this.onReport(m));
